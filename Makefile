@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level Makefile.
+#
+#   make                 build dune.ko (against KDIR) and the user-space parts
+#   make W=1             ... with the kernel's extra warnings
+#   make check           run every test: host tests, build checks, and the
+#                        suites inside the emulated VMX machine (tools/vm/run)
+#   make demo            boot the emulated VMX machine and show dune.ko at work
+#   make checkpatch      the kernel's checkpatch.pl over kmod/
+#   make clean
+#
+# KDIR is the kernel build tree to compile the module against.  It defaults
+# to the running kernel's (/lib/modules/$(uname -r)/build); where that does
+# not exist (a build machine or container without the running kernel's
+# headers) it falls back to the newest installed Debian headers package.
+# For the emulated machine, tests pick KDIR themselves from tools/vm/kernel.
+
+KERNEL_RUNNING_BUILD := /lib/modules/$(shell uname -r)/build
+ifeq ($(origin KDIR),undefined)
+  ifneq ($(wildcard $(KERNEL_RUNNING_BUILD)/Makefile),)
+    KDIR := $(KERNEL_RUNNING_BUILD)
+  else
+    KDIR := $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
+    $(info note: no headers for the running kernel; building against $(KDIR))
+  endif
+endif
+
+BUILD   := $(CURDIR)/build
+GUEST   := $(BUILD)/guest
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+USER_CFLAGS := $(CFLAGS) -Wall -Werror=implicit-function-declaration \
+	       -I$(CURDIR)/kmod/uapi -I$(BUILD)/kselftest -D_GNU_SOURCE
+
+KSELFTEST_HDRS := $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
+
+GUEST_TESTS := $(patsubst tests/kmod/%.c,$(GUEST)/tests/%,$(wildcard tests/kmod/*_test.c))
+GUEST_SCRIPTS := $(GUEST)/tests/run-guest-tests
+
+.PHONY: all module user guest-tests check demo checkpatch clean
+
+all: module user
+
+module:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
+		{ echo "KDIR not found: install linux-headers-$$(uname -r) or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+user: guest-tests
+
+guest-tests: $(GUEST_TESTS) $(GUEST_SCRIPTS)
+
+$(KSELFTEST_HDRS):
+	tools/kselftest-headers $(BUILD)/kselftest
+
+# Tests run inside the emulated machine: link them statically so the guest
+# needs no shared libraries.
+$(GUEST)/tests/%: tests/kmod/%.c tests/kmod/testlib.h tests/kmod/testlib.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< tests/kmod/testlib.c
+
+$(GUEST)/tests/run-guest-tests: tests/kmod/run-guest-tests
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+check:
+	tests/run
+
+demo:
+	tools/demo
+
+checkpatch:
+	tools/checkpatch
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(BUILD)

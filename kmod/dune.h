@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dune.h - how the files of dune.ko talk to each other.
+ *
+ * One concept per file:
+ *   main.c           module load and unload: the order things happen in
+ *   vmx_caps.c       what this CPU's VMX can do (capability MSRs)
+ *   vmx_ops.[ch]     the VMX instructions, checked, and their reporter
+ *   vmx_cpu.c        VMX operation on every CPU: VMXON/VMXOFF, hotplug,
+ *                    reboot, suspend
+ *   vmx_emergency.c  VMXOFF when the kernel crashes or reboots in a hurry
+ *   vmx_selftest.c   exercises every VMX instruction wrapper on every CPU
+ *   dev.c            /dev/dune and its ioctls (the user ABI)
+ *   debugfs.c        /sys/kernel/debug/dune: state for tests and humans
+ */
+#ifndef DUNE_H
+#define DUNE_H
+
+#include <linux/cpumask.h>
+#include <linux/seq_file.h>
+#include <linux/types.h>
+
+#include "uapi/linux/dune.h"
+
+/* vmx_caps.c: the capability MSRs, read once at load (SDM Vol. 3D, App. A) */
+extern struct dune_vmx_info dune_vmx;
+
+int dune_vmx_caps_init(void);
+int dune_vmx_caps_check_this_cpu(void);
+long dune_cap_value(unsigned long cap);
+void dune_vmx_caps_show(struct seq_file *m);
+
+/*
+ * A VMX control MSR: the low 32 bits are the allowed-0 settings (a 1 bit
+ * means "this control must be 1"), the high 32 bits the allowed-1
+ * settings (a 0 bit means "this control must be 0").  SDM Vol. 3D, A.3.
+ */
+static inline u32 vmx_ctl_must_be_1(u64 ctl_msr)
+{
+	return (u32)ctl_msr;
+}
+
+static inline u32 vmx_ctl_may_be_1(u64 ctl_msr)
+{
+	return ctl_msr >> 32;
+}
+
+/* vmx_cpu.c: VMX operation on each CPU */
+int dune_vmx_cpus_init(void);
+void dune_vmx_cpus_exit(void);
+const struct cpumask *dune_vmx_cpumask(void);
+bool dune_vmx_cpu_on(unsigned int cpu);
+u64 dune_vmxon_region_pa(unsigned int cpu);
+u64 dune_cpu_feature_control(unsigned int cpu);
+void dune_vmx_cpu_emergency_off(void);
+
+/* vmx_emergency.c: the kernel's emergency-VMXOFF callback */
+int dune_emergency_init(void);
+void dune_emergency_exit(void);
+bool dune_emergency_callback_ours(void);
+
+/* vmx_selftest.c */
+void dune_vmx_selftest(struct seq_file *m);
+
+/* dev.c */
+int dune_dev_init(void);
+void dune_dev_exit(void);
+
+/* debugfs.c */
+void dune_debugfs_init(void);
+void dune_debugfs_exit(void);
+
+#endif /* DUNE_H */

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dune_lifecycle_test - loading, unloading and CPU hotplug.
+ *
+ * Runs in the emulated VMX machine with dune.ko loaded, and leaves it
+ * loaded.  It unloads and reloads the module, so it runs after suites that
+ * use /dev/dune.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "testlib.h"
+
+#define CPU1_ONLINE "/sys/devices/system/cpu/cpu1/online"
+
+static int reload(const char *params)
+{
+	int err;
+
+	if (module_loaded("dune")) {
+		err = unload_module("dune");
+		if (err)
+			return err;
+	}
+	return load_module(DUNE_KO, params);
+}
+
+static void expect_vmx_cpus(struct __test_metadata *_metadata, const char *want)
+{
+	char vmx[64];
+
+	ASSERT_EQ(0, read_line("/sys/class/misc/dune/vmx_cpus", vmx, sizeof(vmx)));
+	EXPECT_STREQ(want, vmx);
+}
+
+static bool selftest_passes(void)
+{
+	char *out;
+	bool ok;
+
+	if (ensure_debugfs())
+		return false;
+	out = read_text(DUNE_DEBUGFS "/selftest");
+	ok = out && strstr(out, " 0 failed") && !strstr(out, "FAIL");
+	free(out);
+	return ok;
+}
+
+/* Unloading and loading brings back the same state. */
+TEST(unload_and_reload)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, unload_module("dune"));
+	EXPECT_FALSE(module_loaded("dune"));
+	EXPECT_NE(0, stat("/dev/dune", &st));
+	EXPECT_NE(0, stat(DUNE_DEBUGFS, &st));
+
+	ASSERT_EQ(0, load_module(DUNE_KO, NULL));
+	EXPECT_EQ(0, stat("/dev/dune", &st));
+	EXPECT_TRUE(selftest_passes());
+}
+
+/* A module in use cannot go away under its user. */
+TEST(unload_refused_while_open)
+{
+	int fd = open("/dev/dune", O_RDWR);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EAGAIN, unload_module("dune"));
+	EXPECT_TRUE(module_loaded("dune"));
+	close(fd);
+}
+
+/* A second load of the same module is refused, and leaves the first intact. */
+TEST(double_load_refused)
+{
+	EXPECT_EQ(-EEXIST, load_module(DUNE_KO, NULL));
+	EXPECT_TRUE(selftest_passes());
+}
+
+TEST(dev_mode_parameter)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, reload("dev_mode=0660"));
+	ASSERT_EQ(0, stat("/dev/dune", &st));
+	EXPECT_EQ(0660, st.st_mode & 07777);
+
+	/* Only permission bits: no setuid, sticky or garbage. */
+	EXPECT_EQ(-EINVAL, reload("dev_mode=04600"));
+	EXPECT_FALSE(module_loaded("dune"));
+	EXPECT_EQ(-EINVAL, load_module(DUNE_KO, "dev_mode=070000"));
+	EXPECT_FALSE(module_loaded("dune"));
+
+	ASSERT_EQ(0, load_module(DUNE_KO, NULL));
+	ASSERT_EQ(0, stat("/dev/dune", &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+}
+
+/*
+ * Memory the kernel could hand out right now, in pages: free pages plus
+ * the pages cached on per-CPU lists (free too, but not counted as such).
+ */
+static long free_and_pcp_pages(void)
+{
+	char *zoneinfo = read_text("/proc/zoneinfo");
+	long total = 0, value;
+	char *p;
+
+	if (!zoneinfo)
+		return -1;
+	for (p = zoneinfo; (p = strstr(p, "\n")); p++) {
+		if (sscanf(p, "\n  pages free %ld", &value) == 1)
+			total += value;
+		else if (sscanf(p, "\n              count: %ld", &value) == 1)
+			total += value;
+	}
+	free(zoneinfo);
+	return total;
+}
+
+static long meminfo_kb(const char *field)
+{
+	char *meminfo = read_text("/proc/meminfo");
+	char *p = meminfo ? strstr(meminfo, field) : NULL;
+	long kb = -1;
+
+	if (p)
+		sscanf(p + strlen(field), ": %ld", &kb);
+	free(meminfo);
+	return kb;
+}
+
+static void settle(void)
+{
+	sync();
+	write_text("/proc/sys/vm/drop_caches", "3");
+	usleep(200 * 1000);		/* let RCU and deferred frees finish */
+}
+
+/*
+ * 20 load/unload cycles leave the kernel's memory where it was.  Each cycle
+ * allocates the module image, a VMXON region per CPU, a misc device, sysfs
+ * and debugfs entries; a leak of any of them shows up here.
+ */
+TEST(load_unload_20_cycles_no_leak)
+{
+	long free_before, free_after, slab_before, slab_after;
+	int i;
+
+	/* Warm up slab caches and per-CPU lists first. */
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, reload(NULL));
+	settle();
+	free_before = free_and_pcp_pages();
+	slab_before = meminfo_kb("SUnreclaim");
+
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, unload_module("dune")) TH_LOG("cycle %d", i);
+		ASSERT_EQ(0, load_module(DUNE_KO, NULL)) TH_LOG("cycle %d", i);
+	}
+	settle();
+	free_after = free_and_pcp_pages();
+	slab_after = meminfo_kb("SUnreclaim");
+
+	TH_LOG("free+pcp pages: %ld -> %ld; SUnreclaim kB: %ld -> %ld",
+	       free_before, free_after, slab_before, slab_after);
+	ASSERT_LT(0, free_before);
+	/* A leaked VMXON region alone would be 20 pages per CPU. */
+	EXPECT_GT(16, free_before - free_after);
+	EXPECT_GT(64, slab_after - slab_before);
+	EXPECT_TRUE(selftest_passes());
+}
+
+/* A CPU going offline leaves VMX operation; coming back, it re-enters. */
+TEST(cpu_hotplug_follows)
+{
+	char online[64];
+
+	if (online_cpus() < 2)
+		SKIP(return, "needs 2 CPUs");
+	ASSERT_EQ(0, online_cpu_list(online, sizeof(online)));
+	ASSERT_STREQ("0-1", online);
+	expect_vmx_cpus(_metadata, "0-1");
+
+	ASSERT_EQ(0, write_text(CPU1_ONLINE, "0"));
+	expect_vmx_cpus(_metadata, "0");
+	EXPECT_TRUE(selftest_passes());
+
+	ASSERT_EQ(0, write_text(CPU1_ONLINE, "1"));
+	expect_vmx_cpus(_metadata, "0-1");
+	EXPECT_TRUE(selftest_passes());
+}
+
+/* Loaded while CPU1 is offline: CPU1 enters VMX operation when it comes up. */
+TEST(cpu_onlined_after_load_enters_vmx)
+{
+	if (online_cpus() < 2)
+		SKIP(return, "needs 2 CPUs");
+	ASSERT_EQ(0, unload_module("dune"));
+	ASSERT_EQ(0, write_text(CPU1_ONLINE, "0"));
+	ASSERT_EQ(0, load_module(DUNE_KO, NULL));
+	expect_vmx_cpus(_metadata, "0");
+
+	ASSERT_EQ(0, write_text(CPU1_ONLINE, "1"));
+	expect_vmx_cpus(_metadata, "0-1");
+	EXPECT_TRUE(selftest_passes());
+
+	/* And offline/online cycles under load keep working. */
+	for (int i = 0; i < 5; i++) {
+		ASSERT_EQ(0, write_text(CPU1_ONLINE, "0"));
+		ASSERT_EQ(0, write_text(CPU1_ONLINE, "1"));
+	}
+	expect_vmx_cpus(_metadata, "0-1");
+}
+
+TEST_HARNESS_MAIN
