@@ -37,8 +37,9 @@ KSELFTEST_HDRS := $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_ha
 
 GUEST_TESTS := $(patsubst tests/kmod/%.c,$(GUEST)/tests/%,$(wildcard tests/kmod/*_test.c))
 GUEST_SCRIPTS := $(GUEST)/tests/run-guest-tests
+HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/*_test.c))
 
-.PHONY: all module user guest-tests check demo checkpatch clean
+.PHONY: all module user guest-tests host-tests check demo checkpatch clean
 
 all: module user
 
@@ -47,18 +48,27 @@ module:
 		{ echo "KDIR not found: install linux-headers-$$(uname -r) or set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-user: guest-tests
+user: guest-tests host-tests
 
 guest-tests: $(GUEST_TESTS) $(GUEST_SCRIPTS)
 
+host-tests: $(HOST_TESTS)
+
 $(KSELFTEST_HDRS):
-	tools/kselftest-headers $(BUILD)/kselftest
+	tools/linux-source-files $(BUILD)/kselftest \
+		tools/testing/selftests/kselftest.h \
+		tools/testing/selftests/kselftest_harness.h
 
 # Tests run inside the emulated machine: link them statically so the guest
 # needs no shared libraries.
 $(GUEST)/tests/%: tests/kmod/%.c tests/kmod/testlib.h tests/kmod/testlib.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< tests/kmod/testlib.c
+
+# Host-side unit tests: no VMX needed.
+$(BUILD)/host/%: tests/host/%.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $<
 
 $(GUEST)/tests/run-guest-tests: tests/kmod/run-guest-tests
 	@mkdir -p $(dir $@)

@@ -31,7 +31,6 @@
 #include <asm/asm.h>
 #include <asm/vmx.h>
 
-
 enum vmx_outcome {
 	VMX_SUCCEED,
 	VMX_FAIL_INVALID,
@@ -273,11 +272,17 @@ static inline int dune_invvpid(unsigned long type, u16 vpid, u64 addr)
 #define VMCS_WIDTH_32		2
 #define VMCS_WIDTH_NATURAL	3
 
-#define vmcs_check_width(field, width)					\
-	BUILD_BUG_ON_MSG(__builtin_constant_p(field) &&			\
-			 (VMCS_FIELD_WIDTH(field) != (width) ||		\
-			  ((width) == VMCS_WIDTH_64 && ((field) & 1))),	\
-			 "VMCS field accessed with the wrong width")
+/*
+ * The width check happens at compile time: the accessors are always
+ * inlined, so a constant field encoding stays constant inside them.
+ */
+static __always_inline void vmcs_check_width(unsigned long field, int width)
+{
+	BUILD_BUG_ON_MSG(__builtin_constant_p(field) &&
+			 (VMCS_FIELD_WIDTH(field) != width ||
+			  (width == VMCS_WIDTH_64 && (field & 1))),
+			 "VMCS field accessed with the wrong width");
+}
 
 /* On failure, VMREAD is reported and reads as 0. */
 static __always_inline unsigned long __vmcs_read(unsigned long field)
@@ -294,15 +299,52 @@ static __always_inline int __vmcs_write(unsigned long field, unsigned long value
 	return vmx_check(VMX_INSN_VMWRITE, __vmwrite(field, value), field);
 }
 
-#define vmcs_read16(f)  ({ vmcs_check_width(f, VMCS_WIDTH_16); (u16)__vmcs_read(f); })
-#define vmcs_read32(f)  ({ vmcs_check_width(f, VMCS_WIDTH_32); (u32)__vmcs_read(f); })
-#define vmcs_read64(f)  ({ vmcs_check_width(f, VMCS_WIDTH_64); (u64)__vmcs_read(f); })
-#define vmcs_readnat(f) ({ vmcs_check_width(f, VMCS_WIDTH_NATURAL); __vmcs_read(f); })
+static __always_inline u16 vmcs_read16(unsigned long field)
+{
+	vmcs_check_width(field, VMCS_WIDTH_16);
+	return __vmcs_read(field);
+}
 
-#define vmcs_write16(f, v)  ({ vmcs_check_width(f, VMCS_WIDTH_16); __vmcs_write(f, (u16)(v)); })
-#define vmcs_write32(f, v)  ({ vmcs_check_width(f, VMCS_WIDTH_32); __vmcs_write(f, (u32)(v)); })
-#define vmcs_write64(f, v)  ({ vmcs_check_width(f, VMCS_WIDTH_64); __vmcs_write(f, (u64)(v)); })
-#define vmcs_writenat(f, v) \
-	({ vmcs_check_width(f, VMCS_WIDTH_NATURAL); __vmcs_write(f, (unsigned long)(v)); })
+static __always_inline u32 vmcs_read32(unsigned long field)
+{
+	vmcs_check_width(field, VMCS_WIDTH_32);
+	return __vmcs_read(field);
+}
+
+static __always_inline u64 vmcs_read64(unsigned long field)
+{
+	vmcs_check_width(field, VMCS_WIDTH_64);
+	return __vmcs_read(field);
+}
+
+static __always_inline unsigned long vmcs_readnat(unsigned long field)
+{
+	vmcs_check_width(field, VMCS_WIDTH_NATURAL);
+	return __vmcs_read(field);
+}
+
+static __always_inline int vmcs_write16(unsigned long field, u16 value)
+{
+	vmcs_check_width(field, VMCS_WIDTH_16);
+	return __vmcs_write(field, value);
+}
+
+static __always_inline int vmcs_write32(unsigned long field, u32 value)
+{
+	vmcs_check_width(field, VMCS_WIDTH_32);
+	return __vmcs_write(field, value);
+}
+
+static __always_inline int vmcs_write64(unsigned long field, u64 value)
+{
+	vmcs_check_width(field, VMCS_WIDTH_64);
+	return __vmcs_write(field, value);
+}
+
+static __always_inline int vmcs_writenat(unsigned long field, unsigned long value)
+{
+	vmcs_check_width(field, VMCS_WIDTH_NATURAL);
+	return __vmcs_write(field, value);
+}
 
 #endif /* DUNE_VMX_OPS_H */

@@ -61,7 +61,7 @@ enum dune_cap {
 	DUNE_CAP_MAXPHYADDR = 8,	/* value: physical-address width */
 	DUNE_CAP_NR_VMX_CPUS = 9,	/* value: CPUs in VMX operation now */
 	DUNE_CAP_VMCS_SHADOWING = 10,
-	DUNE_CAP_MAX = DUNE_CAP_VMCS_SHADOWING,
+	DUNE_CAP_MAX = DUNE_CAP_VMCS_SHADOWING
 };
 
 /*
@@ -96,15 +96,22 @@ struct dune_vmx_info {
 
 #define DUNE_VMX_INFO_SIZE	192
 
-/* Layout checks: the same on both sides of the boundary, at compile time. */
-#ifdef __cplusplus
-#define DUNE_UAPI_ASSERT static_assert
-#else
-#define DUNE_UAPI_ASSERT _Static_assert
+/*
+ * Layout checks: the same on both sides of the boundary, at compile time,
+ * for every compiler that has static assertions (C11, C++11).
+ */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define DUNE_UAPI_ASSERT(cond, msg) static_assert(cond, msg)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define DUNE_UAPI_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
+
+#ifdef DUNE_UAPI_ASSERT
 DUNE_UAPI_ASSERT(sizeof(struct dune_vmx_info) == DUNE_VMX_INFO_SIZE,
 		 "struct dune_vmx_info changed size");
 DUNE_UAPI_ASSERT(sizeof(struct dune_vmx_info) % 8 == 0,
 		 "struct dune_vmx_info must have no tail padding");
+#undef DUNE_UAPI_ASSERT
+#endif
 
 #endif /* _UAPI_LINUX_DUNE_H */

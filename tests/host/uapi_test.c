@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uapi_test - the /dev/dune ABI, pinned.
+ *
+ * The layout of every uapi structure and the value of every ioctl number
+ * are part of the ABI: a program built against an older header must keep
+ * working with a newer module.  This host-side test fails on any change to
+ * them, so that such a change is made on purpose (with a new ioctl or a new
+ * API version), never by accident.
+ */
+#include <stddef.h>
+
+#include <linux/dune.h>
+
+#include "kselftest_harness.h"
+
+TEST(ioctl_numbers)
+{
+	EXPECT_EQ(0xE900u, DUNE_GET_API_VERSION);
+	EXPECT_EQ(0xE901u, DUNE_CHECK_EXTENSION);
+	/* _IOWR: direction 3 in bits 31:30, size 192 in bits 29:16. */
+	EXPECT_EQ(0xC0C0E902u, DUNE_GET_VMX_INFO);
+	EXPECT_EQ(1, DUNE_API_VERSION);
+}
+
+TEST(capability_numbers)
+{
+	EXPECT_EQ(1, DUNE_CAP_EPT);
+	EXPECT_EQ(2, DUNE_CAP_VPID);
+	EXPECT_EQ(3, DUNE_CAP_EPT_2M);
+	EXPECT_EQ(4, DUNE_CAP_EPT_1G);
+	EXPECT_EQ(5, DUNE_CAP_EPT_AD);
+	EXPECT_EQ(6, DUNE_CAP_UNRESTRICTED_GUEST);
+	EXPECT_EQ(7, DUNE_CAP_PREEMPTION_TIMER);
+	EXPECT_EQ(8, DUNE_CAP_MAXPHYADDR);
+	EXPECT_EQ(9, DUNE_CAP_NR_VMX_CPUS);
+	EXPECT_EQ(10, DUNE_CAP_VMCS_SHADOWING);
+}
+
+TEST(vmx_info_layout)
+{
+	EXPECT_EQ(192, sizeof(struct dune_vmx_info));
+	EXPECT_EQ(0, offsetof(struct dune_vmx_info, flags));
+	EXPECT_EQ(4, offsetof(struct dune_vmx_info, api_version));
+	EXPECT_EQ(8, offsetof(struct dune_vmx_info, basic));
+	EXPECT_EQ(16, offsetof(struct dune_vmx_info, pinbased_ctls));
+	EXPECT_EQ(24, offsetof(struct dune_vmx_info, procbased_ctls));
+	EXPECT_EQ(32, offsetof(struct dune_vmx_info, procbased_ctls2));
+	EXPECT_EQ(40, offsetof(struct dune_vmx_info, exit_ctls));
+	EXPECT_EQ(48, offsetof(struct dune_vmx_info, entry_ctls));
+	EXPECT_EQ(56, offsetof(struct dune_vmx_info, misc));
+	EXPECT_EQ(64, offsetof(struct dune_vmx_info, cr0_fixed0));
+	EXPECT_EQ(72, offsetof(struct dune_vmx_info, cr0_fixed1));
+	EXPECT_EQ(80, offsetof(struct dune_vmx_info, cr4_fixed0));
+	EXPECT_EQ(88, offsetof(struct dune_vmx_info, cr4_fixed1));
+	EXPECT_EQ(96, offsetof(struct dune_vmx_info, ept_vpid_cap));
+	EXPECT_EQ(104, offsetof(struct dune_vmx_info, vmfunc));
+	EXPECT_EQ(112, offsetof(struct dune_vmx_info, vmcs_revision_id));
+	EXPECT_EQ(116, offsetof(struct dune_vmx_info, vmcs_size));
+	EXPECT_EQ(120, offsetof(struct dune_vmx_info, maxphyaddr));
+	EXPECT_EQ(124, offsetof(struct dune_vmx_info, nr_vmx_cpus));
+	EXPECT_EQ(128, offsetof(struct dune_vmx_info, reserved));
+}
+
+TEST_HARNESS_MAIN
