@@ -32,6 +32,7 @@
 struct kvm_guest {
 	int kvm, vm, vcpu;
 	struct kvm_run *run;
+	int run_size;
 	void *mem;
 };
 
@@ -40,6 +41,8 @@ static int kvm_guest_create(struct kvm_guest *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->vm = g->vcpu = -1;
+	g->run = MAP_FAILED;
+	g->mem = MAP_FAILED;
 	g->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (g->kvm < 0)
 		return -errno;
@@ -57,8 +60,6 @@ static int kvm_guest_run_hlt(struct kvm_guest *g)
 	};
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { .rip = 0x1000, .rflags = 0x2 };
-	int run_size;
-
 	g->mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (g->mem == MAP_FAILED)
@@ -70,8 +71,8 @@ static int kvm_guest_run_hlt(struct kvm_guest *g)
 	g->vcpu = ioctl(g->vm, KVM_CREATE_VCPU, 0);
 	if (g->vcpu < 0)
 		return -errno;
-	run_size = ioctl(g->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	g->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, g->vcpu, 0);
+	g->run_size = ioctl(g->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	g->run = mmap(NULL, g->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, g->vcpu, 0);
 	if (g->run == MAP_FAILED)
 		return -errno;
 	if (ioctl(g->vcpu, KVM_GET_SREGS, &sregs))
@@ -85,16 +86,24 @@ static int kvm_guest_run_hlt(struct kvm_guest *g)
 	return g->run->exit_reason;
 }
 
+/*
+ * The VM, and with it KVM's VMX operation, lives until its last reference
+ * goes: the vCPU's kvm_run mapping holds the vCPU file, which holds the VM.
+ */
 static void kvm_guest_destroy(struct kvm_guest *g)
 {
+	if (g->run != MAP_FAILED)
+		munmap(g->run, g->run_size);
+	if (g->mem != MAP_FAILED)
+		munmap(g->mem, 0x1000);
 	if (g->vcpu >= 0)
 		close(g->vcpu);
 	if (g->vm >= 0)
 		close(g->vm);
 	if (g->kvm >= 0)
 		close(g->kvm);
-	/* Leave the run/mem mappings: the process exits soon. */
-	usleep(100 * 1000);	/* VM teardown (VMXOFF) completes asynchronously */
+	g->run = g->mem = MAP_FAILED;
+	g->vcpu = g->vm = g->kvm = -1;
 }
 
 static bool emergency_callback_is_dune(void)
@@ -126,11 +135,30 @@ static int load_kvm(void)
 	return 0;
 }
 
+FIXTURE(kvm) {
+	int unused;
+};
+
+FIXTURE_SETUP(kvm)
+{
+}
+
+/* Whatever happened, leave dune.ko loaded and KVM unloaded. */
+FIXTURE_TEARDOWN(kvm)
+{
+	unload_module("kvm_intel");
+	unload_module("kvm");
+	unload_module("irqbypass");
+	if (!module_loaded("dune"))
+		load_module(DUNE_KO, NULL);
+}
+
 /*
  * One scenario, in order: every step depends on the one before, so this is
- * one test with many assertions rather than many tests.
+ * one test with many assertions rather than many tests.  Loading KVM's
+ * large modules is slow under emulation: allow 5 minutes.
  */
-TEST(coexistence_with_kvm_intel)
+TEST_F_TIMEOUT(kvm, coexistence_with_kvm_intel, 300)
 {
 	struct kvm_guest g;
 	size_t log;

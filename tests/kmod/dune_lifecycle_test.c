@@ -31,6 +31,32 @@ static int reload(const char *params)
 	return load_module(DUNE_KO, params);
 }
 
+/*
+ * Each test starts from "dune.ko loaded, every CPU online", whatever the
+ * test before it did or failed to do, and leaves it so for the next suite.
+ */
+static int ensure_loaded(void)
+{
+	if (access(CPU1_ONLINE, F_OK) == 0)
+		write_text(CPU1_ONLINE, "1");
+	if (module_loaded("dune"))
+		return 0;
+	return load_module(DUNE_KO, NULL);
+}
+
+FIXTURE(lifecycle) {
+	int unused;
+};
+
+FIXTURE_SETUP(lifecycle)
+{
+}
+
+FIXTURE_TEARDOWN(lifecycle)
+{
+	ensure_loaded();
+}
+
 static void expect_vmx_cpus(struct __test_metadata *_metadata, const char *want)
 {
 	char vmx[64];
@@ -53,7 +79,7 @@ static bool selftest_passes(void)
 }
 
 /* Unloading and loading brings back the same state. */
-TEST(unload_and_reload)
+TEST_F(lifecycle, unload_and_reload)
 {
 	struct stat st;
 
@@ -68,10 +94,11 @@ TEST(unload_and_reload)
 }
 
 /* A module in use cannot go away under its user. */
-TEST(unload_refused_while_open)
+TEST_F(lifecycle, unload_refused_while_open)
 {
-	int fd = open("/dev/dune", O_RDWR);
+	int fd;
 
+	fd = open("/dev/dune", O_RDWR);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EAGAIN, unload_module("dune"));
 	EXPECT_TRUE(module_loaded("dune"));
@@ -79,13 +106,13 @@ TEST(unload_refused_while_open)
 }
 
 /* A second load of the same module is refused, and leaves the first intact. */
-TEST(double_load_refused)
+TEST_F(lifecycle, double_load_refused)
 {
 	EXPECT_EQ(-EEXIST, load_module(DUNE_KO, NULL));
 	EXPECT_TRUE(selftest_passes());
 }
 
-TEST(dev_mode_parameter)
+TEST_F(lifecycle, dev_mode_parameter)
 {
 	struct stat st;
 
@@ -150,7 +177,8 @@ static void settle(void)
  * allocates the module image, a VMXON region per CPU, a misc device, sysfs
  * and debugfs entries; a leak of any of them shows up here.
  */
-TEST(load_unload_20_cycles_no_leak)
+/* Loading a module is slow under emulation: allow 10 minutes. */
+TEST_F_TIMEOUT(lifecycle, load_unload_20_cycles_no_leak, 600)
 {
 	long free_before, free_after, slab_before, slab_after;
 	int i;
@@ -180,7 +208,7 @@ TEST(load_unload_20_cycles_no_leak)
 }
 
 /* A CPU going offline leaves VMX operation; coming back, it re-enters. */
-TEST(cpu_hotplug_follows)
+TEST_F(lifecycle, cpu_hotplug_follows)
 {
 	char online[64];
 
@@ -200,7 +228,7 @@ TEST(cpu_hotplug_follows)
 }
 
 /* Loaded while CPU1 is offline: CPU1 enters VMX operation when it comes up. */
-TEST(cpu_onlined_after_load_enters_vmx)
+TEST_F(lifecycle, cpu_onlined_after_load_enters_vmx)
 {
 	if (online_cpus() < 2)
 		SKIP(return, "needs 2 CPUs");
