@@ -147,12 +147,18 @@ static int vmx_on_this_cpu(void)
 	/*
 	 * Drop any EPT- and VPID-tagged translations a previous VMX user of
 	 * this CPU (a kexec'd-from kernel, say) may have left behind
-	 * (SDM Vol. 3C, 29.4.3.1: such mappings survive VMXOFF).
+	 * (SDM Vol. 3C, 29.4.3.1: such mappings survive VMXOFF).  If that
+	 * fails, this CPU is not fit for guests: leave VMX operation again.
 	 */
 	if (dune_vmx.ept_vpid_cap & VMX_EPT_EXTENT_GLOBAL_BIT)
-		dune_invept(VMX_EPT_EXTENT_GLOBAL, 0);
-	if (dune_vmx.ept_vpid_cap & ((u64)VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT << 32))
-		dune_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);
+		err = dune_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+	if (!err && (dune_vmx.ept_vpid_cap & ((u64)VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT << 32)))
+		err = dune_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);
+	if (err) {
+		if (dune_vmxoff())
+			return err;	/* still in VMX operation: keep CR4.VMXE */
+		goto clear_vmxe;
+	}
 
 	c->vmx_on = true;
 	cpumask_set_cpu(cpu, &vmx_cpus);
@@ -173,9 +179,9 @@ static void vmx_off_this_cpu(void)
 		return;
 	/*
 	 * VMXOFF can fail only under the SMM dual-monitor treatment
-	 * (VMfailValid 23).  It is reported; clearing CR4.VMXE then faults
-	 * no further, since CR4.VMXE may not be cleared in VMX operation:
-	 * we leave it set so the state stays consistent.
+	 * (VMfailValid 23).  It is reported; the CPU then stays in VMX
+	 * operation, where clearing CR4.VMXE would #GP, so we leave CR4 and
+	 * our state as they are.
 	 */
 	if (dune_vmxoff())
 		return;
@@ -338,9 +344,17 @@ void dune_vmx_cpus_exit(void)
 	for_each_possible_cpu(cpu) {
 		struct dune_cpu *c = per_cpu_ptr(&dune_cpu, cpu);
 
-		if (c->vmxon_region) {
-			__free_page(c->vmxon_region);
-			c->vmxon_region = NULL;
+		if (!c->vmxon_region)
+			continue;
+		/*
+		 * A CPU whose VMXOFF failed may still use its VMXON region:
+		 * leaking one page is better than handing it to someone else.
+		 */
+		if (c->vmx_on) {
+			pr_err("CPU %u is still in VMX operation; leaking its VMXON region\n", cpu);
+			continue;
 		}
+		__free_page(c->vmxon_region);
+		c->vmxon_region = NULL;
 	}
 }

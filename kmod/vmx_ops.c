@@ -16,6 +16,16 @@
 #include "vmx_ops.h"
 
 static DEFINE_PER_CPU(struct vmx_failure, last_failure);
+static DEFINE_PER_CPU(bool, failures_expected);
+
+/*
+ * The self-test makes instructions fail on purpose.  Those failures are
+ * still reported, but as information, not as errors.
+ */
+void dune_vmx_expect_failures(bool expected)
+{
+	this_cpu_write(failures_expected, expected);
+}
 
 const char *vmx_insn_name(enum vmx_insn insn)
 {
@@ -93,7 +103,11 @@ int dune_vmx_failed(enum vmx_insn insn, enum vmx_outcome outcome, u64 operand)
 	f->operand = operand;
 	f->count++;
 
-	if (outcome == VMX_FAIL_VALID)
+	if (this_cpu_read(failures_expected))
+		pr_info_ratelimited("self-test: %s on CPU %d: %s, error %lu, as expected\n",
+				    vmx_insn_name(insn), smp_processor_id(),
+				    vmx_outcome_name(outcome), error);
+	else if (outcome == VMX_FAIL_VALID)
 		pr_err_ratelimited("%s failed on CPU %d: VMfailValid, VM-instruction error %lu (%s), operand %#llx\n",
 				   vmx_insn_name(insn), smp_processor_id(), error,
 				   vm_instruction_error_name(error), operand);

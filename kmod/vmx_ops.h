@@ -65,6 +65,7 @@ const char *vmx_insn_name(enum vmx_insn insn);
 const char *vmx_outcome_name(enum vmx_outcome outcome);
 const char *vm_instruction_error_name(u32 error);
 void dune_vmx_last_failure(unsigned int cpu, struct vmx_failure *out);
+void dune_vmx_expect_failures(bool expected);
 
 /*
  * How the raw instructions tell the four outcomes apart with one asm
