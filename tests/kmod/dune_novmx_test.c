@@ -2,7 +2,7 @@
 /*
  * dune_novmx_test - on a CPU without VMX, dune.ko refuses to load and says
  * why, in one line.  Runs in an emulated machine whose CPU model has no
- * VMX (tools/vm/run --cpu-model ryzen --no-insmod).
+ * VMX (tools/vm/run --cpu-model p4_prescott_celeron_336 --no-insmod).
  */
 #include <cpuid.h>
 #include <errno.h>
