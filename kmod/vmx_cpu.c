@@ -19,7 +19,7 @@
  * Turning VMX on, for one CPU (SDM Vol. 3C, 24.7):
  *   1. IA32_FEATURE_CONTROL must allow VMXON outside SMX, and be locked.
  *   2. A 4 KiB-aligned "VMXON region" of IA32_VMX_BASIC[44:32] bytes, its
- *      first 31 bits holding the VMCS revision identifier (24.11.5).
+ *      first 31 bits holding the VMCS revision identifier (25.11.5).
  *   3. CR4.VMXE = 1, and CR0/CR4 obeying IA32_VMX_CR{0,4}_FIXED{0,1}
  *      (24.8, A.7, A.8).
  *   4. VMXON with the region's physical address.
@@ -49,7 +49,7 @@
 #include "vmx_ops.h"
 
 struct dune_cpu {
-	struct page *vmxon_region;	/* SDM Vol. 3C, 24.11.5 */
+	struct page *vmxon_region;	/* SDM Vol. 3C, 25.11.5 */
 	bool vmx_on;			/* we executed VMXON here */
 	u64 feature_control;		/* IA32_FEATURE_CONTROL as we left it */
 };
@@ -128,7 +128,7 @@ static int vmx_on_this_cpu(void)
 	if (err)
 		return err;
 
-	/* Step 2: bit 31 of the first word must be 0 (24.11.5). */
+	/* Step 2: bit 31 of the first word must be 0 (25.11.5). */
 	*(u32 *)page_address(c->vmxon_region) = dune_vmx.vmcs_revision_id;
 
 	cr4_set_bits(X86_CR4_VMXE);

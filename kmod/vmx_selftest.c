@@ -139,7 +139,7 @@ void dune_vmx_selftest(struct seq_file *m)
 		seq_puts(m, "FAIL out of memory\n");
 		goto out;
 	}
-	/* A VMCS region starts with the revision identifier (24.2). */
+	/* A VMCS region starts with the revision identifier (SDM Vol. 3C, 25.2). */
 	*(u32 *)page_address(vmcs) = dune_vmx.vmcs_revision_id;
 	t->vmcs_pa = page_to_phys(vmcs);
 
