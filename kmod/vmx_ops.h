@@ -99,19 +99,29 @@ static __always_inline int vmx_check(enum vmx_insn insn,
  * hold a 64-bit physical address; INVEPT and INVVPID take a 128-bit
  * descriptor in memory and the invalidation type in a register.
  */
-static __always_inline enum vmx_outcome __vmxon(u64 phys)
-{
-	bool cf, zf;
-
-	asm volatile(VMX_PRESET_FAULT_FLAGS
-		     "1: vmxon %[pa]\n\t"
-		     "2:\n\t"
-		     _ASM_EXTABLE(1b, 2b)
-		     : "=@ccc" (cf), "=@ccz" (zf)
-		     : [pa] "m" (phys)
-		     : "memory");
-	return vmx_flags_outcome(cf, zf);
+/*
+ * VMXON, VMCLEAR and VMPTRLD take the same operand, a 64-bit physical
+ * address in memory, and differ only in mnemonic: one definition makes
+ * __vmxon(), __vmclear() and __vmptrld().
+ */
+#define DEFINE_VMX_PHYS_ADDR_INSN(insn)					\
+static __always_inline enum vmx_outcome __##insn(u64 phys)		\
+{									\
+	bool cf, zf;							\
+									\
+	asm volatile(VMX_PRESET_FAULT_FLAGS				\
+		     "1: " #insn " %[pa]\n\t"				\
+		     "2:\n\t"						\
+		     _ASM_EXTABLE(1b, 2b)				\
+		     : "=@ccc" (cf), "=@ccz" (zf)			\
+		     : [pa] "m" (phys)					\
+		     : "memory");					\
+	return vmx_flags_outcome(cf, zf);				\
 }
+
+DEFINE_VMX_PHYS_ADDR_INSN(vmxon)
+DEFINE_VMX_PHYS_ADDR_INSN(vmclear)
+DEFINE_VMX_PHYS_ADDR_INSN(vmptrld)
 
 static __always_inline enum vmx_outcome __vmxoff(void)
 {
@@ -123,34 +133,6 @@ static __always_inline enum vmx_outcome __vmxoff(void)
 		     _ASM_EXTABLE(1b, 2b)
 		     : "=@ccc" (cf), "=@ccz" (zf)
 		     : : "memory");
-	return vmx_flags_outcome(cf, zf);
-}
-
-static __always_inline enum vmx_outcome __vmclear(u64 phys)
-{
-	bool cf, zf;
-
-	asm volatile(VMX_PRESET_FAULT_FLAGS
-		     "1: vmclear %[pa]\n\t"
-		     "2:\n\t"
-		     _ASM_EXTABLE(1b, 2b)
-		     : "=@ccc" (cf), "=@ccz" (zf)
-		     : [pa] "m" (phys)
-		     : "memory");
-	return vmx_flags_outcome(cf, zf);
-}
-
-static __always_inline enum vmx_outcome __vmptrld(u64 phys)
-{
-	bool cf, zf;
-
-	asm volatile(VMX_PRESET_FAULT_FLAGS
-		     "1: vmptrld %[pa]\n\t"
-		     "2:\n\t"
-		     _ASM_EXTABLE(1b, 2b)
-		     : "=@ccc" (cf), "=@ccz" (zf)
-		     : [pa] "m" (phys)
-		     : "memory");
 	return vmx_flags_outcome(cf, zf);
 }
 
@@ -197,35 +179,29 @@ struct invvpid_desc {
 	u64 linear_address;
 };
 
-static __always_inline enum vmx_outcome __invept(unsigned long type,
-						 const struct invept_desc *d)
-{
-	bool cf, zf;
-
-	asm volatile(VMX_PRESET_FAULT_FLAGS
-		     "1: invept %[desc], %[type]\n\t"
-		     "2:\n\t"
-		     _ASM_EXTABLE(1b, 2b)
-		     : "=@ccc" (cf), "=@ccz" (zf)
-		     : [desc] "m" (*d), [type] "r" (type)
-		     : "memory");
-	return vmx_flags_outcome(cf, zf);
+/*
+ * INVEPT and INVVPID: the invalidation type in a register, a 128-bit
+ * descriptor in memory.  One definition makes __invept() and __invvpid().
+ */
+#define DEFINE_VMX_INVALIDATE_INSN(insn)				\
+static __always_inline enum vmx_outcome __##insn(unsigned long type,	\
+						 const void *desc)	\
+{									\
+	const struct { u64 q[2]; } *d = desc;				\
+	bool cf, zf;							\
+									\
+	asm volatile(VMX_PRESET_FAULT_FLAGS				\
+		     "1: " #insn " %[desc], %[type]\n\t"		\
+		     "2:\n\t"						\
+		     _ASM_EXTABLE(1b, 2b)				\
+		     : "=@ccc" (cf), "=@ccz" (zf)			\
+		     : [desc] "m" (*d), [type] "r" (type)		\
+		     : "memory");					\
+	return vmx_flags_outcome(cf, zf);				\
 }
 
-static __always_inline enum vmx_outcome __invvpid(unsigned long type,
-						  const struct invvpid_desc *d)
-{
-	bool cf, zf;
-
-	asm volatile(VMX_PRESET_FAULT_FLAGS
-		     "1: invvpid %[desc], %[type]\n\t"
-		     "2:\n\t"
-		     _ASM_EXTABLE(1b, 2b)
-		     : "=@ccc" (cf), "=@ccz" (zf)
-		     : [desc] "m" (*d), [type] "r" (type)
-		     : "memory");
-	return vmx_flags_outcome(cf, zf);
-}
+DEFINE_VMX_INVALIDATE_INSN(invept)
+DEFINE_VMX_INVALIDATE_INSN(invvpid)
 
 /* Checked wrappers: 0 on success, -EIO (after a report) on any failure. */
 static inline int dune_vmxon(u64 phys)
