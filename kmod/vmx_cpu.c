@@ -50,12 +50,11 @@
 
 struct dune_cpu {
 	struct page *vmxon_region;	/* SDM Vol. 3C, 25.11.5 */
-	bool vmx_on;			/* we executed VMXON here */
 	u64 feature_control;		/* IA32_FEATURE_CONTROL as we left it */
 };
 
 static DEFINE_PER_CPU(struct dune_cpu, dune_cpu);
-static struct cpumask vmx_cpus;		/* CPUs where vmx_on is true */
+static struct cpumask vmx_cpus;		/* CPUs where we executed VMXON */
 static enum cpuhp_state hotplug_state;
 static bool shutting_down;		/* reboot notifier has run */
 static bool resume_boot_cpu;		/* suspend turned VMX off on it */
@@ -118,7 +117,7 @@ static int vmx_on_this_cpu(void)
 	int err;
 
 	lockdep_assert_irqs_disabled();
-	if (c->vmx_on)
+	if (cpumask_test_cpu(cpu, &vmx_cpus))
 		return 0;
 
 	if (cr4_read_shadow() & X86_CR4_VMXE)
@@ -160,7 +159,6 @@ static int vmx_on_this_cpu(void)
 		goto clear_vmxe;
 	}
 
-	c->vmx_on = true;
 	cpumask_set_cpu(cpu, &vmx_cpus);
 	return 0;
 
@@ -172,10 +170,10 @@ clear_vmxe:
 /* Turn VMX off for this CPU.  Interrupts are off. */
 static void vmx_off_this_cpu(void)
 {
-	struct dune_cpu *c = this_cpu_ptr(&dune_cpu);
+	int cpu = smp_processor_id();
 
 	lockdep_assert_irqs_disabled();
-	if (!c->vmx_on)
+	if (!cpumask_test_cpu(cpu, &vmx_cpus))
 		return;
 	/*
 	 * VMXOFF can fail only under the SMM dual-monitor treatment
@@ -186,8 +184,7 @@ static void vmx_off_this_cpu(void)
 	if (dune_vmxoff())
 		return;
 	cr4_clear_bits(X86_CR4_VMXE);
-	c->vmx_on = false;
-	cpumask_clear_cpu(smp_processor_id(), &vmx_cpus);
+	cpumask_clear_cpu(cpu, &vmx_cpus);
 }
 
 /*
@@ -196,13 +193,13 @@ static void vmx_off_this_cpu(void)
  */
 void dune_vmx_cpu_emergency_off(void)
 {
-	struct dune_cpu *c = this_cpu_ptr(&dune_cpu);
+	int cpu = raw_smp_processor_id();
 
-	if (!c->vmx_on)
+	if (!cpumask_test_cpu(cpu, &vmx_cpus))
 		return;
 	if (__vmxoff() == VMX_SUCCEED)
 		cr4_clear_bits(X86_CR4_VMXE);
-	c->vmx_on = false;
+	cpumask_clear_cpu(cpu, &vmx_cpus);
 }
 
 static const char *vmx_on_error_hint(int err)
@@ -285,7 +282,7 @@ static struct notifier_block dune_reboot_nb = {
  */
 static int dune_suspend(void)
 {
-	resume_boot_cpu = this_cpu_read(dune_cpu.vmx_on);
+	resume_boot_cpu = cpumask_test_cpu(smp_processor_id(), &vmx_cpus);
 	vmx_off_this_cpu();
 	return 0;
 }
@@ -350,7 +347,7 @@ void dune_vmx_cpus_exit(void)
 		 * A CPU whose VMXOFF failed may still use its VMXON region:
 		 * leaking one page is better than handing it to someone else.
 		 */
-		if (c->vmx_on) {
+		if (cpumask_test_cpu(cpu, &vmx_cpus)) {
 			pr_err("CPU %u is still in VMX operation; leaking its VMXON region\n", cpu);
 			continue;
 		}
