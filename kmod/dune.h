@@ -9,6 +9,7 @@
  *   vmx_cpu.c        VMX operation on every CPU: VMXON/VMXOFF, hotplug,
  *                    reboot, suspend
  *   vmx_emergency.c  VMXOFF when the kernel crashes or reboots in a hurry
+ *   vmcs.c           VMCS control fields and the host-state area
  *   vmx_selftest.c   exercises every VMX instruction wrapper on every CPU
  *   dev.c            /dev/dune and its ioctls (the user ABI)
  *   debugfs.c        /sys/kernel/debug/dune: state for tests and humans
@@ -53,6 +54,11 @@ bool dune_vmx_cpu_on(unsigned int cpu);
 u64 dune_vmxon_region_pa(unsigned int cpu);
 u64 dune_cpu_feature_control(unsigned int cpu);
 void dune_vmx_cpu_emergency_off(void);
+
+/* vmcs.c: control fields and the host-state area */
+int vmx_ctl_value(u64 ctl_msr, u32 wanted, u32 *value);
+int dune_vmcs_write_host_state(void);
+void dune_vmcs_after_exit(void);
 
 /* vmx_emergency.c: the kernel's emergency-VMXOFF callback */
 int dune_emergency_init(void);

@@ -34,6 +34,7 @@ const char *vmx_insn_name(enum vmx_insn insn)
 		[VMX_INSN_VMCLEAR] = "VMCLEAR", [VMX_INSN_VMPTRLD] = "VMPTRLD",
 		[VMX_INSN_VMREAD] = "VMREAD", [VMX_INSN_VMWRITE] = "VMWRITE",
 		[VMX_INSN_INVEPT] = "INVEPT", [VMX_INSN_INVVPID] = "INVVPID",
+		[VMX_INSN_VMLAUNCH] = "VMLAUNCH",
 	};
 
 	return insn < VMX_INSN_COUNT ? names[insn] : "?";

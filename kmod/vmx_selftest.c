@@ -8,6 +8,9 @@
  * that the reporter saw exactly the outcome and VM-instruction error the
  * SDM (Vol. 3C, chapter 31) promises:
  *
+ *   VMLAUNCH of a guest whose only instruction is VMCALL: a VM entry, and a
+ *   VM exit with reason 18 (the first step towards a vCPU)
+ *   VMLAUNCH of a VMCS already launched  VMfailValid, error 4
  *   VMPTRLD of the VMXON region          VMfailValid, error 10
  *   VMWRITE to a field that cannot exist VMfailValid, error 12
  *   INVEPT / INVVPID with a bad type     VMfailValid, error 28
@@ -17,8 +20,13 @@
  * expected (an unexpected one is still an error).  Each line of output is
  * "PASS" or "FAIL", the CPU and the step.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/cpu.h>
 #include <linux/gfp.h>
+#include <asm/cpu_entry_area.h>
+#include <asm/desc.h>
+#include <asm/tlbflush.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/smp.h>
@@ -41,6 +49,7 @@ struct selftest_step {
 struct selftest {
 	u64 vmcs_pa;			/* scratch VMCS */
 	u64 vmxon_pa;
+	unsigned long guest_stack_top;	/* for the first VM entry */
 	unsigned int nr;
 	struct selftest_step step[SELFTEST_MAX_STEPS];
 };
@@ -86,6 +95,187 @@ static unsigned long failures_so_far(void)
 		step(t, name, ret, before, want, want_error);		\
 	} while (0)
 
+/*
+ * The first VM entry: the smallest possible guest.  It is a function of
+ * this module, run in VMX non-root operation with the kernel's own page
+ * tables, segments and descriptor tables, on a stack of its own.  VMCALL
+ * always causes a VM exit (SDM Vol. 3C, 26.1.2), so the guest never gets
+ * past it.  The vCPU code gives a guest its own state; this only proves the
+ * controls, the host-state area and the entry/exit path.
+ */
+static noinline void selftest_guest(void)
+{
+	asm volatile("vmcall");
+}
+
+/*
+ * VMLAUNCH from here, and land back here on VM exit.  HOST_RSP is this
+ * stack after saving the callee-saved registers (the guest may change any
+ * general-purpose register), HOST_RIP the label right after VMLAUNCH.  A
+ * VM exit clears RFLAGS, so CF and ZF at that label tell "the guest ran"
+ * (both 0) from "VMLAUNCH failed" (VMfailInvalid or VMfailValid).
+ * Returns the outcome; 4 means the VMWRITE of HOST_RSP/HOST_RIP failed.
+ */
+static noinline u8 selftest_vmlaunch(void)
+{
+	u8 status;
+
+	asm volatile("push %%rbp\n\t"
+		     "push %%rbx\n\t"
+		     "push %%r12\n\t"
+		     "push %%r13\n\t"
+		     "push %%r14\n\t"
+		     "push %%r15\n\t"
+		     "mov $%c[host_rsp], %%rdx\n\t"
+		     "vmwrite %%rsp, %%rdx\n\t"
+		     "jna 3f\n\t"
+		     "lea 1f(%%rip), %%rax\n\t"
+		     "mov $%c[host_rip], %%rdx\n\t"
+		     "vmwrite %%rax, %%rdx\n\t"
+		     "jna 3f\n\t"
+		     "vmlaunch\n\t"
+		     "1: setc %%al\n\t"		/* 1: VMfailInvalid */
+		     "jz 2f\n\t"
+		     "jmp 4f\n\t"
+		     "2: mov $2, %%al\n\t"	/* 2: VMfailValid */
+		     "jmp 4f\n\t"
+		     "3: mov $4, %%al\n\t"
+		     "4: pop %%r15\n\t"
+		     "pop %%r14\n\t"
+		     "pop %%r13\n\t"
+		     "pop %%r12\n\t"
+		     "pop %%rbx\n\t"
+		     "pop %%rbp"
+		     : "=a" (status)
+		     : [host_rsp] "i" (HOST_RSP), [host_rip] "i" (HOST_RIP)
+		     : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "cc", "memory");
+	return status;
+}
+
+/* A segment in the guest-state area (SDM Vol. 3C, 25.4.1). */
+static int guest_segment(unsigned long selector_field, u16 selector, u32 limit, u32 ar)
+{
+	/* The fields of one segment are 2 apart: ES at +0, then CS, SS, ... */
+	unsigned long n = (selector_field - GUEST_ES_SELECTOR) / 2;
+	int err = 0;
+
+	err |= __vmcs_write(selector_field, selector);
+	err |= __vmcs_write(GUEST_ES_BASE + 2 * n, 0);
+	err |= __vmcs_write(GUEST_ES_LIMIT + 2 * n, limit);
+	err |= __vmcs_write(GUEST_ES_AR_BYTES + 2 * n, ar);
+	return err;
+}
+
+/* Access rights: type, S, DPL, P, L, D/B, G, "unusable" (SDM 25.4.1). */
+#define AR_CODE64	0xa09b	/* execute/read, accessed; L=1, G=1 */
+#define AR_DATA		0xc093	/* read/write, accessed; D/B=1, G=1 */
+#define AR_TSS64_BUSY	0x008b
+#define AR_UNUSABLE	VMX_AR_UNUSABLE_MASK
+
+/* Controls and guest state for selftest_guest(); returns 0 or -errno. */
+static int selftest_prepare_guest(struct selftest *t)
+{
+	struct desc_ptr gdt, idt;
+	u32 pin, proc, exit, entry;
+	u64 gs_base;
+	int err;
+
+	/*
+	 * Controls: nothing but what the CPU insists on, a 64-bit host and
+	 * guest, and exits for HLT and I/O.  External interrupts and NMIs do
+	 * not exit: the guest runs with RFLAGS.IF=0, so an interrupt waits,
+	 * and the few instructions it runs take no time for an NMI to matter.
+	 */
+	err = vmx_ctl_value(dune_vmx.pinbased_ctls, 0, &pin) ?:
+	      vmx_ctl_value(dune_vmx.procbased_ctls,
+			    CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING, &proc) ?:
+	      vmx_ctl_value(dune_vmx.exit_ctls, VM_EXIT_HOST_ADDR_SPACE_SIZE, &exit) ?:
+	      vmx_ctl_value(dune_vmx.entry_ctls, VM_ENTRY_IA32E_MODE, &entry);
+	if (err)
+		return err;
+	err |= vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, pin);
+	err |= vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	err |= vmcs_write32(VM_EXIT_CONTROLS, exit);
+	err |= vmcs_write32(VM_ENTRY_CONTROLS, entry);
+	err |= vmcs_write32(EXCEPTION_BITMAP, 0);
+	err |= vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	err |= vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	err |= vmcs_write32(CR3_TARGET_COUNT, 0);
+	err |= vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
+	err |= vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
+	err |= vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	err |= vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	err |= vmcs_writenat(CR0_GUEST_HOST_MASK, 0);
+	err |= vmcs_writenat(CR4_GUEST_HOST_MASK, 0);
+
+	err |= dune_vmcs_write_host_state();
+
+	/* Guest: the kernel's own CR0/CR3/CR4, segments and tables. */
+	native_store_gdt(&gdt);
+	store_idt(&idt);
+	rdmsrl(MSR_GS_BASE, gs_base);
+	err |= vmcs_writenat(GUEST_CR0, read_cr0());
+	err |= vmcs_writenat(GUEST_CR3, __read_cr3());
+	err |= vmcs_writenat(GUEST_CR4, cr4_read_shadow());
+	err |= vmcs_writenat(GUEST_DR7, 0x400);	/* DR7 bit 10 is fixed to 1 */
+	err |= vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	err |= vmcs_writenat(GUEST_RSP, t->guest_stack_top);
+	err |= vmcs_writenat(GUEST_RIP, (unsigned long)selftest_guest);
+	err |= vmcs_writenat(GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	err |= guest_segment(GUEST_CS_SELECTOR, __KERNEL_CS, 0xffffffff, AR_CODE64);
+	err |= guest_segment(GUEST_SS_SELECTOR, __KERNEL_DS, 0xffffffff, AR_DATA);
+	err |= guest_segment(GUEST_DS_SELECTOR, 0, 0, AR_UNUSABLE);
+	err |= guest_segment(GUEST_ES_SELECTOR, 0, 0, AR_UNUSABLE);
+	err |= guest_segment(GUEST_FS_SELECTOR, 0, 0, AR_UNUSABLE);
+	err |= guest_segment(GUEST_GS_SELECTOR, 0, 0, AR_UNUSABLE);
+	err |= vmcs_writenat(GUEST_GS_BASE, gs_base);
+	err |= guest_segment(GUEST_LDTR_SELECTOR, 0, 0, AR_UNUSABLE);
+	err |= guest_segment(GUEST_TR_SELECTOR, GDT_ENTRY_TSS * 8, 0x67, AR_TSS64_BUSY);
+	err |= vmcs_writenat(GUEST_TR_BASE,
+			     (unsigned long)&get_cpu_entry_area(smp_processor_id())->tss.x86_tss);
+	err |= vmcs_writenat(GUEST_GDTR_BASE, gdt.address);
+	err |= vmcs_write32(GUEST_GDTR_LIMIT, gdt.size);
+	err |= vmcs_writenat(GUEST_IDTR_BASE, idt.address);
+	err |= vmcs_write32(GUEST_IDTR_LIMIT, idt.size);
+	err |= vmcs_write32(GUEST_SYSENTER_CS, 0);
+	err |= vmcs_writenat(GUEST_SYSENTER_ESP, 0);
+	err |= vmcs_writenat(GUEST_SYSENTER_EIP, 0);
+	err |= vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	err |= vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	err |= vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	err |= vmcs_write64(VMCS_LINK_POINTER, -1ULL);
+	return err ? -EIO : 0;
+}
+
+/*
+ * Enter the guest; 0 if it ran to its VMCALL, a VMLAUNCH failure is
+ * reported (with the VM-instruction error), anything else is -EINVAL.
+ */
+static int selftest_first_entry(struct selftest *t)
+{
+	u32 reason;
+	u8 status;
+	int err;
+
+	err = selftest_prepare_guest(t);
+	if (err)
+		return err;
+	status = selftest_vmlaunch();
+	if (status == 4)
+		return -EIO;	/* the VMWRITE failure has been reported */
+	if (status)
+		return dune_vmx_failed(VMX_INSN_VMLAUNCH,
+				       status == 1 ? VMX_FAIL_INVALID : VMX_FAIL_VALID, 0);
+	dune_vmcs_after_exit();
+	reason = vmcs_read32(VM_EXIT_REASON);
+	if (reason != EXIT_REASON_VMCALL) {
+		pr_err("self-test guest exited with reason %#x, expected VMCALL (18)\n", reason);
+		return -EINVAL;
+	}
+	/* VMCALL is 3 bytes long (0f 01 c1). */
+	return vmcs_read32(VM_EXIT_INSTRUCTION_LEN) == 3 ? 0 : -EINVAL;
+}
+
 /* Runs on one CPU, interrupts off (IPI). */
 static void selftest_this_cpu(void *arg)
 {
@@ -109,6 +299,10 @@ static void selftest_this_cpu(void *arg)
 	     vmcs_read64(VMCS_LINK_POINTER) == -1ULL ? 0 : -EINVAL, VMX_SUCCEED, 0);
 	STEP(t, "vmread GUEST_ES_SELECTOR back",
 	     vmcs_read16(GUEST_ES_SELECTOR) == 0x2b ? 0 : -EINVAL, VMX_SUCCEED, 0);
+	STEP(t, "vmlaunch a guest that exits with VMCALL", selftest_first_entry(t),
+	     VMX_SUCCEED, 0);
+	STEP(t, "vmlaunch again without vmclear", selftest_first_entry(t),
+	     VMX_FAIL_VALID, VMXERR_VMLAUNCH_NONCLEAR_VMCS);
 	STEP(t, "vmptrld VMXON region", dune_vmptrld(t->vmxon_pa),
 	     VMX_FAIL_VALID, VMXERR_VMPTRLD_VMXON_POINTER);
 	STEP(t, "vmwrite unsupported field", __vmcs_write(0xffffffffUL, 0),
@@ -129,19 +323,21 @@ static void selftest_this_cpu(void *arg)
 void dune_vmx_selftest(struct seq_file *m)
 {
 	struct selftest *t;
-	struct page *vmcs;
+	struct page *vmcs, *stack;
 	unsigned int cpu, i;
 	int pass = 0, fail = 0;
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	vmcs = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!t || !vmcs) {
+	stack = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!t || !vmcs || !stack) {
 		seq_puts(m, "FAIL out of memory\n");
 		goto out;
 	}
 	/* A VMCS region starts with the revision identifier (SDM Vol. 3C, 25.2). */
 	*(u32 *)page_address(vmcs) = dune_vmx.vmcs_revision_id;
 	t->vmcs_pa = page_to_phys(vmcs);
+	t->guest_stack_top = (unsigned long)page_address(stack) + PAGE_SIZE - 64;
 
 	cpus_read_lock();
 	for_each_cpu(cpu, dune_vmx_cpumask()) {
@@ -174,6 +370,8 @@ void dune_vmx_selftest(struct seq_file *m)
 	cpus_read_unlock();
 	seq_printf(m, "selftest: %d passed, %d failed\n", pass, fail);
 out:
+	if (stack)
+		__free_page(stack);
 	if (vmcs)
 		__free_page(vmcs);
 	kfree(t);

@@ -264,7 +264,16 @@ TEST(vmx_instruction_selftest)
 			per_cpu = n;
 		EXPECT_EQ(per_cpu, n);
 	}
+	/* A real VM entry and exit on every CPU: a guest runs to its VMCALL. */
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		char line[96];
+
+		snprintf(line, sizeof(line),
+			 "PASS cpu%d: vmlaunch a guest that exits with VMCALL: VMsucceed", cpu);
+		EXPECT_NE(NULL, strstr(out, line)) TH_LOG("cpu%d", cpu);
+	}
 	/* The expected failures carry the SDM's error numbers. */
+	EXPECT_NE(NULL, strstr(out, "vmlaunch again without vmclear: VMfailValid (error 4)"));
 	EXPECT_NE(NULL, strstr(out, "vmptrld VMXON region: VMfailValid (error 10)"));
 	EXPECT_NE(NULL, strstr(out, "invept bad type: VMfailValid (error 28)"));
 	EXPECT_NE(NULL, strstr(out, "vmread without current VMCS: VMfailInvalid"));

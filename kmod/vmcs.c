@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmcs.c - filling a VMCS: control fields and the host-state area.
+ *
+ * A VMCS (SDM Vol. 3C, chapter 25) has six parts: guest state, host
+ * state, VM-execution, VM-exit and VM-entry controls, and VM-exit
+ * information.  This file holds what every VMCS of ours shares:
+ *
+ *  - vmx_ctl_value(): a 32-bit control field from the bits we want and the
+ *    capability MSR that says which bits may (and must) be 1;
+ *  - dune_vmcs_write_host_state(): the host-state area, i.e. the state the
+ *    CPU loads on every VM exit (SDM Vol. 3C, 25.5 and 28.5), read from the
+ *    running kernel on the CPU where the VMCS is current;
+ *  - dune_vmcs_after_exit(): what a VM exit leaves for us to repair.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/smp.h>
+#include <asm/cpu_entry_area.h>
+#include <asm/desc.h>
+#include <asm/msr.h>
+#include <asm/segment.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+
+#include "dune.h"
+#include "vmx_ops.h"
+
+/*
+ * A control field's value: the bits we want, plus the bits the CPU
+ * insists on (allowed-0 settings).  A wanted bit the CPU does not allow
+ * (allowed-1 settings) is an error: we never silently run without it.
+ */
+int vmx_ctl_value(u64 ctl_msr, u32 wanted, u32 *value)
+{
+	u32 missing = wanted & ~vmx_ctl_may_be_1(ctl_msr);
+
+	if (missing) {
+		pr_err("VMX control bits %#x are not supported by this CPU\n", missing);
+		return -EOPNOTSUPP;
+	}
+	*value = wanted | vmx_ctl_must_be_1(ctl_msr);
+	return 0;
+}
+
+/*
+ * The host-state area: on VM exit the CPU loads CR0, CR3, CR4, RSP, RIP,
+ * the segment selectors, the FS/GS/TR/GDTR/IDTR bases and the SYSENTER
+ * MSRs from here (SDM Vol. 3C, 28.5.1-28.5.2).  Everything else (the
+ * other MSRs, debug registers, general-purpose registers) keeps the value
+ * the guest left.  HOST_RSP and HOST_RIP are written by the entry code.
+ *
+ * Called with interrupts off on the CPU whose VMCS is current: several
+ * values (GDT, TSS, GS base) are per CPU.
+ */
+int dune_vmcs_write_host_state(void)
+{
+	int cpu = smp_processor_id();
+	struct desc_ptr gdt, idt;
+	u64 fs_base, gs_base, sysenter_cs, sysenter_esp, sysenter_eip;
+	int err = 0;
+
+	lockdep_assert_irqs_disabled();
+	native_store_gdt(&gdt);
+	store_idt(&idt);
+	rdmsrl(MSR_FS_BASE, fs_base);
+	rdmsrl(MSR_GS_BASE, gs_base);
+	rdmsrl(MSR_IA32_SYSENTER_CS, sysenter_cs);
+	rdmsrl(MSR_IA32_SYSENTER_ESP, sysenter_esp);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, sysenter_eip);
+
+	/* Control registers (CR4 from the kernel's copy, which is exact). */
+	err |= vmcs_writenat(HOST_CR0, read_cr0());
+	err |= vmcs_writenat(HOST_CR3, __read_cr3());
+	err |= vmcs_writenat(HOST_CR4, cr4_read_shadow());
+
+	/*
+	 * Selectors: the kernel's code and stack segments; DS, ES, FS and GS
+	 * as 0 (SDM 26.2.3: RPL and TI must be 0; a 64-bit kernel does not
+	 * use them, and their bases come from the MSR values below).
+	 */
+	err |= vmcs_write16(HOST_CS_SELECTOR, __KERNEL_CS);
+	err |= vmcs_write16(HOST_SS_SELECTOR, __KERNEL_DS);
+	err |= vmcs_write16(HOST_DS_SELECTOR, 0);
+	err |= vmcs_write16(HOST_ES_SELECTOR, 0);
+	err |= vmcs_write16(HOST_FS_SELECTOR, 0);
+	err |= vmcs_write16(HOST_GS_SELECTOR, 0);
+	err |= vmcs_write16(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+
+	err |= vmcs_writenat(HOST_FS_BASE, fs_base);
+	err |= vmcs_writenat(HOST_GS_BASE, gs_base);
+	err |= vmcs_writenat(HOST_TR_BASE,
+			     (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
+	err |= vmcs_writenat(HOST_GDTR_BASE, gdt.address);
+	err |= vmcs_writenat(HOST_IDTR_BASE, idt.address);
+
+	err |= vmcs_write32(HOST_IA32_SYSENTER_CS, sysenter_cs);
+	err |= vmcs_writenat(HOST_IA32_SYSENTER_ESP, sysenter_esp);
+	err |= vmcs_writenat(HOST_IA32_SYSENTER_EIP, sysenter_eip);
+	return err ? -EIO : 0;
+}
+
+/*
+ * A VM exit sets the GDTR and IDTR limits to 0xffff and the TR limit to
+ * 0x67 (SDM Vol. 3C, 28.5.2).  The short TR limit cuts off the TSS I/O
+ * bitmap, so tell the kernel to reload it before returning to a process
+ * that uses ioperm(); and reload the GDT with its real limit.
+ */
+void dune_vmcs_after_exit(void)
+{
+	invalidate_tss_limit();
+	load_fixmap_gdt(smp_processor_id());
+}
