@@ -37,7 +37,6 @@
 
 static DEFINE_MUTEX(emergency_lock);
 static bool registered;			/* our callback is the kernel's */
-static bool notifier_registered;
 
 static void dune_emergency_callback(void)
 {
@@ -104,7 +103,6 @@ int dune_emergency_init(void)
 	err = register_module_notifier(&dune_module_nb);
 	if (err)
 		return err;
-	notifier_registered = true;
 
 	mutex_lock(&emergency_lock);
 	if (!kvm_intel_loaded())
@@ -113,12 +111,10 @@ int dune_emergency_init(void)
 	return 0;
 }
 
+/* Called only after dune_emergency_init() succeeded. */
 void dune_emergency_exit(void)
 {
-	if (notifier_registered) {
-		unregister_module_notifier(&dune_module_nb);
-		notifier_registered = false;
-	}
+	unregister_module_notifier(&dune_module_nb);
 	mutex_lock(&emergency_lock);
 	release_slot();
 	mutex_unlock(&emergency_lock);

@@ -24,9 +24,7 @@
 
 #include <linux/cpu.h>
 #include <linux/gfp.h>
-#include <asm/cpu_entry_area.h>
 #include <asm/desc.h>
-#include <asm/tlbflush.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/smp.h>
@@ -175,9 +173,15 @@ static int guest_segment(unsigned long selector_field, u16 selector, u32 limit, 
 /* Controls and guest state for selftest_guest(); returns 0 or -errno. */
 static int selftest_prepare_guest(struct selftest *t)
 {
+	/* The guest is the kernel itself: its state is the host state. */
+	static const struct { unsigned long host, guest; } host_as_guest[] = {
+		{ HOST_CR0, GUEST_CR0 }, { HOST_CR3, GUEST_CR3 }, { HOST_CR4, GUEST_CR4 },
+		{ HOST_GS_BASE, GUEST_GS_BASE }, { HOST_TR_BASE, GUEST_TR_BASE },
+		{ HOST_GDTR_BASE, GUEST_GDTR_BASE }, { HOST_IDTR_BASE, GUEST_IDTR_BASE },
+	};
 	struct desc_ptr gdt, idt;
 	u32 pin, proc, exit, entry;
-	u64 gs_base;
+	unsigned int i;
 	int err;
 
 	/*
@@ -210,13 +214,9 @@ static int selftest_prepare_guest(struct selftest *t)
 
 	err |= dune_vmcs_write_host_state();
 
-	/* Guest: the kernel's own CR0/CR3/CR4, segments and tables. */
+	/* The host-state area has no limits for GDTR and IDTR: read them. */
 	native_store_gdt(&gdt);
 	store_idt(&idt);
-	rdmsrl(MSR_GS_BASE, gs_base);
-	err |= vmcs_writenat(GUEST_CR0, read_cr0());
-	err |= vmcs_writenat(GUEST_CR3, __read_cr3());
-	err |= vmcs_writenat(GUEST_CR4, cr4_read_shadow());
 	err |= vmcs_writenat(GUEST_DR7, 0x400);	/* DR7 bit 10 is fixed to 1 */
 	err |= vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	err |= vmcs_writenat(GUEST_RSP, t->guest_stack_top);
@@ -228,15 +228,13 @@ static int selftest_prepare_guest(struct selftest *t)
 	err |= guest_segment(GUEST_ES_SELECTOR, 0, 0, AR_UNUSABLE);
 	err |= guest_segment(GUEST_FS_SELECTOR, 0, 0, AR_UNUSABLE);
 	err |= guest_segment(GUEST_GS_SELECTOR, 0, 0, AR_UNUSABLE);
-	err |= vmcs_writenat(GUEST_GS_BASE, gs_base);
 	err |= guest_segment(GUEST_LDTR_SELECTOR, 0, 0, AR_UNUSABLE);
 	err |= guest_segment(GUEST_TR_SELECTOR, GDT_ENTRY_TSS * 8, 0x67, AR_TSS64_BUSY);
-	err |= vmcs_writenat(GUEST_TR_BASE,
-			     (unsigned long)&get_cpu_entry_area(smp_processor_id())->tss.x86_tss);
-	err |= vmcs_writenat(GUEST_GDTR_BASE, gdt.address);
 	err |= vmcs_write32(GUEST_GDTR_LIMIT, gdt.size);
-	err |= vmcs_writenat(GUEST_IDTR_BASE, idt.address);
 	err |= vmcs_write32(GUEST_IDTR_LIMIT, idt.size);
+	/* After the segments, whose helper zeroes their bases. */
+	for (i = 0; i < ARRAY_SIZE(host_as_guest); i++)
+		err |= __vmcs_write(host_as_guest[i].guest, __vmcs_read(host_as_guest[i].host));
 	err |= vmcs_write32(GUEST_SYSENTER_CS, 0);
 	err |= vmcs_writenat(GUEST_SYSENTER_ESP, 0);
 	err |= vmcs_writenat(GUEST_SYSENTER_EIP, 0);
