@@ -12,6 +12,27 @@
 #ifndef DUNE_COMPAT_H
 #define DUNE_COMPAT_H
 
+#ifdef __ASSEMBLY__
+/*
+ * vmx_enter.S: the speculation barriers the kernel uses around VM entry
+ * and exit.  Their names changed as mitigations were added and backported.
+ */
+#include <asm/nospec-branch.h>
+
+#if defined(VM_CLEAR_CPU_BUFFERS)
+#define DUNE_VMENTER_CLEAR_CPU_BUFFERS	VM_CLEAR_CPU_BUFFERS
+#elif defined(CLEAR_CPU_BUFFERS)
+#define DUNE_VMENTER_CLEAR_CPU_BUFFERS	CLEAR_CPU_BUFFERS
+#else
+#define DUNE_VMENTER_CLEAR_CPU_BUFFERS
+#endif
+
+/* Branch-history clearing (BHI): upstream 6.9, in 6.1.y since 6.1.85. */
+#define DUNE_VMEXIT_CLEAR_BRANCH_HISTORY	CLEAR_BRANCH_HISTORY_VMEXIT
+
+#else /* !__ASSEMBLY__ */
+
+#include <linux/mm.h>
 #include <asm/msr-index.h>
 #include <asm/vmx.h>
 
@@ -55,4 +76,45 @@ static inline u32 dune_basic_mem_type(u64 basic)
 #include <asm/reboot.h>
 #endif
 
+/*
+ * One page of the current process, faulted in as a user access would be
+ * (mmap lock held).  6.5 dropped the vmas argument of get_user_pages();
+ * Kbuild probes the prototype and defines DUNE_GUP_HAS_VMAS.
+ */
+static inline long dune_get_user_page(unsigned long addr, unsigned int gup_flags,
+				      struct page **page)
+{
+#ifdef DUNE_GUP_HAS_VMAS
+	return get_user_pages(addr, 1, gup_flags, page, NULL);
+#else
+	return get_user_pages(addr, 1, gup_flags, page);
+#endif
+}
+
+/*
+ * The frame behind a VM_PFNMAP/VM_IO address (the vDSO's vvar page, for
+ * one), which has no struct page to take.  follow_pte() took a vma in
+ * 6.10 and gave way to follow_pfnmap_start() in 6.12; Kbuild defines
+ * DUNE_FOLLOW_PTE_TAKES_MM where it still takes the mm.
+ */
+#ifdef DUNE_FOLLOW_PTE_TAKES_MM
+static inline int dune_follow_pfnmap(struct vm_area_struct *vma, unsigned long addr,
+				     u64 *pfn, bool *writable)
+{
+	spinlock_t *ptl;
+	pte_t *ptep;
+	int err = follow_pte(vma->vm_mm, addr, &ptep, &ptl);
+
+	if (err)
+		return err;
+	*pfn = pte_pfn(*ptep);
+	*writable = pte_write(*ptep);
+	pte_unmap_unlock(ptep, ptl);
+	return 0;
+}
+#else
+#error "dune_follow_pfnmap() is not written for this kernel yet: see compat.h"
+#endif
+
+#endif /* !__ASSEMBLY__ */
 #endif /* DUNE_COMPAT_H */

@@ -22,6 +22,7 @@
 #include <linux/uaccess.h>
 
 #include "dune.h"
+#include "vm.h"
 
 static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);
@@ -55,6 +56,10 @@ static long dune_dev_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 		return dune_cap_value(arg);
 	case DUNE_GET_VMX_INFO:
 		return dune_get_vmx_info((struct dune_vmx_info __user *)arg);
+	case DUNE_CREATE_VM:
+		if (arg)
+			return -EINVAL;
+		return dune_vm_create();
 	default:
 		return -ENOTTY;
 	}

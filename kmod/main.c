@@ -20,6 +20,7 @@
 #include <linux/module.h>
 
 #include "dune.h"
+#include "vm.h"
 
 static int __init dune_init(void)
 {
@@ -37,6 +38,10 @@ static int __init dune_init(void)
 	if (err)
 		goto out_emergency;
 
+	err = dune_vcpu_init();
+	if (err)
+		goto out_cpus;
+
 	dune_debugfs_init();
 
 	err = dune_dev_init();
@@ -50,6 +55,8 @@ static int __init dune_init(void)
 
 out_debugfs:
 	dune_debugfs_exit();
+	dune_vcpu_exit();
+out_cpus:
 	dune_vmx_cpus_exit();
 out_emergency:
 	dune_emergency_exit();
@@ -60,6 +67,7 @@ static void __exit dune_exit(void)
 {
 	dune_dev_exit();
 	dune_debugfs_exit();
+	dune_vcpu_exit();
 	dune_vmx_cpus_exit();
 	dune_emergency_exit();
 	pr_info("VMX operation ended on all CPUs\n");

@@ -227,6 +227,8 @@ long dune_cap_value(unsigned long cap)
 		return cpumask_weight(dune_vmx_cpumask());
 	case DUNE_CAP_VMCS_SHADOWING:
 		return secondary_ctl(SECONDARY_EXEC_SHADOW_VMCS);
+	case DUNE_CAP_VM:
+		return 1;
 	default:
 		return 0;
 	}
@@ -252,6 +254,7 @@ void dune_vmx_caps_show(struct seq_file *m)
 		[DUNE_CAP_MAXPHYADDR] = "maxphyaddr",
 		[DUNE_CAP_NR_VMX_CPUS] = "nr_vmx_cpus",
 		[DUNE_CAP_VMCS_SHADOWING] = "vmcs_shadowing",
+		[DUNE_CAP_VM] = "vm",
 	};
 	size_t i;
 

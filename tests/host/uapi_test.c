@@ -20,7 +20,54 @@ TEST(ioctl_numbers)
 	EXPECT_EQ(0xE901u, DUNE_CHECK_EXTENSION);
 	/* _IOWR: direction 3 in bits 31:30, size 192 in bits 29:16. */
 	EXPECT_EQ(0xC0C0E902u, DUNE_GET_VMX_INFO);
+	EXPECT_EQ(0xE903u, DUNE_CREATE_VM);
+	EXPECT_EQ(0x4020E910u, DUNE_MAP_CHUNKS);
+	EXPECT_EQ(0x4090E911u, DUNE_CREATE_VCPU);
+	EXPECT_EQ(0xC128E920u, DUNE_RUN);
+	EXPECT_EQ(0xC2B0E921u, DUNE_GET_EXIT_STATS);
 	EXPECT_EQ(1, DUNE_API_VERSION);
+}
+
+TEST(exit_reasons_and_constants)
+{
+	EXPECT_EQ(0, DUNE_EXIT_NONE);
+	EXPECT_EQ(1, DUNE_EXIT_VMCALL);
+	EXPECT_EQ(2, DUNE_EXIT_EPT_FAULT);
+	EXPECT_EQ(3, DUNE_EXIT_TRIPLE_FAULT);
+	EXPECT_EQ(4, DUNE_EXIT_ENTRY_FAILED);
+	EXPECT_EQ(5, DUNE_EXIT_UNHANDLED);
+	EXPECT_EQ(1u, DUNE_EPT_READ);
+	EXPECT_EQ(2u, DUNE_EPT_WRITE);
+	EXPECT_EQ(4u, DUNE_EPT_EXEC);
+	EXPECT_EQ(8u, DUNE_EPT_NO_CHUNK);
+	EXPECT_EQ(16u, DUNE_EPT_GVA_VALID);
+	EXPECT_EQ(21, DUNE_CHUNK_SHIFT);
+	EXPECT_EQ(4096, DUNE_MAP_CHUNKS_MAX);
+	EXPECT_EQ(80, DUNE_EXIT_STATS_NR);
+}
+
+TEST(vm_structs_layout)
+{
+	EXPECT_EQ(16, sizeof(struct dune_chunk));
+	EXPECT_EQ(32, sizeof(struct dune_map_chunks));
+	EXPECT_EQ(8, offsetof(struct dune_map_chunks, chunks));
+	EXPECT_EQ(144, sizeof(struct dune_vcpu_config));
+	EXPECT_EQ(8, offsetof(struct dune_vcpu_config, cr3));
+	EXPECT_EQ(40, offsetof(struct dune_vcpu_config, gdtr_limit));
+	EXPECT_EQ(44, offsetof(struct dune_vcpu_config, cs));
+	EXPECT_EQ(48, offsetof(struct dune_vcpu_config, tr));
+	EXPECT_EQ(56, offsetof(struct dune_vcpu_config, star));
+	EXPECT_EQ(80, offsetof(struct dune_vcpu_config, reserved));
+	EXPECT_EQ(144, sizeof(struct dune_regs));
+	EXPECT_EQ(56, offsetof(struct dune_regs, rsp));
+	EXPECT_EQ(128, offsetof(struct dune_regs, rip));
+	EXPECT_EQ(296, sizeof(struct dune_run));
+	EXPECT_EQ(8, offsetof(struct dune_run, regs));
+	EXPECT_EQ(152, offsetof(struct dune_run, fs_base));
+	EXPECT_EQ(168, offsetof(struct dune_run, u));
+	EXPECT_EQ(232, offsetof(struct dune_run, reserved));
+	EXPECT_EQ(688, sizeof(struct dune_exit_stats));
+	EXPECT_EQ(16, offsetof(struct dune_exit_stats, exits));
 }
 
 TEST(capability_numbers)
@@ -35,6 +82,7 @@ TEST(capability_numbers)
 	EXPECT_EQ(8, DUNE_CAP_MAXPHYADDR);
 	EXPECT_EQ(9, DUNE_CAP_NR_VMX_CPUS);
 	EXPECT_EQ(10, DUNE_CAP_VMCS_SHADOWING);
+	EXPECT_EQ(11, DUNE_CAP_VM);
 }
 
 TEST(vmx_info_layout)

@@ -49,6 +49,24 @@
  */
 #define DUNE_GET_VMX_INFO	_IOWR(DUNE_IOC_TYPE, 0x02, struct dune_vmx_info)
 
+/*
+ * DUNE_CREATE_VM: argument must be 0.  Creates a VM for the address space
+ * of the calling process and returns its file descriptor (close-on-exec).
+ * The VM's guest-physical memory is the process's own memory, mapped in
+ * 2 MiB chunks (DUNE_MAP_CHUNKS); its vCPUs run the process's threads.
+ * Every ioctl on the VM and its vCPUs must come from that same process
+ * (the same mm): anything else, e.g. a child after fork, gets -EIO.
+ */
+#define DUNE_CREATE_VM		_IO(DUNE_IOC_TYPE, 0x03)
+
+/* ioctls on a VM file descriptor */
+#define DUNE_MAP_CHUNKS		_IOW(DUNE_IOC_TYPE, 0x10, struct dune_map_chunks)
+#define DUNE_CREATE_VCPU	_IOW(DUNE_IOC_TYPE, 0x11, struct dune_vcpu_config)
+
+/* ioctls on a vCPU file descriptor */
+#define DUNE_RUN		_IOWR(DUNE_IOC_TYPE, 0x20, struct dune_run)
+#define DUNE_GET_EXIT_STATS	_IOWR(DUNE_IOC_TYPE, 0x21, struct dune_exit_stats)
+
 /* Capabilities for DUNE_CHECK_EXTENSION. */
 enum dune_cap {
 	DUNE_CAP_EPT = 1,		/* EPT (always 1: required to load) */
@@ -61,7 +79,8 @@ enum dune_cap {
 	DUNE_CAP_MAXPHYADDR = 8,	/* value: physical-address width */
 	DUNE_CAP_NR_VMX_CPUS = 9,	/* value: CPUs in VMX operation now */
 	DUNE_CAP_VMCS_SHADOWING = 10,
-	DUNE_CAP_MAX = DUNE_CAP_VMCS_SHADOWING
+	DUNE_CAP_VM = 11,		/* DUNE_CREATE_VM and Dune mode */
+	DUNE_CAP_MAX = DUNE_CAP_VM
 };
 
 /*
@@ -97,6 +116,149 @@ struct dune_vmx_info {
 #define DUNE_VMX_INFO_SIZE	192
 
 /*
+ * Guest-physical memory comes in chunks: a 2 MiB-aligned range of the
+ * process's virtual addresses (host virtual, "HVA") appears at a 2 MiB-
+ * aligned guest-physical address ("GPA").  User space chooses the GPAs
+ * (below 2^MAXPHYADDR) and writes the guest page tables that use them; the
+ * module fills the EPT from the process's page tables on first access.  A
+ * chunk stays mapped for the life of the VM, whatever happens to the
+ * memory behind it: accesses follow the process's current mappings and
+ * permissions (see docs/03-memory.md).
+ */
+#define DUNE_CHUNK_SHIFT	21
+#define DUNE_CHUNK_SIZE		(1ULL << DUNE_CHUNK_SHIFT)
+
+struct dune_chunk {
+	__u64 hva;			/* 2 MiB aligned, user address */
+	__u64 gpa;			/* 2 MiB aligned, below 2^MAXPHYADDR */
+};
+
+/*
+ * DUNE_MAP_CHUNKS: map @count chunks (at most DUNE_MAP_CHUNKS_MAX) from the
+ * array at @chunks.  All or nothing: -EINVAL for a misaligned or out-of-range
+ * address, -EEXIST if an HVA or GPA is already mapped to something else.
+ * Mapping a pair that already exists is not an error.
+ */
+struct dune_map_chunks {
+	__u32 flags;			/* must be 0 */
+	__u32 count;
+	__u64 chunks;			/* user pointer to struct dune_chunk[count] */
+	__u64 reserved[2];		/* must be 0 */
+};
+
+#define DUNE_MAP_CHUNKS_MAX	4096
+
+/*
+ * DUNE_CREATE_VCPU: a vCPU for the calling thread, returned as a file
+ * descriptor (close-on-exec).  Only the thread that created a vCPU may run
+ * it.  The vCPU starts in 64-bit ring 0 with the descriptor tables and page
+ * tables given here (addresses are guest-virtual, @cr3 is guest-physical);
+ * the segment registers are loaded as if from flat 64-bit descriptors at
+ * the given selectors, which the GDT must also hold.
+ *
+ * The SYSCALL MSRs (@star, @lstar, @sfmask) are the guest's own: they are
+ * loaded on every VM entry and the host's restored on every VM exit, so
+ * SYSCALL in the guest reaches the guest's handler without a VM exit.
+ */
+struct dune_vcpu_config {
+	__u32 flags;			/* must be 0 */
+	__u32 reserved0;		/* must be 0 */
+	__u64 cr3;			/* GPA of the PML4, 4 KiB aligned */
+	__u64 gdtr_base;
+	__u64 idtr_base;
+	__u64 tr_base;			/* a 64-bit TSS */
+	__u16 gdtr_limit;
+	__u16 idtr_limit;
+	__u16 cs;			/* 64-bit ring-0 code segment */
+	__u16 ss;			/* ring-0 data segment (SS, DS, ES) */
+	__u16 tr;			/* the TSS descriptor */
+	__u16 reserved1[3];		/* must be 0 */
+	__u64 star;			/* IA32_STAR */
+	__u64 lstar;			/* IA32_LSTAR */
+	__u64 sfmask;			/* IA32_FMASK */
+	__u64 reserved[8];		/* must be 0 */
+};
+
+/* The general-purpose registers, RIP, RSP and RFLAGS of a vCPU. */
+struct dune_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/* Why DUNE_RUN returned (struct dune_run.exit_reason). */
+enum dune_exit {
+	DUNE_EXIT_NONE = 0,
+	/* The guest executed VMCALL; regs.rip is past it. */
+	DUNE_EXIT_VMCALL = 1,
+	/*
+	 * An access the process's own mappings do not allow, or a GPA no
+	 * chunk maps: u.ept says which.  Nothing was changed.
+	 */
+	DUNE_EXIT_EPT_FAULT = 2,
+	/* The guest triple-faulted (SDM Vol. 3C, 26.2 / exit reason 2). */
+	DUNE_EXIT_TRIPLE_FAULT = 3,
+	/* VM entry failed on the guest state (u.fail); nothing ran. */
+	DUNE_EXIT_ENTRY_FAILED = 4,
+	/* Any other VM exit the module does not handle (u.fail). */
+	DUNE_EXIT_UNHANDLED = 5,
+};
+
+/* u.ept.flags: the access that faulted, and what the mapping allows. */
+#define DUNE_EPT_READ		(1u << 0)
+#define DUNE_EPT_WRITE		(1u << 1)
+#define DUNE_EPT_EXEC		(1u << 2)
+#define DUNE_EPT_NO_CHUNK	(1u << 3)	/* no chunk maps this GPA */
+#define DUNE_EPT_GVA_VALID	(1u << 4)	/* u.ept.gva is meaningful */
+
+/*
+ * DUNE_RUN: run the vCPU until something needs user space.  In: flags
+ * (must be 0), regs, fs_base, gs_base.  Out: everything.  Returns 0 with
+ * an exit_reason, or -1 with errno: EINTR when a signal is pending (the
+ * state in *run is saved and valid: handle the signal, run again), EIO
+ * from another process, EBUSY from another thread, EINVAL for a bad RIP,
+ * RSP or RFLAGS, or a nonzero reserved field.
+ */
+struct dune_run {
+	__u32 flags;			/* in: must be 0 */
+	__u32 exit_reason;		/* out: enum dune_exit */
+	struct dune_regs regs;		/* in/out */
+	__u64 fs_base;			/* in/out */
+	__u64 gs_base;			/* in/out */
+	union {
+		struct {		/* DUNE_EXIT_EPT_FAULT */
+			__u64 gpa;
+			__u64 gva;
+			__u64 hva;	/* if a chunk maps the GPA */
+			__u32 flags;	/* DUNE_EPT_* */
+			__u32 pad;
+		} ept;
+		struct {		/* DUNE_EXIT_ENTRY_FAILED, _UNHANDLED */
+			__u32 hw_exit_reason;	/* SDM Vol. 3D, Appendix C */
+			__u32 pad;
+			__u64 qualification;
+			__u64 intr_info;	/* VM-exit interruption info */
+		} fail;
+		__u64 pad[8];
+	} u;
+	__u64 reserved[8];		/* in: must be 0; out: 0 */
+};
+
+/*
+ * DUNE_GET_EXIT_STATS: how many VM exits of each basic exit reason (SDM
+ * Vol. 3D, Appendix C) this vCPU has taken, and how many DUNE_RUN calls.
+ */
+#define DUNE_EXIT_STATS_NR	80
+
+struct dune_exit_stats {
+	__u32 flags;			/* in: must be 0 */
+	__u32 nr;			/* out: DUNE_EXIT_STATS_NR */
+	__u64 runs;			/* DUNE_RUN calls */
+	__u64 exits[DUNE_EXIT_STATS_NR];
+	__u64 reserved[4];		/* in: must be 0; out: 0 */
+};
+
+/*
  * Layout checks: the same on both sides of the boundary, at compile time,
  * for every compiler that has static assertions (C11, C++11).
  */
@@ -111,6 +273,15 @@ DUNE_UAPI_ASSERT(sizeof(struct dune_vmx_info) == DUNE_VMX_INFO_SIZE,
 		 "struct dune_vmx_info changed size");
 DUNE_UAPI_ASSERT(sizeof(struct dune_vmx_info) % 8 == 0,
 		 "struct dune_vmx_info must have no tail padding");
+DUNE_UAPI_ASSERT(sizeof(struct dune_chunk) == 16, "struct dune_chunk changed size");
+DUNE_UAPI_ASSERT(sizeof(struct dune_map_chunks) == 32,
+		 "struct dune_map_chunks changed size");
+DUNE_UAPI_ASSERT(sizeof(struct dune_vcpu_config) == 144,
+		 "struct dune_vcpu_config changed size");
+DUNE_UAPI_ASSERT(sizeof(struct dune_regs) == 144, "struct dune_regs changed size");
+DUNE_UAPI_ASSERT(sizeof(struct dune_run) == 296, "struct dune_run changed size");
+DUNE_UAPI_ASSERT(sizeof(struct dune_exit_stats) == 688,
+		 "struct dune_exit_stats changed size");
 #undef DUNE_UAPI_ASSERT
 #endif
 

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ept.c - the EPT: guest-physical to host-physical, filled on demand.
+ *
+ * With EPT (SDM Vol. 3C, 29.3), every guest-physical address the guest's
+ * own page tables produce is translated once more, through tables that we
+ * own.  A missing or too-weak entry causes an EPT violation (exit reason
+ * 48): the VM exit tells which GPA was accessed and how (read, write,
+ * instruction fetch), and we fill the entry in and resume.
+ *
+ * The tables start empty.  On a violation:
+ *
+ *   GPA -> chunk -> HVA (vm.c) -> the process's page, from its own page
+ *   tables (get_user_pages, which faults it in as a user access would)
+ *   -> an EPT entry with the permissions of the process's mapping.
+ *
+ * A read maps the page read-only unless it is already writable in the
+ * process, so that the first write comes back here and breaks copy-on-write
+ * through the kernel (FOLL_WRITE), never behind its back.  Execute
+ * permission follows VM_EXEC.  A PROT_NONE page, a missing mapping, or a
+ * write to a read-only one is not ours to fix: it goes to user space
+ * (DUNE_EXIT_EPT_FAULT), which repeats the access natively and gets the
+ * genuine signal.
+ *
+ * No page reference outlives the fault: the MMU notifier (vm.c) zaps an
+ * entry before the kernel changes or frees the page behind it, and the
+ * sequence count stops a fault that raced with such a change from
+ * installing a stale page (KVM's mmu_invalidate_seq protocol).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/smp.h>
+#include <asm/io.h>
+
+#include "compat.h"
+#include "dune.h"
+#include "vm.h"
+#include "vmx_ops.h"
+
+#define EPT_LEVELS		4
+#define EPT_ENTRIES		512
+#define EPT_PRESENT		VMX_EPT_RWX_MASK	/* any of R, W, X */
+#define EPT_ADDR_MASK		(((1ULL << 52) - 1) & PAGE_MASK)
+/* Leaf memory type write-back (bits 5:3 = 6, SDM Vol. 3C, 29.3.7). */
+#define EPT_LEAF_MEMTYPE_WB	(6ULL << VMX_EPT_MT_EPTE_SHIFT)
+
+static unsigned int ept_index(u64 gpa, int level)
+{
+	return (gpa >> (PAGE_SHIFT + 9 * level)) & (EPT_ENTRIES - 1);
+}
+
+static u64 *ept_table(u64 entry)
+{
+	return phys_to_virt(entry & EPT_ADDR_MASK);
+}
+
+int dune_ept_init(struct dune_vm *vm)
+{
+	struct page *root = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (!root)
+		return -ENOMEM;
+	vm->ept_root = page_address(root);
+	vm->ept_pages = 1;
+	/*
+	 * EPTP (SDM Vol. 3C, 25.6.11): memory type write-back for the tables,
+	 * a 4-level walk (value 3 in bits 5:3), no accessed/dirty flags.
+	 */
+	vm->eptp = page_to_phys(root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	return 0;
+}
+
+static void ept_flush_this_cpu(void *info)
+{
+	u64 eptp = *(u64 *)info;
+
+	if (dune_vmx_cpu_on(smp_processor_id()))
+		dune_invept(VMX_EPT_EXTENT_CONTEXT, eptp);
+}
+
+/*
+ * Forget cached translations of this EPT on every CPU.  A CPU running a
+ * vCPU of this VM takes the IPI as a VM exit, so when this returns no CPU
+ * can use a zapped entry any more.
+ */
+void dune_ept_flush(struct dune_vm *vm)
+{
+	on_each_cpu_mask(dune_vmx_cpumask(), ept_flush_this_cpu, &vm->eptp, 1);
+}
+
+static void ept_free_table(u64 *table, int level)
+{
+	unsigned int i;
+
+	if (level > 0) {
+		for (i = 0; i < EPT_ENTRIES; i++)
+			if (table[i] & EPT_PRESENT)
+				ept_free_table(ept_table(table[i]), level - 1);
+	}
+	free_page((unsigned long)table);
+}
+
+void dune_ept_free(struct dune_vm *vm)
+{
+	if (!vm->ept_root)
+		return;
+	/* The next VM may get the same root page, hence the same EPTP. */
+	dune_ept_flush(vm);
+	ept_free_table(vm->ept_root, EPT_LEVELS - 1);
+	vm->ept_root = NULL;
+}
+
+/* Clear the leaf entries of [start, end) under @table; true if any was set. */
+static bool ept_zap_table(u64 *table, int level, u64 base, u64 start, u64 end)
+{
+	u64 span = 1ULL << (PAGE_SHIFT + 9 * level);
+	unsigned int i = start > base ? ept_index(start, level) : 0;
+	bool zapped = false;
+
+	for (; i < EPT_ENTRIES; i++) {
+		u64 from = base + i * span;
+
+		if (from >= end)
+			break;
+		if (!(table[i] & EPT_PRESENT))
+			continue;
+		if (level == 0) {
+			table[i] = 0;
+			zapped = true;
+		} else {
+			zapped |= ept_zap_table(ept_table(table[i]), level - 1, from, start, end);
+		}
+	}
+	return zapped;
+}
+
+/* Called with ept_lock held. */
+bool dune_ept_zap(struct dune_vm *vm, u64 gpa_start, u64 gpa_end)
+{
+	lockdep_assert_held(&vm->ept_lock);
+	if (!vm->ept_root || gpa_start >= gpa_end)
+		return false;
+	return ept_zap_table(vm->ept_root, EPT_LEVELS - 1, 0, gpa_start, gpa_end);
+}
+
+/*
+ * Install a 4 KiB leaf, taking missing paging-structure pages from
+ * @spare (allocated beforehand: we hold a spinlock here).
+ */
+static void ept_install(struct dune_vm *vm, u64 gpa, u64 entry, struct page **spare)
+{
+	u64 *table = vm->ept_root;
+	int level;
+
+	lockdep_assert_held(&vm->ept_lock);
+	for (level = EPT_LEVELS - 1; level > 0; level--) {
+		u64 *slot = &table[ept_index(gpa, level)];
+
+		if (!(*slot & EPT_PRESENT)) {
+			/* Non-leaf entries allow everything; the leaf decides. */
+			*slot = page_to_phys(*spare) | VMX_EPT_RWX_MASK;
+			*spare++ = NULL;	/* used */
+			vm->ept_pages++;
+		}
+		table = ept_table(*slot);
+	}
+	WRITE_ONCE(table[ept_index(gpa, 0)], entry);
+}
+
+/* Describe an access we leave to user space. */
+static int ept_fault_to_user(struct dune_vcpu *vcpu, unsigned long hva, u32 flags)
+{
+	struct dune_run *run = vcpu->run;
+	u64 qual = vcpu->exit.qualification;
+
+	run->exit_reason = DUNE_EXIT_EPT_FAULT;
+	run->u.ept.gpa = vcpu->exit.guest_physical_address;
+	run->u.ept.hva = hva;
+	run->u.ept.gva = 0;
+	if (qual & EPT_VIOLATION_ACC_READ)
+		flags |= DUNE_EPT_READ;
+	if (qual & EPT_VIOLATION_ACC_WRITE)
+		flags |= DUNE_EPT_WRITE;
+	if (qual & EPT_VIOLATION_ACC_INSTR)
+		flags |= DUNE_EPT_EXEC;
+	if (qual & (1ULL << EPT_VIOLATION_GVA_IS_VALID_BIT)) {
+		flags |= DUNE_EPT_GVA_VALID;
+		run->u.ept.gva = vcpu->exit.guest_linear_address;
+	}
+	run->u.ept.flags = flags;
+	return 0;
+}
+
+/*
+ * The host-physical frame behind @hva, for an ordinary mapping (a page
+ * reference the caller drops) or a VM_PFNMAP/VM_IO one such as the vDSO's
+ * vvar page (no struct page to hold).  Called with the mmap lock held.
+ */
+static int ept_lookup_host(struct vm_area_struct *vma, unsigned long hva, bool write,
+			   u64 *pfn, bool *writable, struct page **page)
+{
+	long n;
+
+	*page = NULL;
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
+		int err = dune_follow_pfnmap(vma, hva, pfn, writable);
+
+		if (err || (write && !*writable)) {
+			if (fixup_user_fault(vma->vm_mm, hva, write ? FAULT_FLAG_WRITE : 0, NULL))
+				return -EFAULT;
+			err = dune_follow_pfnmap(vma, hva, pfn, writable);
+		}
+		return err ?: (write && !*writable) ? -EFAULT : 0;
+	}
+
+	/* Already writable in the process: map it writable straight away. */
+	if (!write && (vma->vm_flags & VM_WRITE) && get_user_page_fast_only(hva, FOLL_WRITE, page)) {
+		*writable = true;
+	} else {
+		n = dune_get_user_page(hva, write ? FOLL_WRITE : 0, page);
+		if (n != 1)
+			return n < 0 ? n : -EFAULT;
+		*writable = write;
+	}
+	*pfn = page_to_pfn(*page);
+	return 0;
+}
+
+int dune_ept_fault(struct dune_vcpu *vcpu)
+{
+	struct dune_vm *vm = vcpu->vm;
+	u64 gpa = vcpu->exit.guest_physical_address;
+	u64 qual = vcpu->exit.qualification;
+	bool write = qual & EPT_VIOLATION_ACC_WRITE;
+	bool exec = qual & EPT_VIOLATION_ACC_INSTR;
+	struct page *spare[EPT_LEVELS - 1] = { };
+	struct vm_area_struct *vma;
+	struct page *page = NULL;
+	unsigned long hva, seq, vm_flags;
+	bool writable = false, have_spares = true;
+	u64 pfn, entry;
+	unsigned int i;
+	int err;
+
+	if (!dune_vm_gpa_to_hva(vm, gpa, &hva))
+		return ept_fault_to_user(vcpu, 0, DUNE_EPT_NO_CHUNK);
+	hva &= PAGE_MASK;
+
+	seq = READ_ONCE(vm->mmu_seq);
+	smp_rmb();	/* read the sequence before the page tables (pairs with the spinlock) */
+
+	mmap_read_lock(vm->mm);
+	vma = vma_lookup(vm->mm, hva);
+	if (!vma)
+		goto to_user_unlock;
+	vm_flags = vma->vm_flags;
+	if (!(vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) ||
+	    (write && !(vm_flags & VM_WRITE)) || (exec && !(vm_flags & VM_EXEC)))
+		goto to_user_unlock;
+	err = ept_lookup_host(vma, hva, write, &pfn, &writable, &page);
+	mmap_read_unlock(vm->mm);
+	if (err)
+		return ept_fault_to_user(vcpu, hva, 0);
+
+	/* Guest writes do not dirty the process's PTE: say so now. */
+	if (page && writable)
+		set_page_dirty_lock(page);
+
+	for (i = 0; i < ARRAY_SIZE(spare); i++) {
+		spare[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!spare[i])
+			have_spares = false;
+	}
+
+	entry = (pfn << PAGE_SHIFT) | EPT_LEAF_MEMTYPE_WB | VMX_EPT_READABLE_MASK;
+	if (writable)
+		entry |= VMX_EPT_WRITABLE_MASK;
+	if (vm_flags & VM_EXEC)
+		entry |= VMX_EPT_EXECUTABLE_MASK;
+
+	spin_lock(&vm->ept_lock);
+	/*
+	 * If an invalidation ran or is running since we read mmu_seq, the
+	 * page may already be on its way out: do not map it, let the guest
+	 * fault again.
+	 */
+	if (!vm->dead && !vm->mmu_in_progress && vm->mmu_seq == seq && have_spares)
+		ept_install(vm, gpa, entry, spare);
+	spin_unlock(&vm->ept_lock);
+
+	for (i = 0; i < ARRAY_SIZE(spare); i++)
+		if (spare[i])
+			__free_page(spare[i]);
+	if (page)
+		put_page(page);
+	if (!have_spares)
+		return -ENOMEM;
+	return 1;
+
+to_user_unlock:
+	mmap_read_unlock(vm->mm);
+	return ept_fault_to_user(vcpu, hva, 0);
+}

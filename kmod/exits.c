@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exits.c - what happens after each VM exit, one handler per exit reason.
+ *
+ * The table below is indexed by the basic exit reason (bits 15:0 of the
+ * exit reason, SDM Vol. 3D, Appendix C).  A handler returns 1 to resume
+ * the guest, 0 to return to user space with run->exit_reason set, or a
+ * negative errno.  A reason without a handler returns to user space as
+ * DUNE_EXIT_UNHANDLED with the raw exit reason: an exit the module does
+ * not understand ends the run, never the host.
+ *
+ * The policy, in one sentence: the guest is a process that happens to
+ * run in ring 0, so what a process may not do natively is refused the way
+ * the CPU refuses a process: a #GP (privileged instructions: HLT, I/O,
+ * MSRs outside a small set, control and debug registers, WBINVD, INVD,
+ * XSETBV, RDPMC) or a #UD (VMX instructions, MONITOR/MWAIT, GETSEC,
+ * RSM), delivered through the guest's own IDT.  libdune's handlers then
+ * report it.  CPUID is answered with the host's values; VMCALL and
+ * unresolvable EPT violations go to user space.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+
+#include "dune.h"
+#include "vm.h"
+#include "vmx_ops.h"
+
+void dune_vcpu_inject_exception(struct dune_vcpu *vcpu, u8 vector, bool has_error, u32 error)
+{
+	vcpu->inject_info = INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | vector |
+			    (has_error ? INTR_INFO_DELIVER_CODE_MASK : 0);
+	vcpu->inject_error_code = error;
+	vcpu->inject_instruction_len = 0;
+}
+
+/* Resume after the instruction that exited (SDM 28.2.5: its length). */
+static int skip_instruction(struct dune_vcpu *vcpu)
+{
+	vcpu->regs.rip += vcpu->exit.instruction_len;
+	vcpu->regs.rflags &= ~X86_EFLAGS_RF;
+	return 1;
+}
+
+static int inject_gp(struct dune_vcpu *vcpu)
+{
+	dune_vcpu_inject_exception(vcpu, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
+static int inject_ud(struct dune_vcpu *vcpu)
+{
+	dune_vcpu_inject_exception(vcpu, X86_TRAP_UD, false, 0);
+	return 1;
+}
+
+static int exit_to_user(struct dune_vcpu *vcpu, u32 dune_exit)
+{
+	struct dune_run *run = vcpu->run;
+
+	run->exit_reason = dune_exit;
+	run->u.fail.hw_exit_reason = vcpu->exit.reason;
+	run->u.fail.qualification = vcpu->exit.qualification;
+	run->u.fail.intr_info = vcpu->exit.intr_info;
+	return 0;
+}
+
+static int handle_unhandled(struct dune_vcpu *vcpu)
+{
+	return exit_to_user(vcpu, DUNE_EXIT_UNHANDLED);
+}
+
+/*
+ * Reason 0: an exception in the exception bitmap, or an NMI.  The NMI was
+ * handed to the host already (vcpu.c, with interrupts off).  The bitmap
+ * holds only #MC, which the host's machine-check handling must see: we
+ * cannot forward it from here, so the run ends and user space is told.
+ */
+static int handle_exception_nmi(struct dune_vcpu *vcpu)
+{
+	u32 type = vcpu->exit.intr_info & INTR_INFO_INTR_TYPE_MASK;
+
+	if (type == INTR_TYPE_NMI_INTR)
+		return 1;
+	return handle_unhandled(vcpu);
+}
+
+/* Reason 1: the interrupt is still pending; enabling interrupts took it. */
+static int handle_external_interrupt(struct dune_vcpu *vcpu)
+{
+	return 1;
+}
+
+static int handle_triple_fault(struct dune_vcpu *vcpu)
+{
+	return exit_to_user(vcpu, DUNE_EXIT_TRIPLE_FAULT);
+}
+
+/*
+ * Reason 10: CPUID always exits (SDM 26.1.2).  Answer with this CPU's
+ * values, as the process sees them natively, except that VMX is hidden:
+ * the guest cannot use it.
+ */
+static int handle_cpuid(struct dune_vcpu *vcpu)
+{
+	struct dune_regs *r = &vcpu->regs;
+	unsigned int eax, ebx, ecx, edx;
+
+	cpuid_count((u32)r->rax, (u32)r->rcx, &eax, &ebx, &ecx, &edx);
+	if ((u32)r->rax == 1)
+		ecx &= ~(1U << (X86_FEATURE_VMX & 31));
+	r->rax = eax;
+	r->rbx = ebx;
+	r->rcx = ecx;
+	r->rdx = edx;
+	return skip_instruction(vcpu);
+}
+
+/* Reason 18: VMCALL is how the guest asks user space for something. */
+static int handle_vmcall(struct dune_vcpu *vcpu)
+{
+	skip_instruction(vcpu);
+	vcpu->run->exit_reason = DUNE_EXIT_VMCALL;
+	return 0;
+}
+
+/*
+ * Reasons 31/32: RDMSR/WRMSR of anything but FS_BASE and GS_BASE (those
+ * do not exit, see the MSR bitmap in vcpu.c).  The guest may read and
+ * write its own SYSCALL MSRs and KERNEL_GS_BASE, which live in the MSR
+ * lists the CPU switches; every other MSR belongs to the host: #GP.
+ */
+static int msr_slot(u32 msr)
+{
+	switch (msr) {
+	case MSR_STAR:
+		return MSR_SLOT_STAR;
+	case MSR_LSTAR:
+		return MSR_SLOT_LSTAR;
+	case MSR_SYSCALL_MASK:
+		return MSR_SLOT_SFMASK;
+	case MSR_KERNEL_GS_BASE:
+		return MSR_SLOT_KERNEL_GS_BASE;
+	default:
+		return -1;
+	}
+}
+
+static int handle_rdmsr(struct dune_vcpu *vcpu)
+{
+	int slot = msr_slot((u32)vcpu->regs.rcx);
+	u64 value;
+
+	if (slot < 0)
+		return inject_gp(vcpu);
+	value = vcpu->msrs->guest[slot].value;
+	vcpu->regs.rax = (u32)value;
+	vcpu->regs.rdx = value >> 32;
+	return skip_instruction(vcpu);
+}
+
+static int handle_wrmsr(struct dune_vcpu *vcpu)
+{
+	int slot = msr_slot((u32)vcpu->regs.rcx);
+	u64 value = (u32)vcpu->regs.rax | (vcpu->regs.rdx << 32);
+
+	if (slot < 0)
+		return inject_gp(vcpu);
+	/* What the CPU itself would refuse (SDM Vol. 4, 2.1). */
+	if ((slot == MSR_SLOT_LSTAR || slot == MSR_SLOT_KERNEL_GS_BASE) && !dune_canonical(value))
+		return inject_gp(vcpu);
+	if (slot == MSR_SLOT_SFMASK && value >> 32)
+		return inject_gp(vcpu);
+	vcpu->msrs->guest[slot].value = value;
+	return skip_instruction(vcpu);
+}
+
+/*
+ * Reason 33 (bit 31 set): VM entry failed on the guest state, reason 34
+ * on the MSR list, 41 on a machine check.  The guest did not run; this is
+ * user space's state, not a host problem (27.8).
+ */
+static int handle_entry_failure(struct dune_vcpu *vcpu)
+{
+	return exit_to_user(vcpu, DUNE_EXIT_ENTRY_FAILED);
+}
+
+/* Reason 48: the EPT (ept.c). */
+static int handle_ept_violation(struct dune_vcpu *vcpu)
+{
+	return dune_ept_fault(vcpu);
+}
+
+/* Reason 49: an EPT entry we wrote is malformed.  Our bug: say so. */
+static int handle_ept_misconfig(struct dune_vcpu *vcpu)
+{
+	pr_err_ratelimited("EPT misconfiguration at GPA %#llx\n",
+			   vcpu->exit.guest_physical_address);
+	return handle_unhandled(vcpu);
+}
+
+typedef int (*dune_exit_handler)(struct dune_vcpu *vcpu);
+
+static const dune_exit_handler dune_exit_handlers[] = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_HLT]			= inject_gp,
+	[EXIT_REASON_INVD]			= inject_gp,
+	[EXIT_REASON_RDPMC]			= inject_gp,
+	[EXIT_REASON_VMCALL]			= handle_vmcall,
+	[EXIT_REASON_VMCLEAR]			= inject_ud,
+	[EXIT_REASON_VMLAUNCH]			= inject_ud,
+	[EXIT_REASON_VMPTRLD]			= inject_ud,
+	[EXIT_REASON_VMPTRST]			= inject_ud,
+	[EXIT_REASON_VMREAD]			= inject_ud,
+	[EXIT_REASON_VMRESUME]			= inject_ud,
+	[EXIT_REASON_VMWRITE]			= inject_ud,
+	[EXIT_REASON_VMOFF]			= inject_ud,
+	[EXIT_REASON_VMON]			= inject_ud,
+	[EXIT_REASON_CR_ACCESS]			= inject_gp,
+	[EXIT_REASON_DR_ACCESS]			= inject_gp,
+	[EXIT_REASON_IO_INSTRUCTION]		= inject_gp,
+	[EXIT_REASON_MSR_READ]			= handle_rdmsr,
+	[EXIT_REASON_MSR_WRITE]			= handle_wrmsr,
+	[EXIT_REASON_INVALID_STATE]		= handle_entry_failure,
+	[EXIT_REASON_MSR_LOAD_FAIL]		= handle_entry_failure,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= inject_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= inject_ud,
+	[EXIT_REASON_MCE_DURING_VMENTRY]	= handle_entry_failure,
+	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
+	[EXIT_REASON_INVEPT]			= inject_ud,
+	[EXIT_REASON_INVVPID]			= inject_ud,
+	[EXIT_REASON_WBINVD]			= inject_gp,
+	[EXIT_REASON_XSETBV]			= inject_gp,
+	[EXIT_REASON_VMFUNC]			= inject_ud,
+};
+
+/* GETSEC (11) and RSM (17) have no name in asm/vmx.h. */
+#define EXIT_REASON_GETSEC	11
+#define EXIT_REASON_RSM		17
+
+int dune_handle_exit(struct dune_vcpu *vcpu)
+{
+	u32 basic = vcpu->exit.reason & 0xffff;
+	dune_exit_handler handler = NULL;
+
+	if (basic < DUNE_EXIT_STATS_NR)
+		vcpu->exits[basic]++;
+	if (vcpu->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
+		return handle_entry_failure(vcpu);
+	if (basic == EXIT_REASON_GETSEC || basic == EXIT_REASON_RSM)
+		return inject_ud(vcpu);
+	if (basic < ARRAY_SIZE(dune_exit_handlers))
+		handler = dune_exit_handlers[basic];
+	return handler ? handler(vcpu) : handle_unhandled(vcpu);
+}

@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vcpu.c - a vCPU is a thread of the process, running in VMX non-root
+ * ring 0, and the loop that runs it.
+ *
+ * DUNE_CREATE_VCPU on a VM gives the calling thread a vCPU: a VMCS, a VPID
+ * and a file.  DUNE_RUN enters the guest and stays in a loop, handling VM
+ * exits in the kernel, until one needs user space (a VMCALL, an access the
+ * process may not make, an exit we do not handle) or the thread has
+ * something else to do: a pending signal, a reschedule, work for the
+ * return to user space.  Then it returns, with the guest's registers in
+ * struct dune_run, and user space calls DUNE_RUN again.
+ *
+ * Where the VMCS lives.  A VMCS is "active" on at most one CPU at a time
+ * and must be VMCLEARed there before it is used anywhere else (SDM Vol.
+ * 3C, 25.11.1).  Here the VMCS is only ever active while its thread is
+ * inside DUNE_RUN and on the CPU it runs on: when the scheduler takes the
+ * thread off the CPU, a preempt notifier VMCLEARs it (on that same CPU,
+ * no IPI needed), and DUNE_RUN VMCLEARs it before returning.  The loop
+ * VMPTRLDs it again wherever the thread runs next.  So CPU hotplug, module
+ * unload and file release never find an active VMCS of ours.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/apic.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/api.h>
+#include <asm/io.h>
+#include <asm/irq_vectors.h>
+#include <asm/msr.h>
+#include <asm/sync_core.h>
+
+#include "dune.h"
+#include "vm.h"
+#include "vmx_ops.h"
+
+/* VPIDs tag TLB entries per vCPU; 0 is the host's (SDM 28.1). */
+static DEFINE_IDA(dune_vpids);
+#define DUNE_VPID_MAX	0xffff
+
+/*
+ * One MSR bitmap for every vCPU (SDM Vol. 3C, 25.6.9): a set bit makes
+ * RDMSR/WRMSR of that MSR exit.  All bits are set except for FS_BASE and
+ * GS_BASE, which the VMCS switches anyway: the guest's TLS works at full
+ * speed, and every other MSR is decided by exits.c.
+ */
+static unsigned long *dune_msr_bitmap;
+
+static void msr_bitmap_allow(u32 msr)
+{
+	/* Read bitmap for MSRs C0000000H-C0001FFFH at byte 1024, write at 3072. */
+	unsigned long bit = msr & 0x1fff;
+
+	__clear_bit(bit, (unsigned long *)((char *)dune_msr_bitmap + 1024));
+	__clear_bit(bit, (unsigned long *)((char *)dune_msr_bitmap + 3072));
+}
+
+int dune_vcpu_init(void)
+{
+	dune_msr_bitmap = (unsigned long *)__get_free_page(GFP_KERNEL);
+	if (!dune_msr_bitmap)
+		return -ENOMEM;
+	memset(dune_msr_bitmap, 0xff, PAGE_SIZE);
+	msr_bitmap_allow(MSR_FS_BASE);
+	msr_bitmap_allow(MSR_GS_BASE);
+	preempt_notifier_inc();
+	return 0;
+}
+
+void dune_vcpu_exit(void)
+{
+	preempt_notifier_dec();
+	free_page((unsigned long)dune_msr_bitmap);
+	ida_destroy(&dune_vpids);
+}
+
+/* VMCLEAR the VMCS if it is active on this CPU.  Preemption is off. */
+static void vcpu_clear_here(struct dune_vcpu *vcpu)
+{
+	if (vcpu->cpu != smp_processor_id())
+		return;
+	dune_vmclear(vcpu->vmcs_pa);
+	vcpu->cpu = -1;
+	vcpu->launched = false;	/* VMCLEAR resets the launch state */
+}
+
+static struct dune_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct dune_vcpu, preempt_notifier);
+}
+
+static void vcpu_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	vcpu_clear_here(preempt_notifier_to_vcpu(pn));
+}
+
+static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	/* Nothing: the run loop loads the VMCS before the next entry. */
+}
+
+static struct preempt_ops dune_preempt_ops = {
+	.sched_in = vcpu_sched_in,
+	.sched_out = vcpu_sched_out,
+};
+
+/*
+ * Make the VMCS current and active on this CPU (interrupts off), with this
+ * CPU's host state.  A vCPU that moved here may find TLB entries tagged with its
+ * VPID from an earlier visit, made stale by page-table changes it flushed
+ * on another CPU: flush them (INVVPID single context).
+ */
+static int vcpu_load(struct dune_vcpu *vcpu)
+{
+	int cpu = smp_processor_id();
+
+	if (vcpu->cpu == cpu)
+		return 0;
+	if (dune_vmptrld(vcpu->vmcs_pa))
+		return -EIO;
+	vcpu->cpu = cpu;
+	if (dune_vcpu_vmcs_load_host(vcpu))
+		return -EIO;
+	if (vcpu->last_cpu != cpu) {
+		if (dune_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0))
+			return -EIO;
+		vcpu->last_cpu = cpu;
+	}
+	return 0;
+}
+
+/*
+ * An NMI arrived while the guest ran and caused the exit (pin-based "NMI
+ * exiting").  The CPU now blocks NMIs until the next IRET (SDM 26.2):
+ * send the NMI again to this CPU, then IRET to ourselves, which unblocks
+ * it, and the kernel's own NMI handler takes it.  Interrupts are off.
+ */
+static void vcpu_handle_nmi_irqoff(void)
+{
+	apic->send_IPI_mask(cpumask_of(smp_processor_id()), NMI_VECTOR);
+	iret_to_self();
+}
+
+static void vcpu_read_exit_info(struct dune_vcpu *vcpu)
+{
+	struct dune_exit_info *e = &vcpu->exit;
+
+	e->reason = vmcs_read32(VM_EXIT_REASON);
+	e->qualification = vmcs_readnat(EXIT_QUALIFICATION);
+	e->intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+	e->intr_error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+	e->idt_vectoring_info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	e->idt_vectoring_error_code = vmcs_read32(IDT_VECTORING_ERROR_CODE);
+	e->instruction_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	e->guest_linear_address = vmcs_readnat(GUEST_LINEAR_ADDRESS);
+	e->guest_physical_address = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	vcpu->regs.rip = vmcs_readnat(GUEST_RIP);
+	vcpu->regs.rsp = vmcs_readnat(GUEST_RSP);
+	vcpu->regs.rflags = vmcs_readnat(GUEST_RFLAGS);
+	vcpu->fs_base = vmcs_readnat(GUEST_FS_BASE);
+	vcpu->gs_base = vmcs_readnat(GUEST_GS_BASE);
+	vcpu->msrs->guest[MSR_SLOT_KERNEL_GS_BASE].value = vcpu->msrs->guest_kgs.value;
+}
+
+/*
+ * A VM entry that fails after it started loading guest state ends like a
+ * VM exit and loads the VM-exit MSR list (SDM 27.8), but a failure while
+ * loading the VM-entry list leaves the MSRs half-switched on some CPUs:
+ * put the kernel's SYSCALL MSRs back ourselves.  Rare, so cheap enough.
+ */
+static void vcpu_restore_host_msrs(struct dune_vcpu *vcpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_SWITCHED_MSRS; i++)
+		wrmsrl(vcpu->msrs->host[i].index, vcpu->msrs->host[i].value);
+}
+
+/* The per-entry part of the guest state, and any event to inject. */
+static int vcpu_write_entry_state(struct dune_vcpu *vcpu)
+{
+	int err = 0;
+
+	err |= vmcs_writenat(GUEST_RIP, vcpu->regs.rip);
+	err |= vmcs_writenat(GUEST_RSP, vcpu->regs.rsp);
+	err |= vmcs_writenat(GUEST_RFLAGS, vcpu->regs.rflags);
+	err |= vmcs_writenat(GUEST_FS_BASE, vcpu->fs_base);
+	err |= vmcs_writenat(GUEST_GS_BASE, vcpu->gs_base);
+	if (vcpu->inject_info & INTR_INFO_VALID_MASK) {
+		err |= vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vcpu->inject_info);
+		err |= vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->inject_error_code);
+		err |= vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vcpu->inject_instruction_len);
+		vcpu->inject_info = 0;
+	}
+	return err ? -EIO : 0;
+}
+
+/*
+ * An exit that interrupted the delivery of an event through the guest's
+ * IDT (e.g. an EPT violation on the exception stack) loses that event
+ * unless we deliver it again on the next entry (SDM 28.2.4, 27.6).
+ */
+static void vcpu_requeue_event(struct dune_vcpu *vcpu)
+{
+	u32 info = vcpu->exit.idt_vectoring_info;
+
+	if (!(info & VECTORING_INFO_VALID_MASK))
+		return;
+	vcpu->inject_info = info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK |
+				    INTR_INFO_DELIVER_CODE_MASK | INTR_INFO_VECTOR_MASK);
+	vcpu->inject_error_code = vcpu->exit.idt_vectoring_error_code;
+	vcpu->inject_instruction_len = vcpu->exit.instruction_len;
+}
+
+/* Something the thread must do before we may enter the guest? */
+static bool vcpu_work_pending(void)
+{
+	return signal_pending(current) || need_resched() ||
+	       test_thread_flag(TIF_NOTIFY_RESUME);
+}
+
+/*
+ * One VM entry and exit.  Returns 1 after a VM exit (vcpu->exit holds
+ * it), -EINTR if the thread must return to user space first, -EIO if the
+ * entry failed (reported).
+ */
+static int vcpu_enter_guest(struct dune_vcpu *vcpu)
+{
+	u64 debugctl;
+	int ret, err;
+
+	for (;;) {
+		/*
+		 * A signal, or work the kernel does on the way back to user
+		 * space (task work, rseq): return, and let user space call
+		 * DUNE_RUN again.  The state is saved in struct dune_run.
+		 */
+		if (signal_pending(current) || test_thread_flag(TIF_NOTIFY_RESUME))
+			return -EINTR;
+		cond_resched();
+
+		preempt_disable();
+		local_irq_disable();
+		/*
+		 * Checked again with interrupts off: a signal or a reschedule
+		 * request arriving after this point comes with an IPI, which
+		 * stays pending and makes the entry exit at once.
+		 */
+		if (!vcpu_work_pending())
+			break;
+		local_irq_enable();
+		preempt_enable();
+	}
+
+	err = vcpu_load(vcpu);
+	if (err)
+		goto out_irq;
+
+	/* The guest runs on the thread's own FPU state: it must be loaded. */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+
+	err = vcpu_write_entry_state(vcpu);
+	if (err)
+		goto out_irq;
+
+	debugctl = get_debugctlmsr();
+	ret = __dune_vmx_enter(&vcpu->regs, vcpu->launched);
+	dune_vmcs_after_exit();
+	if (debugctl)
+		update_debugctlmsr(debugctl);	/* a VM exit clears it (SDM 28.5.1) */
+
+	if (ret == 0) {
+		vcpu->launched = true;
+		vcpu_read_exit_info(vcpu);
+		if (vcpu->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
+			vcpu_restore_host_msrs(vcpu);
+		if ((vcpu->exit.reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
+		    (vcpu->exit.intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
+		    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
+			vcpu_handle_nmi_irqoff();
+	}
+	local_irq_enable();
+	preempt_enable();
+
+	switch (ret) {
+	case 0:
+		vcpu_requeue_event(vcpu);
+		return 1;
+	case 1:
+	case 2:
+		dune_vmx_failed(vcpu->launched ? VMX_INSN_VMRESUME : VMX_INSN_VMLAUNCH,
+				ret == 1 ? VMX_FAIL_INVALID : VMX_FAIL_VALID, vcpu->vmcs_pa);
+		break;
+	default:
+		pr_err_ratelimited("VM entry impossible (%d): VMX is off on this CPU\n", ret);
+		break;
+	}
+	vcpu->dead = true;
+	return -EIO;
+
+out_irq:
+	local_irq_enable();
+	preempt_enable();
+	return err;
+}
+
+/* RFLAGS bits a guest may hold: the arithmetic flags, TF, IF, DF, IOPL, NT, RF, AC, ID. */
+#define DUNE_RFLAGS_ALLOWED	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | X86_EFLAGS_ZF | \
+				 X86_EFLAGS_SF | X86_EFLAGS_TF | X86_EFLAGS_IF | X86_EFLAGS_DF | \
+				 X86_EFLAGS_OF | X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF | \
+				 X86_EFLAGS_AC | X86_EFLAGS_ID | X86_EFLAGS_FIXED)
+
+static int vcpu_check_run(const struct dune_run *run)
+{
+	if (run->flags || memchr_inv(run->reserved, 0, sizeof(run->reserved)))
+		return -EINVAL;
+	if (!dune_canonical(run->regs.rip) || !dune_canonical(run->fs_base) ||
+	    !dune_canonical(run->gs_base))
+		return -EINVAL;
+	if ((run->regs.rflags & ~DUNE_RFLAGS_ALLOWED) || !(run->regs.rflags & X86_EFLAGS_FIXED))
+		return -EINVAL;
+	return 0;
+}
+
+static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
+{
+	struct dune_run run;
+	int r;
+
+	if (copy_from_user(&run, urun, sizeof(run)))
+		return -EFAULT;
+	r = vcpu_check_run(&run);
+	if (r)
+		return r;
+	if (vcpu->dead)
+		return -EIO;
+
+	vcpu->regs = run.regs;
+	vcpu->fs_base = run.fs_base;
+	vcpu->gs_base = run.gs_base;
+	run.exit_reason = DUNE_EXIT_NONE;
+	memset(&run.u, 0, sizeof(run.u));
+	vcpu->run = &run;
+	vcpu->runs++;
+	/* The user's GS base lives in KERNEL_GS_BASE while we are in the kernel. */
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->msrs->host[MSR_SLOT_KERNEL_GS_BASE].value);
+
+	preempt_disable();
+	preempt_notifier_register(&vcpu->preempt_notifier);
+	preempt_enable();
+
+	do {
+		r = vcpu_enter_guest(vcpu);
+		if (r > 0)
+			r = dune_handle_exit(vcpu);
+	} while (r > 0);
+
+	preempt_disable();
+	vcpu_clear_here(vcpu);
+	preempt_notifier_unregister(&vcpu->preempt_notifier);
+	preempt_enable();
+	vcpu->run = NULL;
+
+	run.regs = vcpu->regs;
+	run.fs_base = vcpu->fs_base;
+	run.gs_base = vcpu->gs_base;
+	if (copy_to_user(urun, &run, sizeof(run)))
+		return -EFAULT;
+	return r;
+}
+
+static long vcpu_get_exit_stats(struct dune_vcpu *vcpu, struct dune_exit_stats __user *ustats)
+{
+	struct dune_exit_stats *stats;
+	long err = 0;
+
+	stats = memdup_user(ustats, sizeof(*stats));
+	if (IS_ERR(stats))
+		return PTR_ERR(stats);
+	if (stats->flags || memchr_inv(stats->reserved, 0, sizeof(stats->reserved))) {
+		err = -EINVAL;
+		goto out;
+	}
+	stats->nr = DUNE_EXIT_STATS_NR;
+	stats->runs = vcpu->runs;
+	memcpy(stats->exits, vcpu->exits, sizeof(stats->exits));
+	if (copy_to_user(ustats, stats, sizeof(*stats)))
+		err = -EFAULT;
+out:
+	kfree(stats);
+	return err;
+}
+
+static long dune_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct dune_vcpu *vcpu = file->private_data;
+	long r;
+
+	if (current->mm != vcpu->vm->mm)
+		return -EIO;
+	if (current != vcpu->owner)
+		return -EBUSY;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	switch (cmd) {
+	case DUNE_RUN:
+		r = vcpu_run(vcpu, (struct dune_run __user *)arg);
+		break;
+	case DUNE_GET_EXIT_STATS:
+		r = vcpu_get_exit_stats(vcpu, (struct dune_exit_stats __user *)arg);
+		break;
+	default:
+		r = -ENOTTY;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static void vcpu_free(struct dune_vcpu *vcpu)
+{
+	if (vcpu->vpid)
+		ida_free(&dune_vpids, vcpu->vpid);
+	if (vcpu->vmcs)
+		free_page((unsigned long)vcpu->vmcs);
+	if (vcpu->msrs)
+		free_page((unsigned long)vcpu->msrs);
+	if (vcpu->owner)
+		put_task_struct(vcpu->owner);
+	if (vcpu->vm_file)
+		fput(vcpu->vm_file);
+	kfree(vcpu);
+}
+
+static void vcpu_flush_vpid_this_cpu(void *info)
+{
+	u16 vpid = *(u16 *)info;
+
+	if (dune_vmx_cpu_on(smp_processor_id()))
+		dune_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vpid, 0);
+}
+
+/*
+ * No DUNE_RUN is in progress (it holds the file), so the VMCS is not
+ * active anywhere.  Before the VPID can tag another vCPU's translations,
+ * every CPU forgets this one's.
+ */
+static int dune_vcpu_release(struct inode *inode, struct file *file)
+{
+	struct dune_vcpu *vcpu = file->private_data;
+
+	on_each_cpu_mask(dune_vmx_cpumask(), vcpu_flush_vpid_this_cpu, &vcpu->vpid, 1);
+	vcpu_free(vcpu);
+	return 0;
+}
+
+static const struct file_operations dune_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = dune_vcpu_release,
+	.unlocked_ioctl = dune_vcpu_ioctl,
+	.llseek = noop_llseek,
+};
+
+static bool selector_ok(u16 sel, unsigned int size, u16 gdt_limit)
+{
+	/* RPL 0, GDT (TI 0), not null, inside the GDT. */
+	return sel && !(sel & 7) && (u32)sel + size - 1 <= gdt_limit;
+}
+
+static int vcpu_check_config(const struct dune_vcpu_config *c)
+{
+	if (c->flags || c->reserved0 || memchr_inv(c->reserved1, 0, sizeof(c->reserved1)) ||
+	    memchr_inv(c->reserved, 0, sizeof(c->reserved)))
+		return -EINVAL;
+	if ((c->cr3 & ~PAGE_MASK) || c->cr3 >> dune_vmx.maxphyaddr)
+		return -EINVAL;
+	if (!dune_canonical(c->gdtr_base) || !dune_canonical(c->idtr_base) ||
+	    !dune_canonical(c->tr_base) || !dune_canonical(c->lstar))
+		return -EINVAL;
+	if (!selector_ok(c->cs, 8, c->gdtr_limit) || !selector_ok(c->ss, 8, c->gdtr_limit) ||
+	    !selector_ok(c->tr, 16, c->gdtr_limit))
+		return -EINVAL;
+	if (c->sfmask >> 32)	/* IA32_FMASK bits 63:32 are reserved */
+		return -EINVAL;
+	return 0;
+}
+
+static void vcpu_setup_msrs(struct dune_vcpu *vcpu, const struct dune_vcpu_config *c)
+{
+	static const u32 index[NR_SWITCHED_MSRS] = {
+		[MSR_SLOT_STAR] = MSR_STAR,
+		[MSR_SLOT_LSTAR] = MSR_LSTAR,
+		[MSR_SLOT_SFMASK] = MSR_SYSCALL_MASK,
+		[MSR_SLOT_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
+	};
+	struct dune_msr_area *m = vcpu->msrs;
+	unsigned int i;
+
+	for (i = 0; i < NR_SWITCHED_MSRS; i++) {
+		m->guest[i].index = index[i];
+		m->host[i].index = index[i];
+	}
+	m->guest_kgs.index = MSR_KERNEL_GS_BASE;
+	m->guest[MSR_SLOT_STAR].value = c->star;
+	m->guest[MSR_SLOT_LSTAR].value = c->lstar;
+	m->guest[MSR_SLOT_SFMASK].value = c->sfmask;
+	m->guest[MSR_SLOT_KERNEL_GS_BASE].value = 0;
+	/* The kernel's SYSCALL MSRs are the same on every CPU. */
+	rdmsrl(MSR_STAR, m->host[MSR_SLOT_STAR].value);
+	rdmsrl(MSR_LSTAR, m->host[MSR_SLOT_LSTAR].value);
+	rdmsrl(MSR_SYSCALL_MASK, m->host[MSR_SLOT_SFMASK].value);
+}
+
+long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
+		      const struct dune_vcpu_config __user *uconfig)
+{
+	struct dune_vcpu_config config;
+	struct dune_vcpu *vcpu;
+	int vpid, err, fd;
+
+	BUILD_BUG_ON(offsetof(struct dune_regs, rax) != 0 ||
+		     offsetof(struct dune_regs, rbx) != 8 ||
+		     offsetof(struct dune_regs, rbp) != 48 ||
+		     offsetof(struct dune_regs, r8) != 64 ||
+		     offsetof(struct dune_regs, r15) != 120);
+	BUILD_BUG_ON(sizeof(struct dune_msr_area) > PAGE_SIZE);
+	BUILD_BUG_ON(HOST_RSP != 0x6c14);	/* VMCS_HOST_RSP in vmx_enter.S */
+
+	if (copy_from_user(&config, uconfig, sizeof(config)))
+		return -EFAULT;
+	err = vcpu_check_config(&config);
+	if (err)
+		return err;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->cpu = -1;
+	vcpu->last_cpu = -1;
+	mutex_init(&vcpu->mutex);
+	preempt_notifier_init(&vcpu->preempt_notifier, &dune_preempt_ops);
+	vcpu->owner = get_task_struct(current);
+	vcpu->vm_file = get_file(vm_file);
+
+	vpid = ida_alloc_range(&dune_vpids, 1, DUNE_VPID_MAX, GFP_KERNEL);
+	if (vpid < 0) {
+		err = vpid == -ENOSPC ? -EAGAIN : vpid;
+		goto out_free;
+	}
+	vcpu->vpid = vpid;
+
+	err = -ENOMEM;
+	vcpu->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->msrs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->vmcs || !vcpu->msrs)
+		goto out_free;
+	/* A VMCS region starts with the VMCS revision identifier (SDM 25.2). */
+	*(u32 *)vcpu->vmcs = dune_vmx.vmcs_revision_id;
+	vcpu->vmcs_pa = virt_to_phys(vcpu->vmcs);
+	vcpu_setup_msrs(vcpu, &config);
+
+	/* Fill the VMCS on this CPU, then leave it clear for the run loop. */
+	preempt_disable();
+	err = -EIO;
+	if (!dune_vmclear(vcpu->vmcs_pa) && !dune_vmptrld(vcpu->vmcs_pa)) {
+		vcpu->cpu = smp_processor_id();
+		err = dune_vcpu_vmcs_setup(vcpu, &config, virt_to_phys(dune_msr_bitmap));
+		vcpu_clear_here(vcpu);
+	}
+	preempt_enable();
+	if (err)
+		goto out_free;
+
+	fd = anon_inode_getfd("dune-vcpu", &dune_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		err = fd;
+		goto out_free;
+	}
+	return fd;
+
+out_free:
+	vcpu_free(vcpu);
+	return err;
+}

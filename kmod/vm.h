@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vm.h - the objects of Dune mode: a VM per address space, a vCPU per
+ * thread, and the EPT that gives the VM the process's memory.
+ *
+ *   vm.c         the VM: its file, its chunk maps, the MMU notifier that
+ *                keeps the EPT coherent with the process's page tables
+ *   ept.c        the EPT: building it lazily on EPT violations, zapping it
+ *   vcpu.c       the vCPU: its file, the run loop, CPU migration
+ *   vcpu_vmcs.c  the VMCS of a vCPU: controls and guest state
+ *   exits.c      the VM-exit handlers, one per exit reason
+ */
+#ifndef DUNE_VM_H
+#define DUNE_VM_H
+
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
+#include <asm/vmx.h>
+
+#include "uapi/linux/dune.h"
+
+struct dune_vm {
+	struct mm_struct *mm;		/* mmgrab()bed: the mm_struct, not the memory */
+	struct mmu_notifier mmu_notifier;
+
+	/*
+	 * Chunk maps, both keyed by chunk number (address >> 21) and both
+	 * holding chunk numbers as xarray values.  Entries are added under
+	 * chunk_mutex and never removed while the VM lives; readers use RCU.
+	 */
+	struct mutex chunk_mutex;
+	struct xarray gpa_to_hva;	/* EPT violations: GPA -> HVA */
+	struct xarray hva_to_gpa;	/* MMU notifiers: HVA -> GPA */
+	unsigned long nr_chunks;
+
+	/*
+	 * The EPT (SDM Vol. 3C, 29.3).  ept_lock protects the tables and the
+	 * invalidation counters: an EPT entry is only installed if no
+	 * invalidation ran since its page was looked up (the protocol of
+	 * KVM's mmu_invalidate_seq).
+	 */
+	spinlock_t ept_lock;
+	u64 *ept_root;			/* the PML4 */
+	u64 eptp;			/* EPT pointer for the VMCS */
+	unsigned long mmu_seq;
+	long mmu_in_progress;
+	unsigned long ept_pages;	/* paging-structure pages, for leak checks */
+	bool dead;			/* the address space is gone */
+};
+
+/* The per-vCPU page of MSR lists that VM entry and exit load and store. */
+enum {
+	MSR_SLOT_STAR,
+	MSR_SLOT_LSTAR,
+	MSR_SLOT_SFMASK,
+	MSR_SLOT_KERNEL_GS_BASE,
+	NR_SWITCHED_MSRS
+};
+
+struct dune_msr_area {
+	struct vmx_msr_entry guest[NR_SWITCHED_MSRS];	/* VM-entry MSR load */
+	struct vmx_msr_entry host[NR_SWITCHED_MSRS];	/* VM-exit MSR load */
+	struct vmx_msr_entry guest_kgs;			/* VM-exit MSR store */
+};
+
+/* What the last VM exit reported, read while it was fresh (IRQs off). */
+struct dune_exit_info {
+	u32 reason;			/* full exit reason (bit 31: entry failed) */
+	u32 intr_info;			/* VM-exit interruption information */
+	u32 intr_error_code;
+	u32 idt_vectoring_info;
+	u32 idt_vectoring_error_code;
+	u32 instruction_len;
+	u64 qualification;
+	u64 guest_linear_address;
+	u64 guest_physical_address;
+};
+
+struct dune_vcpu {
+	struct dune_vm *vm;
+	struct file *vm_file;		/* a reference: the VM outlives its vCPUs */
+	struct task_struct *owner;	/* the only thread that may run it */
+	struct mutex mutex;		/* one DUNE_RUN at a time */
+
+	void *vmcs;			/* the VMCS region (SDM Vol. 3C, 25.2) */
+	u64 vmcs_pa;
+	int cpu;			/* where the VMCS is active, or -1 */
+	int last_cpu;			/* where it last ran: VPID flush on a move */
+	bool launched;			/* VMLAUNCH done since the last VMCLEAR */
+	bool dead;			/* a VM entry failed in a way we cannot fix */
+	u16 vpid;
+
+	struct dune_msr_area *msrs;
+	struct preempt_notifier preempt_notifier;
+
+	/* Guest state that lives here between VM exit and VM entry. */
+	struct dune_regs regs;		/* GPRs, RIP, RSP, RFLAGS */
+	u64 fs_base, gs_base;
+	u32 inject_info;		/* event to inject at the next entry */
+	u32 inject_error_code;
+	u32 inject_instruction_len;
+
+	struct dune_exit_info exit;
+	struct dune_run *run;		/* DUNE_RUN's copy of the user's struct */
+
+	u64 runs;
+	u64 exits[DUNE_EXIT_STATS_NR];
+};
+
+/* vm.c */
+int dune_vm_create(void);
+bool dune_vm_gpa_to_hva(struct dune_vm *vm, u64 gpa, unsigned long *hva);
+bool dune_canonical(u64 addr);
+
+/* ept.c */
+int dune_ept_init(struct dune_vm *vm);
+void dune_ept_free(struct dune_vm *vm);
+bool dune_ept_zap(struct dune_vm *vm, u64 gpa_start, u64 gpa_end);
+void dune_ept_flush(struct dune_vm *vm);
+int dune_ept_fault(struct dune_vcpu *vcpu);
+
+/* vcpu.c */
+long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
+		      const struct dune_vcpu_config __user *uconfig);
+int dune_vcpu_init(void);
+void dune_vcpu_exit(void);
+
+/* vmx_enter.S */
+int __dune_vmx_enter(struct dune_regs *regs, bool launched);
+extern char dune_vmx_vmexit[];		/* where every VM exit lands (HOST_RIP) */
+
+/* vcpu_vmcs.c */
+int dune_vcpu_vmcs_setup(struct dune_vcpu *vcpu, const struct dune_vcpu_config *config,
+			 u64 msr_bitmap_pa);
+int dune_vcpu_vmcs_load_host(struct dune_vcpu *vcpu);
+
+/* exits.c: > 0 resume the guest, 0 return to user space, < 0 error */
+int dune_handle_exit(struct dune_vcpu *vcpu);
+void dune_vcpu_inject_exception(struct dune_vcpu *vcpu, u8 vector, bool has_error, u32 error);
+
+#endif /* DUNE_VM_H */

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dune_vm_test - the VM and vCPU ABI of /dev/dune, driven by hand.
+ *
+ * No libdune here: each test builds the smallest guest that exercises one
+ * rule of the ABI.  The guest is this very process: its page tables map
+ * every virtual address to the same address (GVA == HVA), using 2 MiB
+ * pages whose guest-physical addresses are chunks we register; the guest
+ * code is a few instructions of this program run in VMX non-root ring 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/dune.h>
+
+#include "kselftest_harness.h"
+
+#define CHUNK		DUNE_CHUNK_SIZE
+#define PTE_P		0x1ULL
+#define PTE_W		0x2ULL
+#define PTE_PS		0x80ULL
+
+/* Guest code: each routine ends in VMCALL (or worse), never returns. */
+extern char guest_vmcall[], guest_vmcall_end[], guest_store[], guest_cpuid[],
+	    guest_hlt[], guest_load_far[], guest_wrmsr_lstar[], guest_rdmsr_apic[];
+asm(".text\n"
+    "guest_vmcall: mov $42, %eax\n vmcall\n guest_vmcall_end: ud2\n"
+    /* *rdi = rsi, then read it back into rax */
+    "guest_store: mov %rsi, (%rdi)\n mov (%rdi), %rax\n vmcall\n ud2\n"
+    "guest_cpuid: xor %ecx, %ecx\n mov $1, %eax\n cpuid\n vmcall\n ud2\n"
+    "guest_hlt: hlt\n vmcall\n ud2\n"
+    "guest_load_far: mov (%rdi), %rax\n vmcall\n ud2\n"
+    "guest_wrmsr_lstar: mov $0xc0000082, %ecx\n mov $0x1234, %eax\n xor %edx, %edx\n"
+    " wrmsr\n rdmsr\n vmcall\n ud2\n"
+    "guest_rdmsr_apic: mov $0x1b, %ecx\n rdmsr\n vmcall\n ud2\n");
+
+struct guest {
+	int dev, vm, vcpu;
+	uint64_t *pool;			/* 2 MiB: page tables, GDT, TSS, stack */
+	uint64_t pool_gpa;
+	uint64_t next_gpa;
+	unsigned int next_page;
+	uint64_t *pml4;
+	struct dune_vcpu_config config;
+	struct dune_run run;
+};
+
+static uint64_t *pool_page(struct guest *g)
+{
+	return (uint64_t *)((char *)g->pool + 4096 * g->next_page++);
+}
+
+static uint64_t pool_gpa(struct guest *g, void *p)
+{
+	return g->pool_gpa + ((char *)p - (char *)g->pool);
+}
+
+static int map_chunk(struct guest *g, uint64_t hva, uint64_t gpa)
+{
+	struct dune_chunk c = { .hva = hva, .gpa = gpa };
+	struct dune_map_chunks arg = { .count = 1, .chunks = (uintptr_t)&c };
+
+	return ioctl(g->vm, DUNE_MAP_CHUNKS, &arg);
+}
+
+/* Map the 2 MiB chunk holding @addr at a fresh GPA, GVA == HVA. */
+static int map_identity(struct guest *g, uintptr_t addr)
+{
+	uint64_t hva = addr & ~(CHUNK - 1), gpa = g->next_gpa;
+	uint64_t *table = g->pml4;
+	int level;
+
+	for (level = 3; level > 1; level--) {
+		unsigned int i = (hva >> (12 + 9 * level)) & 511;
+
+		if (!(table[i] & PTE_P))
+			table[i] = pool_gpa(g, pool_page(g)) | PTE_P | PTE_W;
+		table = (uint64_t *)((char *)g->pool + ((table[i] & ~0xfffULL) - g->pool_gpa));
+	}
+	if (table[(hva >> 21) & 511] & PTE_P)
+		return 0;
+	if (map_chunk(g, hva, gpa))
+		return -1;
+	g->next_gpa += CHUNK;
+	table[(hva >> 21) & 511] = gpa | PTE_P | PTE_W | PTE_PS;
+	return 0;
+}
+
+static int guest_setup(struct guest *g)
+{
+	uint64_t *gdt, *tss;
+	char *p;
+
+	memset(g, 0, sizeof(*g));
+	g->dev = open("/dev/dune", O_RDWR | O_CLOEXEC);
+	if (g->dev < 0)
+		return -1;
+	g->vm = ioctl(g->dev, DUNE_CREATE_VM, 0);
+	if (g->vm < 0)
+		return -1;
+	/* A 2 MiB-aligned pool, so it is exactly one chunk. */
+	p = mmap(NULL, 2 * CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	g->pool = (uint64_t *)(((uintptr_t)p + CHUNK - 1) & ~(CHUNK - 1));
+	g->pool_gpa = 0;		/* map_identity() gives the pool GPA 0 */
+	g->next_gpa = 0;
+	g->pml4 = pool_page(g);
+	if (map_identity(g, (uintptr_t)g->pool) || map_identity(g, (uintptr_t)guest_vmcall))
+		return -1;
+
+	gdt = pool_page(g);
+	gdt[1] = 0x00af9b000000ffffULL;		/* 0x08: 64-bit code, ring 0 */
+	gdt[2] = 0x00cf93000000ffffULL;		/* 0x10: data, ring 0 */
+	tss = pool_page(g);
+	gdt[3] = 0x0000890000000067ULL |	/* 0x18: 64-bit TSS */
+		 (((uintptr_t)tss & 0xffffff) << 16) | (((uintptr_t)tss >> 24 & 0xff) << 56);
+	gdt[4] = (uintptr_t)tss >> 32;
+
+	g->config.cr3 = pool_gpa(g, g->pml4);
+	g->config.gdtr_base = (uintptr_t)gdt;
+	g->config.gdtr_limit = 5 * 8 - 1;
+	g->config.idtr_base = 0;
+	g->config.idtr_limit = 0;		/* no IDT: any exception triple-faults */
+	g->config.tr_base = (uintptr_t)tss;
+	g->config.cs = 0x08;
+	g->config.ss = 0x10;
+	g->config.tr = 0x18;
+	g->config.star = 0x08ULL << 32;
+	g->config.lstar = (uintptr_t)guest_vmcall;
+	return 0;
+}
+
+/*
+ * DUNE_RUN, again after EINTR: the kernel returns to user space whenever
+ * the thread has a signal or other work pending (e.g. rseq after a
+ * migration), with the state saved in *run.
+ */
+static int run_vcpu(int vcpu, struct dune_run *run)
+{
+	int r;
+
+	do
+		r = ioctl(vcpu, DUNE_RUN, run);
+	while (r == -1 && errno == EINTR);
+	return r;
+}
+
+static int guest_create_vcpu(struct guest *g)
+{
+	g->vcpu = ioctl(g->vm, DUNE_CREATE_VCPU, &g->config);
+	return g->vcpu < 0 ? -1 : 0;
+}
+
+/* Run @code with a stack at the end of the pool; return DUNE_RUN's result. */
+static int guest_run(struct guest *g, void *code)
+{
+	memset(&g->run, 0, sizeof(g->run));
+	g->run.regs.rip = (uintptr_t)code;
+	g->run.regs.rsp = (uintptr_t)g->pool + CHUNK - 64;
+	g->run.regs.rflags = 0x2;
+	return run_vcpu(g->vcpu, &g->run);
+}
+
+static void guest_teardown(struct guest *g)
+{
+	if (g->vcpu > 0)
+		close(g->vcpu);
+	if (g->vm > 0)
+		close(g->vm);
+	if (g->dev > 0)
+		close(g->dev);
+}
+
+FIXTURE(vm) {
+	struct guest g;
+};
+
+FIXTURE_SETUP(vm)
+{
+	ASSERT_EQ(0, guest_setup(&self->g)) TH_LOG("setup: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(vm)
+{
+	guest_teardown(&self->g);
+}
+
+TEST(create_vm_checks_its_argument)
+{
+	int dev = open("/dev/dune", O_RDWR | O_CLOEXEC);
+
+	ASSERT_LE(0, dev);
+	EXPECT_EQ(1, ioctl(dev, DUNE_CHECK_EXTENSION, DUNE_CAP_VM));
+	EXPECT_EQ(-1, ioctl(dev, DUNE_CREATE_VM, 1));
+	EXPECT_EQ(EINVAL, errno);
+	close(dev);
+}
+
+TEST_F(vm, map_chunks_validates_everything)
+{
+	struct guest *g = &self->g;
+	struct dune_chunk c[2] = { { .hva = 0x10000000, .gpa = 0x40000000 } };
+	struct dune_map_chunks arg = { .count = 1, .chunks = (uintptr_t)c };
+	uint64_t maxphy = ioctl(g->dev, DUNE_CHECK_EXTENSION, DUNE_CAP_MAXPHYADDR);
+
+	ASSERT_EQ(0, ioctl(g->vm, DUNE_MAP_CHUNKS, &arg));
+	/* the same pair again is fine; a clash is not */
+	EXPECT_EQ(0, ioctl(g->vm, DUNE_MAP_CHUNKS, &arg));
+	c[0].gpa += CHUNK;
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_MAP_CHUNKS, &arg));
+	EXPECT_EQ(EEXIST, errno);
+	c[0] = (struct dune_chunk){ .hva = 0x10000000 + 4096, .gpa = 0x80000000 };
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_MAP_CHUNKS, &arg));
+	EXPECT_EQ(EINVAL, errno);		/* misaligned */
+	c[0] = (struct dune_chunk){ .hva = 0x20000000, .gpa = 1ULL << maxphy };
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_MAP_CHUNKS, &arg));
+	EXPECT_EQ(EINVAL, errno);		/* beyond MAXPHYADDR */
+	c[0] = (struct dune_chunk){ .hva = 0xffff800000000000ULL, .gpa = 0x80000000 };
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_MAP_CHUNKS, &arg));
+	EXPECT_EQ(EINVAL, errno);		/* kernel address */
+	c[0] = (struct dune_chunk){ .hva = 0x30000000, .gpa = 0x80000000 };
+	c[1] = (struct dune_chunk){ .hva = 0x30000000, .gpa = 0xa0000000 };
+	arg.count = 2;
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_MAP_CHUNKS, &arg));
+	EXPECT_EQ(EEXIST, errno);		/* clash inside one batch: nothing mapped */
+	arg.count = 0;
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_MAP_CHUNKS, &arg));
+	EXPECT_EQ(EINVAL, errno);
+	arg.count = 1;
+	arg.flags = 1;
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_MAP_CHUNKS, &arg));
+	EXPECT_EQ(EINVAL, errno);
+	arg.flags = 0;
+	arg.reserved[1] = 1;
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_MAP_CHUNKS, &arg));
+	EXPECT_EQ(EINVAL, errno);
+	arg.reserved[1] = 0;
+	arg.chunks = 16;
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_MAP_CHUNKS, &arg));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(vm, create_vcpu_validates_config)
+{
+	struct guest *g = &self->g;
+	struct dune_vcpu_config good = g->config, c;
+
+	c = good; c.flags = 1;
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	c = good; c.reserved[7] = 1;
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	c = good; c.reserved1[0] = 1;
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	c = good; c.cr3 |= 0x800;
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	c = good; c.cr3 = 1ULL << 52;
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	c = good; c.cs = 0x0b;			/* RPL 3 */
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	c = good; c.tr = 0x28;			/* beyond the GDT limit */
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	c = good; c.lstar = 0x0000800000000000ULL;	/* not canonical */
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	c = good; c.sfmask = 1ULL << 40;
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, guest_create_vcpu(g));
+}
+
+/* The first real run: enter ring 0 of the VM, VMCALL back out. */
+TEST_F(vm, vmcall_exits_to_user_space)
+{
+	struct guest *g = &self->g;
+	struct dune_exit_stats st = { 0 };
+
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	ASSERT_EQ(0, guest_run(g, guest_vmcall)) TH_LOG("DUNE_RUN: %s", strerror(errno));
+	EXPECT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	EXPECT_EQ(42, g->run.regs.rax);
+	EXPECT_EQ((uintptr_t)guest_vmcall_end, g->run.regs.rip);
+	ASSERT_EQ(0, ioctl(g->vcpu, DUNE_GET_EXIT_STATS, &st));
+	EXPECT_EQ(DUNE_EXIT_STATS_NR, st.nr);
+	EXPECT_EQ(1, st.runs);
+	EXPECT_EQ(1, st.exits[18]);
+	st.flags = 1;
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_GET_EXIT_STATS, &st));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* The guest writes the process's memory through the EPT, and reads it back. */
+TEST_F(vm, guest_memory_is_process_memory)
+{
+	struct guest *g = &self->g;
+	static volatile uint64_t cell;
+
+	ASSERT_EQ(0, map_identity(g, (uintptr_t)&cell));
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	memset(&g->run, 0, sizeof(g->run));
+	g->run.regs.rip = (uintptr_t)guest_store;
+	g->run.regs.rsp = (uintptr_t)g->pool + CHUNK - 64;
+	g->run.regs.rflags = 0x2;
+	g->run.regs.rdi = (uintptr_t)&cell;
+	g->run.regs.rsi = 0x1122334455667788ULL;
+	ASSERT_EQ(0, run_vcpu(g->vcpu, &g->run));
+	EXPECT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	EXPECT_EQ(0x1122334455667788ULL, cell);
+	EXPECT_EQ(0x1122334455667788ULL, g->run.regs.rax);
+}
+
+/* CPUID answers like the host, minus VMX. */
+TEST_F(vm, cpuid_hides_vmx)
+{
+	struct guest *g = &self->g;
+
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	ASSERT_EQ(0, guest_run(g, guest_cpuid));
+	EXPECT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	EXPECT_EQ(0, g->run.regs.rcx & (1 << 5));
+	EXPECT_NE(0, g->run.regs.rdx & (1 << 0));	/* FPU */
+}
+
+/* HLT becomes a #GP; with no IDT the guest triple-faults, and only it. */
+TEST_F(vm, hlt_without_idt_triple_faults)
+{
+	struct guest *g = &self->g;
+
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	ASSERT_EQ(0, guest_run(g, guest_hlt));
+	EXPECT_EQ(DUNE_EXIT_TRIPLE_FAULT, g->run.exit_reason);
+}
+
+/* An unmapped address behind a registered chunk: an EPT fault for user space. */
+TEST_F(vm, unmapped_memory_is_an_ept_fault)
+{
+	struct guest *g = &self->g;
+	char *p = mmap(NULL, 4 * CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t target;
+
+	ASSERT_NE(MAP_FAILED, p);
+	target = ((uintptr_t)p + CHUNK - 1) & ~(CHUNK - 1);
+	ASSERT_EQ(0, map_identity(g, target));
+	ASSERT_EQ(0, munmap((void *)target, CHUNK));
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	memset(&g->run, 0, sizeof(g->run));
+	g->run.regs.rip = (uintptr_t)guest_load_far;
+	g->run.regs.rsp = (uintptr_t)g->pool + CHUNK - 64;
+	g->run.regs.rflags = 0x2;
+	g->run.regs.rdi = target + 0x1230;
+	ASSERT_EQ(0, run_vcpu(g->vcpu, &g->run));
+	EXPECT_EQ(DUNE_EXIT_EPT_FAULT, g->run.exit_reason);
+	EXPECT_EQ(target + 0x1000, g->run.u.ept.hva);
+	EXPECT_EQ(DUNE_EPT_READ, g->run.u.ept.flags & (DUNE_EPT_READ | DUNE_EPT_WRITE));
+	EXPECT_TRUE(g->run.u.ept.flags & DUNE_EPT_GVA_VALID);
+	EXPECT_EQ(target + 0x1230, g->run.u.ept.gva);
+	EXPECT_EQ((uintptr_t)guest_load_far, g->run.regs.rip);
+	munmap(p, 4 * CHUNK);
+}
+
+/* The guest's own SYSCALL MSRs are emulated; a host MSR is a #GP. */
+TEST_F(vm, msrs)
+{
+	struct guest *g = &self->g;
+
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	ASSERT_EQ(0, guest_run(g, guest_wrmsr_lstar));
+	EXPECT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	EXPECT_EQ(0x1234, g->run.regs.rax);
+	ASSERT_EQ(0, guest_run(g, guest_rdmsr_apic));
+	EXPECT_EQ(DUNE_EXIT_TRIPLE_FAULT, g->run.exit_reason);	/* #GP, no IDT */
+}
+
+TEST_F(vm, run_validates_its_input)
+{
+	struct guest *g = &self->g;
+
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	memset(&g->run, 0, sizeof(g->run));
+	g->run.regs.rip = (uintptr_t)guest_vmcall;
+	g->run.regs.rflags = 0x2 | (1 << 17);		/* VM86 */
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	g->run.regs.rflags = 0;				/* bit 1 clear */
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	g->run.regs.rflags = 0x2;
+	g->run.regs.rip = 0x0000900000000000ULL;
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	g->run.regs.rip = (uintptr_t)guest_vmcall;
+	g->run.flags = 1;
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	g->run.flags = 0;
+	g->run.reserved[3] = 1;
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, NULL)); EXPECT_EQ(EFAULT, errno);
+}
+
+static void *run_from_other_thread(void *arg)
+{
+	struct guest *g = arg;
+	long r = ioctl(g->vcpu, DUNE_RUN, &g->run);
+
+	return (void *)(long)(r == -1 ? errno : 0);
+}
+
+/* A vCPU belongs to its thread; a VM to its process. */
+TEST_F(vm, ownership)
+{
+	struct guest *g = &self->g;
+	pthread_t t;
+	void *ret;
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	memset(&g->run, 0, sizeof(g->run));
+	g->run.regs.rip = (uintptr_t)guest_vmcall;
+	g->run.regs.rflags = 0x2;
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_from_other_thread, g));
+	pthread_join(t, &ret);
+	EXPECT_EQ(EBUSY, (long)ret);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct dune_chunk c = { 0x40000000, 0x40000000 };
+		struct dune_map_chunks arg = { .count = 1, .chunks = (uintptr_t)&c };
+
+		if (ioctl(g->vcpu, DUNE_RUN, &g->run) != -1 || errno != EIO)
+			_exit(1);
+		if (ioctl(g->vm, DUNE_MAP_CHUNKS, &arg) != -1 || errno != EIO)
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* and the parent still runs */
+	ASSERT_EQ(0, guest_run(g, guest_vmcall));
+	EXPECT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+}
+
+/* Many entries and exits, many VMs and vCPUs created and destroyed. */
+TEST(many_vms)
+{
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		struct guest g;
+
+		ASSERT_EQ(0, guest_setup(&g));
+		ASSERT_EQ(0, guest_create_vcpu(&g));
+		ASSERT_EQ(0, guest_run(&g, guest_vmcall))
+			TH_LOG("run %d: %s", i, strerror(errno));
+		ASSERT_EQ(DUNE_EXIT_VMCALL, g.run.exit_reason);
+		guest_teardown(&g);
+		munmap(g.pool, CHUNK);
+	}
+}
+
+TEST_HARNESS_MAIN
