@@ -45,6 +45,9 @@
 #define EPT_ADDR_MASK		(((1ULL << 52) - 1) & PAGE_MASK)
 /* Leaf memory type write-back (bits 5:3 = 6, SDM Vol. 3C, 29.3.7). */
 #define EPT_LEAF_MEMTYPE_WB	(6ULL << VMX_EPT_MT_EPTE_SHIFT)
+/* Bit 7 of a level-2 (PDE) entry: it maps a 2 MiB page (29.3.2). */
+#define EPT_LEAF_2M		(1ULL << 7)
+#define SIZE_2M			(1UL << 21)
 
 static unsigned int ept_index(u64 gpa, int level)
 {
@@ -96,7 +99,7 @@ static void ept_free_table(u64 *table, int level)
 
 	if (level > 0) {
 		for (i = 0; i < EPT_ENTRIES; i++)
-			if (table[i] & EPT_PRESENT)
+			if ((table[i] & EPT_PRESENT) && !(table[i] & EPT_LEAF_2M))
 				ept_free_table(ept_table(table[i]), level - 1);
 	}
 	free_page((unsigned long)table);
@@ -126,7 +129,8 @@ static bool ept_zap_table(u64 *table, int level, u64 base, u64 start, u64 end)
 			break;
 		if (!(table[i] & EPT_PRESENT))
 			continue;
-		if (level == 0) {
+		if (level == 0 || (table[i] & EPT_LEAF_2M)) {
+			/* A 2 MiB leaf goes as a whole if any of it is zapped. */
 			table[i] = 0;
 			zapped = true;
 		} else {
@@ -146,18 +150,26 @@ bool dune_ept_zap(struct dune_vm *vm, u64 gpa_start, u64 gpa_end)
 }
 
 /*
- * Install a 4 KiB leaf, taking missing paging-structure pages from
- * @spare (allocated beforehand: we hold a spinlock here).
+ * Install a leaf: 4 KiB (@huge false) or 2 MiB, taking missing paging-
+ * structure pages from @spare (allocated beforehand: we hold a spinlock).
+ * A 2 MiB leaf only goes where no table of 4 KiB entries is yet: turning
+ * a table into a leaf would need an INVEPT before the table could be
+ * freed, so the range simply stays mapped at 4 KiB.
  */
-static void ept_install(struct dune_vm *vm, u64 gpa, u64 entry, struct page **spare)
+static void ept_install(struct dune_vm *vm, u64 gpa, u64 entry, bool huge, struct page **spare)
 {
+	int leaf_level = huge ? 1 : 0;
 	u64 *table = vm->ept_root;
 	int level;
 
 	lockdep_assert_held(&vm->ept_lock);
-	for (level = EPT_LEVELS - 1; level > 0; level--) {
+	for (level = EPT_LEVELS - 1; level > leaf_level; level--) {
 		u64 *slot = &table[ept_index(gpa, level)];
 
+		if (*slot & EPT_LEAF_2M) {
+			/* A 2 MiB leaf is already here (another vCPU was faster). */
+			return;
+		}
 		if (!(*slot & EPT_PRESENT)) {
 			/* Non-leaf entries allow everything; the leaf decides. */
 			*slot = page_to_phys(*spare) | VMX_EPT_RWX_MASK;
@@ -166,7 +178,56 @@ static void ept_install(struct dune_vm *vm, u64 gpa, u64 entry, struct page **sp
 		}
 		table = ept_table(*slot);
 	}
+	if (huge) {
+		u64 *slot = &table[ept_index(gpa, 1)];
+
+		if (*slot & EPT_PRESENT) {
+			if (*slot & EPT_LEAF_2M)
+				WRITE_ONCE(*slot, entry | EPT_LEAF_2M);
+			/* else: a table of 4 KiB entries; keep it (see above) */
+			return;
+		}
+		WRITE_ONCE(*slot, entry | EPT_LEAF_2M);
+		return;
+	}
 	WRITE_ONCE(table[ept_index(gpa, 0)], entry);
+}
+
+/*
+ * Does the process map @hva with a 2 MiB page (a transparent huge page in
+ * one PMD), with write permission if @write?  Then the EPT can map the
+ * whole 2 MiB with one entry: one EPT violation per 2 MiB instead of 512.
+ * The walk reads the process's page tables under the mmap lock, which
+ * keeps them from being freed; a PMD that changes under us (split,
+ * collapse) fires the MMU notifier, and mmu_seq throws this fault away.
+ */
+static bool ept_host_maps_2m(struct vm_area_struct *vma, unsigned long hva, bool write,
+			     u64 *pfn)
+{
+	unsigned long start = hva & ~(SIZE_2M - 1);
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmdp, pmd;
+
+	if (!dune_cap_value(DUNE_CAP_EPT_2M) || start < vma->vm_start ||
+	    start + SIZE_2M > vma->vm_end)
+		return false;
+	pgd = pgd_offset(vma->vm_mm, hva);
+	if (!pgd_present(READ_ONCE(*pgd)))
+		return false;
+	p4d = p4d_offset(pgd, hva);
+	if (!p4d_present(READ_ONCE(*p4d)))
+		return false;
+	pud = pud_offset(p4d, hva);
+	if (!pud_present(READ_ONCE(*pud)) || pud_large(READ_ONCE(*pud)))
+		return false;
+	pmdp = pmd_offset(pud, hva);
+	pmd = READ_ONCE(*pmdp);
+	if (!pmd_present(pmd) || !pmd_trans_huge(pmd) || (write && !pmd_write(pmd)))
+		return false;
+	*pfn = pmd_pfn(pmd);
+	return true;
 }
 
 /* Describe an access we leave to user space. */
@@ -199,11 +260,12 @@ static int ept_fault_to_user(struct dune_vcpu *vcpu, unsigned long hva, u32 flag
  * vvar page (no struct page to hold).  Called with the mmap lock held.
  */
 static int ept_lookup_host(struct vm_area_struct *vma, unsigned long hva, bool write,
-			   u64 *pfn, bool *writable, struct page **page)
+			   u64 *pfn, bool *writable, bool *huge, struct page **page)
 {
 	long n;
 
 	*page = NULL;
+	*huge = false;
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
 		int err = dune_follow_pfnmap(vma, hva, pfn, writable);
 
@@ -225,6 +287,9 @@ static int ept_lookup_host(struct vm_area_struct *vma, unsigned long hva, bool w
 		*writable = write;
 	}
 	*pfn = page_to_pfn(*page);
+	/* A transparent huge page: map all of it, if the PMD allows as much. */
+	if (PageTransCompound(*page) && ept_host_maps_2m(vma, hva, *writable, pfn))
+		*huge = true;
 	return 0;
 }
 
@@ -239,7 +304,7 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	struct vm_area_struct *vma;
 	struct page *page = NULL;
 	unsigned long hva, seq, vm_flags;
-	bool writable = false, have_spares = true;
+	bool writable = false, huge = false, have_spares = true;
 	u64 pfn, entry;
 	unsigned int i;
 	int err;
@@ -259,7 +324,7 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	if (!(vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) ||
 	    (write && !(vm_flags & VM_WRITE)) || (exec && !(vm_flags & VM_EXEC)))
 		goto to_user_unlock;
-	err = ept_lookup_host(vma, hva, write, &pfn, &writable, &page);
+	err = ept_lookup_host(vma, hva, write, &pfn, &writable, &huge, &page);
 	mmap_read_unlock(vm->mm);
 	if (err)
 		return ept_fault_to_user(vcpu, hva, 0);
@@ -287,7 +352,7 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	 * fault again.
 	 */
 	if (!vm->dead && !vm->mmu_in_progress && vm->mmu_seq == seq && have_spares)
-		ept_install(vm, gpa, entry, spare);
+		ept_install(vm, huge ? gpa & ~(u64)(SIZE_2M - 1) : gpa, entry, huge, spare);
 	spin_unlock(&vm->ept_lock);
 
 	for (i = 0; i < ARRAY_SIZE(spare); i++)
