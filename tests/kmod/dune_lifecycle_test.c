@@ -131,28 +131,6 @@ TEST_F(lifecycle, dev_mode_parameter)
 	EXPECT_EQ(0600, st.st_mode & 07777);
 }
 
-/*
- * Memory the kernel could hand out right now, in pages: free pages plus
- * the pages cached on per-CPU lists (free too, but not counted as such).
- */
-static long free_and_pcp_pages(void)
-{
-	char *zoneinfo = read_text("/proc/zoneinfo");
-	long total = 0, value;
-	char *p;
-
-	if (!zoneinfo)
-		return -1;
-	for (p = zoneinfo; (p = strstr(p, "\n")); p++) {
-		if (sscanf(p, "\n  pages free %ld", &value) == 1)
-			total += value;
-		else if (sscanf(p, "\n              count: %ld", &value) == 1)
-			total += value;
-	}
-	free(zoneinfo);
-	return total;
-}
-
 static long meminfo_kb(const char *field)
 {
 	char *meminfo = read_text("/proc/meminfo");
@@ -165,12 +143,6 @@ static long meminfo_kb(const char *field)
 	return kb;
 }
 
-static void settle(void)
-{
-	sync();
-	write_text("/proc/sys/vm/drop_caches", "3");
-	usleep(200 * 1000);		/* let RCU and deferred frees finish */
-}
 
 /*
  * 20 load/unload cycles leave the kernel's memory where it was.  Each cycle

@@ -209,3 +209,33 @@ int count_lines_starting(const char *text, const char *prefix)
 	}
 	return n;
 }
+
+/*
+ * Memory the kernel could hand out right now, in pages: free pages plus
+ * the pages cached on per-CPU lists (free too, but not counted as such).
+ */
+long free_and_pcp_pages(void)
+{
+	char *zoneinfo = read_text("/proc/zoneinfo");
+	long total = 0, value;
+	char *p;
+
+	if (!zoneinfo)
+		return -1;
+	for (p = zoneinfo; (p = strstr(p, "\n")); p++) {
+		if (sscanf(p, "\n  pages free %ld", &value) == 1)
+			total += value;
+		else if (sscanf(p, "\n              count: %ld", &value) == 1)
+			total += value;
+	}
+	free(zoneinfo);
+	return total;
+}
+
+/* Flush dirty data and caches, and give deferred frees time to finish. */
+void settle(void)
+{
+	sync();
+	write_text("/proc/sys/vm/drop_caches", "3");
+	usleep(200 * 1000);		/* let RCU and deferred frees finish */
+}

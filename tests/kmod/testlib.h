@@ -44,4 +44,12 @@ int ensure_debugfs(void);
 /* Count lines of @text that start with @prefix. */
 int count_lines_starting(const char *text, const char *prefix);
 
+/*
+ * Pages the kernel could hand out now: free pages plus those on per-CPU
+ * lists (free too, but not counted as such).  -1 on error.
+ */
+long free_and_pcp_pages(void);
+/* sync, drop caches, and wait a little for RCU and deferred frees. */
+void settle(void);
+
 #endif
