@@ -118,6 +118,16 @@ static int handle_cpuid(struct dune_vcpu *vcpu)
 	return skip_instruction(vcpu);
 }
 
+/*
+ * Reason 52: the VMX-preemption timer ran out.  Nothing to do: going
+ * around the run loop lets the host handle its pending interrupts and
+ * reschedule.
+ */
+static int handle_preemption_timer(struct dune_vcpu *vcpu)
+{
+	return 1;
+}
+
 /* Reason 18: VMCALL is how the guest asks user space for something. */
 static int handle_vmcall(struct dune_vcpu *vcpu)
 {
@@ -235,6 +245,7 @@ static const dune_exit_handler dune_exit_handlers[] = {
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_INVEPT]			= inject_ud,
 	[EXIT_REASON_INVVPID]			= inject_ud,
+	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
 	[EXIT_REASON_WBINVD]			= inject_gp,
 	[EXIT_REASON_XSETBV]			= inject_gp,
 	[EXIT_REASON_VMFUNC]			= inject_ud,

@@ -38,6 +38,7 @@
 #include <asm/irq_vectors.h>
 #include <asm/msr.h>
 #include <asm/sync_core.h>
+#include <asm/tsc.h>
 
 #include "dune.h"
 #include "vm.h"
@@ -195,6 +196,8 @@ static int vcpu_write_entry_state(struct dune_vcpu *vcpu)
 	err |= vmcs_writenat(GUEST_RFLAGS, vcpu->regs.rflags);
 	err |= vmcs_writenat(GUEST_FS_BASE, vcpu->fs_base);
 	err |= vmcs_writenat(GUEST_GS_BASE, vcpu->gs_base);
+	if (vcpu->preemption_timer)
+		err |= vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vcpu->preemption_timer);
 	if (vcpu->inject_info & INTR_INFO_VALID_MASK) {
 		err |= vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vcpu->inject_info);
 		err |= vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->inject_error_code);
@@ -494,6 +497,22 @@ static int vcpu_check_config(const struct dune_vcpu_config *c)
 	return 0;
 }
 
+/*
+ * The VMX-preemption timer counts down at the TSC rate divided by
+ * 2^IA32_VMX_MISC[4:0] (SDM Vol. 3C, 26.5.1) and forces a VM exit at 0.
+ * One millisecond: about a timer tick, so a guest that blocks interrupts
+ * still gives its CPU back as often as the scheduler expects.
+ */
+static u32 dune_preemption_timer_value(void)
+{
+	u64 ticks;
+
+	if (!(vmx_ctl_may_be_1(dune_vmx.pinbased_ctls) & PIN_BASED_VMX_PREEMPTION_TIMER))
+		return 0;
+	ticks = (u64)(tsc_khz ?: 1000000) >> (dune_vmx.misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);
+	return clamp_t(u64, ticks, 1, U32_MAX);
+}
+
 static void vcpu_setup_msrs(struct dune_vcpu *vcpu, const struct dune_vcpu_config *c)
 {
 	static const u32 index[NR_SWITCHED_MSRS] = {
@@ -551,6 +570,7 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	preempt_notifier_init(&vcpu->preempt_notifier, &dune_preempt_ops);
 	vcpu->owner = get_task_struct(current);
 	vcpu->vm_file = get_file(vm_file);
+	vcpu->preemption_timer = dune_preemption_timer_value();
 
 	vpid = ida_alloc_range(&dune_vpids, 1, DUNE_VPID_MAX, GFP_KERNEL);
 	if (vpid < 0) {

@@ -61,10 +61,15 @@ static int vmcs_setup_controls(struct dune_vcpu *vcpu, u64 msr_bitmap_pa)
 
 	/*
 	 * Pin-based (25.6.1): external interrupts and NMIs exit, so the host
-	 * sees every interrupt at once, whatever the guest's RFLAGS.IF.
+	 * sees every interrupt at once, whatever the guest's RFLAGS.IF
+	 * (26.3).  The VMX-preemption timer (25.6.1, 26.5.1) bounds every
+	 * stay in the guest as well: Bochs 2.7 holds external interrupts
+	 * back while the guest runs with IF=0, so a guest that executes CLI
+	 * and spins would otherwise keep its CPU from the host forever.
 	 */
 	err = vmx_ctl_value(dune_vmx.pinbased_ctls,
-			    PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING, &pin);
+			    PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
+			    (vcpu->preemption_timer ? PIN_BASED_VMX_PREEMPTION_TIMER : 0), &pin);
 	/*
 	 * Primary processor-based (25.6.2):
 	 *  HLT, MWAIT, MONITOR: ring 0 must not park or idle the host's CPU;

@@ -92,6 +92,7 @@ struct dune_vcpu {
 	bool launched;			/* VMLAUNCH done since the last VMCLEAR */
 	bool dead;			/* a VM entry failed in a way we cannot fix */
 	u16 vpid;
+	u32 preemption_timer;		/* VMX-preemption timer value, 0 if unused */
 
 	struct dune_msr_area *msrs;
 	struct preempt_notifier preempt_notifier;

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -33,7 +35,7 @@
 /* Guest code: each routine ends in VMCALL (or worse), never returns. */
 extern char guest_vmcall[], guest_vmcall_end[], guest_store[], guest_cpuid[],
 	    guest_hlt[], guest_load_far[], guest_wrmsr_lstar[], guest_rdmsr_apic[],
-	    guest_touch[], guest_touch_stride[];
+	    guest_touch[], guest_touch_stride[], guest_cpus[], guest_forever[];
 asm(".text\n"
     "guest_vmcall: mov $42, %eax\n vmcall\n guest_vmcall_end: ud2\n"
     /* *rdi = rsi, then read it back into rax */
@@ -49,7 +51,12 @@ asm(".text\n"
     " vmcall\n ud2\n"
     /* the same with a stride of rcx bytes */
     "guest_touch_stride: movb %dl, (%rdi)\n add %rcx, %rdi\n dec %rsi\n"
-    " jnz guest_touch_stride\n vmcall\n ud2\n");
+    " jnz guest_touch_stride\n vmcall\n ud2\n"
+    /* rsi times: rax |= 1 << (TSC_AUX & 63), i.e. the CPUs we ran on */
+    "guest_cpus: xor %eax, %eax\n mov %rax, %r8\n"
+    "1: rdtscp\n and $63, %ecx\n mov $1, %edx\n shl %cl, %rdx\n or %rdx, %r8\n"
+    " dec %rsi\n jnz 1b\n mov %r8, %rax\n vmcall\n ud2\n"
+    "guest_forever: jmp guest_forever\n");
 
 struct guest {
 	int dev, vm, vcpu;
@@ -679,6 +686,135 @@ TEST(leak_loop_1gib)
 	after = free_and_pcp_pages();
 	TH_LOG("free pages: %ld before, %ld after", before, after);
 	EXPECT_GT(64, before - after);
+}
+
+struct flipper {
+	pid_t tid;
+	volatile int stop;
+};
+
+/* Move thread @tid between CPU 0 and CPU 1 until told to stop. */
+static void *flip_affinity(void *arg)
+{
+	struct flipper *f = arg;
+	int i;
+
+	for (i = 0; !f->stop; i++) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(i & 1, &set);
+		sched_setaffinity(f->tid, sizeof(set), &set);
+		usleep(5000);
+	}
+	return NULL;
+}
+
+/*
+ * The scheduler moves a thread in Dune mode between CPUs: its VMCS is
+ * VMCLEARed on one and loaded on the other, and the guest runs on both
+ * (RDTSCP tells the CPU: Linux keeps its number in TSC_AUX).
+ */
+TEST_F(vm, vcpu_migrates_between_cpus)
+{
+	struct guest *g = &self->g;
+	struct flipper f = { .tid = gettid() };
+	uint64_t cpus = 0;
+	pthread_t t;
+	int rounds;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs");
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	ASSERT_EQ(0, pthread_create(&t, NULL, flip_affinity, &f));
+	for (rounds = 0; rounds < 50 && cpus != 3; rounds++) {
+		memset(&g->run, 0, sizeof(g->run));
+		g->run.regs.rip = (uintptr_t)guest_cpus;
+		g->run.regs.rsp = (uintptr_t)g->pool + CHUNK - 64;
+		g->run.regs.rflags = 0x2;
+		g->run.regs.rsi = 200000;
+		ASSERT_EQ(0, run_vcpu(g->vcpu, &g->run));
+		ASSERT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+		cpus |= g->run.regs.rax;
+	}
+	f.stop = 1;
+	pthread_join(t, NULL);
+	EXPECT_EQ(3, cpus) TH_LOG("the guest ran on CPUs %#llx in %d rounds",
+				  (unsigned long long)cpus, rounds);
+}
+
+static volatile int alarms;
+
+static void on_alarm(int sig)
+{
+	alarms++;
+}
+
+/* A signal interrupts the guest: DUNE_RUN returns EINTR, the handler ran. */
+TEST_F(vm, signal_interrupts_the_guest)
+{
+	struct guest *g = &self->g;
+	struct itimerval it = { .it_interval = { 0, 10000 }, .it_value = { 0, 10000 } };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int eintr = 0, r;
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	memset(&g->run, 0, sizeof(g->run));
+	g->run.regs.rip = (uintptr_t)guest_cpus;
+	g->run.regs.rsp = (uintptr_t)g->pool + CHUNK - 64;
+	g->run.regs.rflags = 0x2;
+	g->run.regs.rsi = 2000000;
+	alarms = 0;
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	while ((r = ioctl(g->vcpu, DUNE_RUN, &g->run)) == -1 && errno == EINTR)
+		eintr++;
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	ASSERT_EQ(0, r);
+	EXPECT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	EXPECT_LE(1, alarms);
+	EXPECT_LE(1, eintr);
+	TH_LOG("%d alarms, %d EINTR returns", alarms, eintr);
+}
+
+/* SIGKILL ends a process spinning in the guest, promptly, 100 times. */
+TEST(sigkill_during_run)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		int ready[2], status;
+		char c;
+		pid_t pid;
+
+		ASSERT_EQ(0, pipe(ready));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			struct guest g;
+
+			if (guest_setup(&g) || guest_create_vcpu(&g))
+				_exit(1);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(1);
+			memset(&g.run, 0, sizeof(g.run));
+			g.run.regs.rip = (uintptr_t)guest_forever;
+			g.run.regs.rsp = (uintptr_t)g.pool + CHUNK - 64;
+			g.run.regs.rflags = 0x2;	/* IF=0: see vcpu_vmcs.c */
+			run_vcpu(g.vcpu, &g.run);
+			_exit(2);
+		}
+		close(ready[1]);
+		ASSERT_EQ(1, read(ready[0], &c, 1));
+		close(ready[0]);
+		if (i & 1)
+			usleep(2000);
+		ASSERT_EQ(0, kill(pid, SIGKILL));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+			TH_LOG("round %d: status %#x", i, status);
+	}
 }
 
 /* Many entries and exits, many VMs and vCPUs created and destroyed. */
