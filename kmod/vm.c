@@ -130,8 +130,13 @@ static bool dune_chunk_valid(const struct dune_chunk *c)
 {
 	u64 gpa_limit = 1ULL << dune_vmx.maxphyaddr;
 
+	/*
+	 * The last user chunk ends one page above TASK_SIZE_MAX (the guard
+	 * page below the non-canonical hole), where the stack lives without
+	 * ASLR: a chunk only has to start in user space.
+	 */
 	return !(c->hva & (DUNE_CHUNK_SIZE - 1)) && !(c->gpa & (DUNE_CHUNK_SIZE - 1)) &&
-	       c->hva < TASK_SIZE_MAX && TASK_SIZE_MAX - c->hva >= DUNE_CHUNK_SIZE &&
+	       c->hva < TASK_SIZE_MAX &&
 	       c->gpa < gpa_limit && gpa_limit - c->gpa >= DUNE_CHUNK_SIZE;
 }
 

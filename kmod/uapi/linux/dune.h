@@ -201,7 +201,7 @@ enum dune_exit {
 	/* VM entry failed on the guest state (u.fail); nothing ran. */
 	DUNE_EXIT_ENTRY_FAILED = 4,
 	/* Any other VM exit the module does not handle (u.fail). */
-	DUNE_EXIT_UNHANDLED = 5,
+	DUNE_EXIT_UNHANDLED = 5
 };
 
 /* u.ept.flags: the access that faulted, and what the mapping allows. */
