@@ -44,7 +44,7 @@
 #include "vm.h"
 #include "vmx_ops.h"
 
-/* VPIDs tag TLB entries per vCPU; 0 is the host's (SDM 28.1). */
+/* VPIDs tag TLB entries per vCPU; 0 is the host's (SDM Vol. 3C, 29.1). */
 static DEFINE_IDA(dune_vpids);
 #define DUNE_VPID_MAX	0xffff
 
@@ -276,11 +276,25 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 	if (err)
 		goto out_irq;
 
+	/*
+	 * CR2 is not part of the VMCS: the guest's value (its last page-fault
+	 * address) lives in the register.  Put it back if the host changed
+	 * it, and take it right after the exit, before the host can fault.
+	 */
+	if (native_read_cr2() != vcpu->cr2)
+		native_write_cr2(vcpu->cr2);
 	debugctl = get_debugctlmsr();
 	ret = __dune_vmx_enter(&vcpu->regs, vcpu->launched);
+	vcpu->cr2 = native_read_cr2();
 	dune_vmcs_after_exit();
+	/*
+	 * A VM exit sets DR7 to 0x400 and clears IA32_DEBUGCTL (SDM 28.5.1):
+	 * re-arm the host's hardware breakpoints (ptrace, perf) if it had any.
+	 */
+	if (hw_breakpoint_active())
+		set_debugreg(__this_cpu_read(cpu_dr7), 7);
 	if (debugctl)
-		update_debugctlmsr(debugctl);	/* a VM exit clears it (SDM 28.5.1) */
+		update_debugctlmsr(debugctl);
 
 	if (ret == 0) {
 		vcpu->launched = true;

@@ -62,7 +62,7 @@ static int vmcs_setup_controls(struct dune_vcpu *vcpu, u64 msr_bitmap_pa)
 	/*
 	 * Pin-based (25.6.1): external interrupts and NMIs exit, so the host
 	 * sees every interrupt at once, whatever the guest's RFLAGS.IF
-	 * (26.3).  The VMX-preemption timer (25.6.1, 26.5.1) bounds every
+	 * (26.4.1).  The VMX-preemption timer (25.6.1, 26.5.1) bounds every
 	 * stay in the guest as well: Bochs 2.7 holds external interrupts
 	 * back while the guest runs with IF=0, so a guest that executes CLI
 	 * and spins would otherwise keep its CPU from the host forever.

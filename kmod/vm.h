@@ -100,6 +100,7 @@ struct dune_vcpu {
 	/* Guest state that lives here between VM exit and VM entry. */
 	struct dune_regs regs;		/* GPRs, RIP, RSP, RFLAGS */
 	u64 fs_base, gs_base;
+	unsigned long cr2;		/* not switched by VMX: kept here */
 	u32 inject_info;		/* event to inject at the next entry */
 	u32 inject_error_code;
 	u32 inject_instruction_len;

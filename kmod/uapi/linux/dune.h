@@ -216,8 +216,9 @@ enum dune_exit {
  * (must be 0), regs, fs_base, gs_base.  Out: everything.  Returns 0 with
  * an exit_reason, or -1 with errno: EINTR when a signal is pending (the
  * state in *run is saved and valid: handle the signal, run again), EIO
- * from another process, EBUSY from another thread, EINVAL for a bad RIP,
- * RSP or RFLAGS, or a nonzero reserved field.
+ * from another process, EBUSY from another thread, EINVAL for a non-
+ * canonical RIP, FS or GS base, RFLAGS with a reserved or VM bit set (or
+ * bit 1 clear), or a nonzero flags or reserved field.
  */
 struct dune_run {
 	__u32 flags;			/* in: must be 0 */
