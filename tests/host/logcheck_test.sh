@@ -73,6 +73,15 @@ guest=$(log guest "$VM_MARK_START" "$VM_MARK_EXIT 0@@" "$VM_MARK_PROBLEM" \
 out=$(vm_log_problems "$guest")
 [[ $? == 0 && $out == *"WARNING: at foo"* ]]; ok $? "the guest's own dmesg report is a problem"
 
+gp=$(log gp '[    4.2] general protection fault, probably for non-canonical address 0xdead000000000100: 0000 [#1] PREEMPT SMP')
+vm_log_problems "$gp" >/dev/null
+ok $? "a kernel general protection fault is a problem"
+
+usergp=$(log usergp '[    6.6] traps: prog[126] general protection fault ip:401b70 sp:7ffc936fdaf8 error:0 in prog[401000+80000]' \
+	'[    6.7] traps: prog[142] trap invalid opcode ip:401bf0 sp:7ffc936fdaf8 error:0 in prog[401000+80000]')
+vm_log_problems "$usergp" >/dev/null
+[[ $? == 1 ]]; ok $? "a process killed by SIGSEGV for a #GP is not a kernel problem"
+
 lockdep=$(log lockdep '[    5.0] WARNING: possible circular locking dependency detected')
 vm_log_problems "$lockdep" >/dev/null
 ok $? "a lockdep report is a problem"

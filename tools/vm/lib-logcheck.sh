@@ -39,7 +39,10 @@ VM_PROBLEM_PATTERNS=(
 	'WARNING:'
 	'kernel BUG at'
 	'Kernel panic'
-	'general protection fault'
+	# the kernel's own #GP ("... fault, probably for ...: 0000 [#1] SMP"),
+	# not a process's, which the kernel logs as "traps: prog[pid] general
+	# protection fault ip:..." when it sends SIGSEGV
+	'general protection fault.*\[#[0-9]+\]'
 	'Unable to handle kernel'
 	'double fault'
 	'Call Trace'
