@@ -3,6 +3,7 @@
 # Top-level Makefile.
 #
 #   make                 build dune.ko (against KDIR) and the user-space parts
+#   make libdune         only build/libdune/libdune.a
 #   make W=1             ... with the kernel's extra warnings
 #   make check           run every test: host tests, build checks, and the
 #                        suites inside the emulated VMX machine (tools/vm/run)
@@ -38,21 +39,29 @@ KSELFTEST_HDRS := $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_ha
 GUEST_TESTS := $(patsubst tests/kmod/%.c,$(GUEST)/tests/%,$(wildcard tests/kmod/*_test.c))
 GUEST_SCRIPTS := $(GUEST)/tests/run-guest-tests
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/*_test.c))
+LIBDUNE_TESTS := $(patsubst tests/libdune/%.c,$(GUEST)/tests/%,$(wildcard tests/libdune/*_test.c))
+LIBDUNE_SIM := $(BUILD)/host/libdune_sim_test
+# The Dune-mode suite once more, as a dynamically linked PIE: glibc's loader,
+# shared libraries, and text near 0x555555554000 (far above MAXPHYADDR).
+LIBDUNE_DYN_TESTS := $(GUEST)/tests/dune_mode_dyn_test
 
 .PHONY: all module user guest-tests host-tests check demo checkpatch clean
 
 all: module user
+
+# libdune.a (after "all", so that "all" stays the default goal)
+include libdune/libdune.mk
 
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
 		{ echo "KDIR not found: install linux-headers-$$(uname -r) or set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-user: guest-tests host-tests
+user: libdune guest-tests host-tests
 
-guest-tests: $(GUEST_TESTS) $(GUEST_SCRIPTS)
+guest-tests: $(GUEST_TESTS) $(LIBDUNE_TESTS) $(LIBDUNE_DYN_TESTS) $(GUEST_SCRIPTS)
 
-host-tests: $(HOST_TESTS)
+host-tests: $(HOST_TESTS) $(LIBDUNE_SIM)
 
 $(KSELFTEST_HDRS):
 	tools/linux-source-files $(BUILD)/kselftest \
@@ -64,6 +73,29 @@ $(KSELFTEST_HDRS):
 $(GUEST)/tests/%: tests/kmod/%.c tests/kmod/testlib.h tests/kmod/testlib.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< tests/kmod/testlib.c
+
+# The libdune suites: programs that enter Dune mode, linked statically
+# with libdune.a, warning-free with -Wextra (the kselftest harness itself is
+# not, hence -isystem for it).
+$(LIBDUNE_TESTS): $(GUEST)/tests/%: tests/libdune/%.c tests/libdune/dune_child.h \
+		$(LIBDUNE_A) $(LIBDUNE_HDRS) kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
+		-static -pthread -o $@ $< $(LIBDUNE_A)
+
+$(GUEST)/tests/dune_mode_dyn_test: tests/libdune/dune_mode_test.c tests/libdune/dune_child.h \
+		$(LIBDUNE_A) $(LIBDUNE_HDRS) kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
+		-pie -fPIE -pthread -o $@ $< $(LIBDUNE_A)
+
+# libdune against a simulated dune.ko, natively: it compiles libdune's C
+# files itself (with a fake ioctl) and links the assembly and the formatter.
+$(LIBDUNE_SIM): tests/libdune/host_sim.c $(LIBDUNE_A) $(LIBDUNE_HDRS) $(wildcard libdune/*.c) \
+		kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
+		-fno-stack-protector -o $@ $< $(BUILD)/libdune/entry.S.o $(BUILD)/libdune/printf.c.o
 
 # Host-side unit tests: no VMX needed.
 $(BUILD)/host/%: tests/host/%.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)

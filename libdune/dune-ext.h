@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dune-ext.h - libdune's additions to the original Dune API.
+ *
+ * Everything here is new in this project; dune.h keeps only the names of
+ * the original, so that a program using nothing from this file stays
+ * source-compatible with it.  These functions work in Dune mode and
+ * natively.
+ */
+#ifndef LIBDUNE_DUNE_EXT_H
+#define LIBDUNE_DUNE_EXT_H
+
+#include <stdbool.h>
+#include <linux/dune.h>		/* struct dune_exit_stats; needs -I kmod/uapi */
+
+#include "dune.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Is the calling thread running in Dune mode right now?  It is if its code
+ * segment is libdune's ring-0 segment: the answer comes from the CPU, not
+ * from libdune's bookkeeping.  A thread leaves Dune mode when a fault is
+ * replayed natively (see README.md); fork() and vfork() children start
+ * outside it.
+ */
+bool dune_is_in_dune_mode(void);
+
+/*
+ * The file descriptor of the calling thread's vCPU, or -1 if it has none
+ * (never entered Dune mode, or left it).
+ */
+int dune_vcpu_fd(void);
+
+/*
+ * DUNE_GET_EXIT_STATS on the calling thread's vCPU: how many VM exits of
+ * each basic exit reason (SDM Vol. 3D, Appendix C; 18 is VMCALL, which
+ * every forwarded system call costs) and how many DUNE_RUN calls.  Returns
+ * 0, or a negative errno value (-EINVAL without a vCPU).
+ */
+int dune_get_exit_stats(struct dune_exit_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBDUNE_DUNE_EXT_H */

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * internal.h - libdune's private declarations, shared by its C files and by
+ * entry.S (the constants at the top are all the assembly needs; the rest is
+ * hidden from it by __ASSEMBLER__).
+ *
+ * The big picture, in four lines (README.md has a page, each file more):
+ *  - GVA == HVA: in Dune mode a pointer means what it means natively;
+ *  - guest-physical memory is the process's memory in 2 MiB chunks, whose
+ *    GPAs libdune hands out (chunks.c);
+ *  - each thread runs its vCPU from a host loop on a stack of its own, and
+ *    re-issues the guest's system calls natively (loop.c);
+ *  - R1: the host side calls no libc function (sys.h).
+ */
+#ifndef LIBDUNE_INTERNAL_H
+#define LIBDUNE_INTERNAL_H
+
+/* ---- Constants shared with entry.S ---------------------------------- */
+
+/* The guest's GDT: null, ring-0 code, ring-0 data, a 16-byte 64-bit TSS. */
+#define DUNE_GDT_CS		0x08
+#define DUNE_GDT_SS		0x10
+#define DUNE_GDT_TR		0x18
+#define DUNE_GDT_ENTRIES	8
+
+/*
+ * The per-thread area: one mmap of DUNE_THREAD_AREA bytes.
+ *
+ *   0        struct dune_thread (state, GDT, TSS, run structure)
+ *   4 KiB    guard page
+ *   8 KiB    IST1 stack: exceptions in Dune mode push their frame here
+ *   24 KiB   scratch stack: a vfork child's first steps (loop.c)
+ *   28 KiB   guard page
+ *   32 KiB   host stack, 256 KiB: the host loop and native signal handlers
+ *   288 KiB  end
+ */
+#define DUNE_THREAD_AREA	(288 * 1024)
+#define DUNE_T_GUARD1		(4 * 1024)
+#define DUNE_T_IST_BASE		(8 * 1024)
+#define DUNE_T_IST_TOP		(24 * 1024)
+#define DUNE_T_SCRATCH_TOP	(28 * 1024)
+#define DUNE_T_GUARD2		(28 * 1024)
+#define DUNE_T_HOST_STACK	(32 * 1024)
+
+/* Offsets in struct dune_thread (checked in entry.c). */
+#define DUNE_T_REGS		8	/* run.regs */
+#define DUNE_T_HOST_STACK_TOP	296
+
+/* Offsets in struct dune_regs (the uapi layout). */
+#define DUNE_R_RAX	0
+#define DUNE_R_RBX	8
+#define DUNE_R_RCX	16
+#define DUNE_R_RDX	24
+#define DUNE_R_RSI	32
+#define DUNE_R_RDI	40
+#define DUNE_R_RBP	48
+#define DUNE_R_RSP	56
+#define DUNE_R_R8	64
+#define DUNE_R_R9	72
+#define DUNE_R_R10	80
+#define DUNE_R_R11	88
+#define DUNE_R_R12	96
+#define DUNE_R_R13	104
+#define DUNE_R_R14	112
+#define DUNE_R_R15	120
+#define DUNE_R_RIP	128
+#define DUNE_R_RFLAGS	136
+
+/* Exception stubs: one 16-byte slot per vector (entry.S). */
+#define DUNE_EXC_STUB_SIZE	16
+
+#ifndef __ASSEMBLER__
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/dune.h>
+
+#include "dune.h"
+
+#pragma GCC visibility push(hidden)
+
+/* Virtual addresses below this are user addresses (4-level paging). */
+#define DUNE_USER_TOP		0x0000800000000000ULL
+#define DUNE_CHUNK_MASK		(DUNE_CHUNK_SIZE - 1)
+#define DUNE_PAGE_SIZE		4096UL
+
+/* RFLAGS bits */
+#define DUNE_RFLAGS_RESERVED1	0x2UL		/* always 1 */
+#define DUNE_RFLAGS_IF		0x200UL
+/* What user space may set: CF PF AF ZF SF TF DF OF AC ID (and IF). */
+#define DUNE_RFLAGS_USER	0x240dd5UL
+/*
+ * What dune.ko accepts in a guest's RFLAGS (DUNE_RUN fails with EINVAL
+ * otherwise): the above, IF, IOPL, NT, RF and bit 1 - not VM, VIF, VIP,
+ * which ring-0 code could set with IRET.
+ */
+#define DUNE_RFLAGS_GUEST	0x257fd7UL
+#define DUNE_RFLAGS_RF		0x10000UL
+
+/* ---- Exception frame ------------------------------------------------ */
+
+/*
+ * What a guest exception leaves on the thread's IST1 stack, lowest address
+ * first: entry.S's common stub pushed CR2, RDX, RAX over what the per-vector
+ * stub pushed (the vector, and a 0 where the CPU pushes no error code),
+ * over the CPU's own frame (RIP, CS, RFLAGS, RSP, SS).  The VMCALL after
+ * the pushes leaves guest RSP pointing at cr2.
+ */
+struct dune_exc_frame {
+	uint64_t cr2;
+	uint64_t rdx;
+	uint64_t rax;
+	uint64_t vector;
+	uint64_t error_code;
+	uint64_t rip;
+	uint64_t cs;
+	uint64_t rflags;
+	uint64_t rsp;
+	uint64_t ss;
+};
+
+/* ---- Per-thread state ----------------------------------------------- */
+
+/* A 64-bit TSS (SDM Vol. 3A, 8.7): only IST1 and the I/O map base matter. */
+struct dune_tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+struct dune_thread {
+	/* Read and written by entry.S: keep first (DUNE_T_REGS). */
+	struct dune_run run;
+	uint64_t host_stack_top;		/* DUNE_T_HOST_STACK_TOP */
+
+	int vcpu_fd;				/* -1: no vCPU */
+	int tid;
+	unsigned long gen;			/* dune_vm.gen the vCPU belongs to */
+	uint64_t clone_flags;			/* how this thread was created */
+	uint64_t native_fs;			/* the FS/GS bases the thread has */
+	uint64_t native_gs;			/*   natively right now */
+	uint64_t ist_top;
+	uint64_t scratch_top;
+	uint64_t pf_addr;			/* last lazily mapped #PF address */
+	unsigned int pf_repeat;
+	uint64_t probed_page;			/* last EPT fault probed natively */
+
+	/* Registers for a native replay, built by the host loop. */
+	struct dune_regs resume;
+
+	/* This thread's GDT (its TSS descriptor is busy) and TSS. */
+	uint64_t gdt[DUNE_GDT_ENTRIES] __attribute__((aligned(16)));
+	struct dune_tss tss __attribute__((aligned(16)));
+};
+
+/* The calling thread's state, or NULL (TLS: valid natively and in Dune mode). */
+extern __thread struct dune_thread *dune_self
+	__attribute__((tls_model("initial-exec")));
+
+/* ---- Per-process state ---------------------------------------------- */
+
+struct dune_pool {
+	uint64_t hva;				/* 2 MiB aligned */
+	uint64_t gpa;
+};
+
+#define DUNE_MAX_POOLS	64
+
+struct dune_vm {
+	int ready;				/* dune_init() succeeded */
+	int pid;				/* ... in this process */
+	int dev_fd;				/* /dev/dune */
+	int vm_fd;
+	int maxphyaddr;
+	int debug;				/* LIBDUNE_DEBUG set */
+	unsigned long gen;			/* bumped by every dune_init() */
+
+	/* Everything below is protected by lock (chunks.c). */
+	int lock;
+	uint64_t next_gpa;			/* the GPA bump allocator */
+	uint64_t gpa_limit;			/* 2^maxphyaddr */
+	uint64_t *pml4;				/* HVA of the root table */
+	uint64_t cr3;				/* its GPA */
+	unsigned int npools;
+	unsigned int pool_used;			/* bytes used in the last pool */
+	struct dune_pool pools[DUNE_MAX_POOLS];
+};
+
+extern struct dune_vm dune_vm;
+
+/* ---- entry.S -------------------------------------------------------- */
+
+extern char dune_syscall_entry[];	/* guest LSTAR: vmcall; ud2 */
+extern char dune_syscall_vmcall_ret[];	/* its RIP after the VMCALL */
+extern char dune_exc_stubs[];		/* 256 stubs, 16 bytes apart */
+extern char dune_exc_vmcall_ret[];	/* the common stub's RIP after VMCALL */
+
+/* Load every register from @regs and jump there natively (IRETQ). */
+void dune_native_resume(const struct dune_regs *regs) __attribute__((noreturn));
+
+/*
+ * req[0] = syscall number (__NR_clone or __NR_clone3), req[1..5] = its
+ * arguments, req[6] = a function, req[7] = its argument.  Issues the
+ * system call; in the parent returns its result; in the child calls
+ * req[6](req[7]) on the child's initial stack, aligned to 16 bytes.
+ */
+long dune_raw_clone(const unsigned long req[8]);
+
+/* munmap(area, len), then exit(status), without touching the stack between. */
+void dune_thread_exit(void *area, size_t len, long status) __attribute__((noreturn));
+
+/* ---- entry.c -------------------------------------------------------- */
+
+struct dune_thread *dune_thread_alloc(void);
+void dune_thread_free(struct dune_thread *t);
+int dune_thread_create_vcpu(struct dune_thread *t);
+long dune_enter_prepare(void);
+void dune_host_loop_enter(struct dune_thread *t) __attribute__((noreturn));
+void dune_thread_start(void *arg) __attribute__((noreturn));
+
+/* ---- chunks.c ------------------------------------------------------- */
+
+void dune_lock(void);
+void dune_unlock(void);
+int dune_pt_init(void);
+int dune_map_range(uint64_t start, uint64_t end);
+int dune_map_fault(uint64_t addr);
+int dune_scan_maps(void);
+
+/* ---- loop.c --------------------------------------------------------- */
+
+void dune_host_loop(struct dune_thread *t) __attribute__((noreturn));
+
+/* ---- printf.c ------------------------------------------------------- */
+
+int dune_vsnprintf(char *buf, size_t size, const char *fmt, __builtin_va_list ap);
+int dune_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A fatal error: message, register dump if @t, then SIGKILL the process. */
+void dune_fatal(struct dune_thread *t, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+
+#pragma GCC visibility pop
+
+#endif /* !__ASSEMBLER__ */
+#endif /* LIBDUNE_INTERNAL_H */

@@ -1,0 +1,961 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libdune_sim_test - libdune against a simulated dune.ko, on any x86-64
+ * Linux machine, without VMX.
+ *
+ * This program compiles libdune's own C files (chunks.c, entry.c, loop.c)
+ * with their ioctl() calls redirected to fake_ioctl() below, which plays
+ * the module: it checks every DUNE_MAP_CHUNKS and DUNE_CREATE_VCPU as the
+ * module does (and more), keeps a chunk table like the module's EPT, and
+ * answers DUNE_RUN from a script.  A script plays the guest: it reads the
+ * registers the host loop passes in and returns the VM exit the guest
+ * would have caused - a system call (a VMCALL from the syscall stub with
+ * RCX and R11 set), an exception (a frame on IST1 and a VMCALL from the
+ * common stub), an EPT fault, a triple fault.
+ *
+ * What runs for real: dune_enter() and the other assembly, the host loop,
+ * the forwarded system calls (natively, with signals and restarts), clone,
+ * fork and vfork with their children, the native replays, the guest page
+ * tables (walked here as the CPU would, from CR3 through the chunk table),
+ * the formatter.  What cannot: guest code in ring 0.  A replay resumes the
+ * "guest" natively - which is how a script ends: it replays a #UD at the
+ * instruction after the call to dune_enter() with RAX = some value, and
+ * dune_enter() "returns" that value natively.
+ */
+#include "sys.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+static long fake_ioctl(int fd, unsigned long cmd, unsigned long arg);
+#define dune_sys_ioctl fake_ioctl
+#define dune_sys_ioctl_retry fake_ioctl
+#include "chunks.c"
+#include "entry.c"
+#include "loop.c"
+
+#include "kselftest_harness.h"
+
+/* A failed check in the simulated module or guest ends the test process. */
+#define CK(c) do {							\
+	if (!(c)) {							\
+		fprintf(stderr, "# %s:%d: simulation check failed: %s\n", \
+			__FILE__, __LINE__, #c);			\
+		_exit(99);						\
+	}								\
+} while (0)
+
+#define FAKE_VM_FD	999
+#define FAKE_VCPU_FD	1000
+#define SIM_MAXPHYADDR	40
+
+/* ---- the module's chunk table, and a CPU's page walk ----------------- */
+
+static struct dune_chunk chunks[65536];
+static int nchunks;
+static int chunks_lock;
+
+static int find_hva(uint64_t hva)
+{
+	for (int i = 0; i < nchunks; i++)
+		if (chunks[i].hva == hva)
+			return i;
+	return -1;
+}
+
+static int find_gpa(uint64_t gpa)
+{
+	for (int i = 0; i < nchunks; i++)
+		if (chunks[i].gpa == gpa)
+			return i;
+	return -1;
+}
+
+/* What the EPT does: GPA -> HVA through the chunk table. */
+static void *gpa_to_hva(uint64_t gpa)
+{
+	int i = find_gpa(gpa & ~DUNE_CHUNK_MASK);
+
+	CK(i >= 0);
+	return (void *)(chunks[i].hva + (gpa & DUNE_CHUNK_MASK));
+}
+
+/* What the CPU does: walk the guest page tables from CR3 (a GPA). */
+static int gva_to_gpa(uint64_t va, uint64_t *gpa)
+{
+	uint64_t *table = gpa_to_hva(dune_vm.cr3), e;
+	int shift;
+
+	for (shift = 39; shift >= 30; shift -= 9) {
+		e = table[(va >> shift) & 511];
+		if (!(e & PTE_P))
+			return -1;
+		CK((e & 0x87) == (PTE_P | PTE_W));	/* supervisor, not a leaf */
+		table = gpa_to_hva(e & PTE_ADDR);
+	}
+	e = table[(va >> 21) & 511];
+	if (!(e & PTE_P))
+		return -1;
+	CK((e & 0xe7) == PTE_LEAF_2M);			/* 2 MiB, RW, A, D, supervisor */
+	CK(!(e >> 63));					/* executable */
+	*gpa = (e & PDE_2M_ADDR) + (va & DUNE_CHUNK_MASK);
+	return 0;
+}
+
+/* GVA == HVA: a guest access to @va reaches the process's @va. */
+static void check_identity(uint64_t va)
+{
+	uint64_t gpa;
+
+	CK(gva_to_gpa(va, &gpa) == 0);
+	CK(gpa < (1ULL << SIM_MAXPHYADDR));
+	CK((uint64_t)gpa_to_hva(gpa) == va);
+}
+
+/* ---- vCPUs ------------------------------------------------------------ */
+
+struct vcpu;
+typedef int (*script_fn)(struct vcpu *v, struct dune_run *run);
+
+struct vcpu {
+	int fd;
+	struct dune_thread *t;
+	int step;
+	script_fn script;
+	struct dune_regs saved;		/* the guest state a script started from */
+	uint64_t aux;
+};
+
+static struct vcpu vcpus[64];
+static int nvcpus;
+static int vcpus_lock;
+static script_fn next_script;		/* for the next DUNE_CREATE_VCPU */
+static script_fn child_script;		/* ... and the ones after it */
+
+static void check_config(const struct dune_vcpu_config *c)
+{
+	const uint64_t *gdt = (const uint64_t *)c->gdtr_base;
+	const uint64_t *idt = (const uint64_t *)c->idtr_base;
+	const struct dune_tss *tss = (const void *)c->tr_base;
+	uint64_t lo, hi, base, limit;
+	int i;
+
+	/* what dune.ko checks (vcpu_check_config) */
+	CK(c->flags == 0 && c->reserved0 == 0);
+	for (i = 0; i < 3; i++)
+		CK(c->reserved1[i] == 0);
+	for (i = 0; i < 8; i++)
+		CK(c->reserved[i] == 0);
+	CK((c->cr3 & 0xfff) == 0 && c->cr3 < (1ULL << SIM_MAXPHYADDR));
+	CK(c->sfmask >> 32 == 0);
+	CK(c->cs + 7 <= c->gdtr_limit && c->ss + 7 <= c->gdtr_limit &&
+	   c->tr + 15 <= c->gdtr_limit);
+	/* what the CPU will need */
+	CK(c->cs == DUNE_GDT_CS && c->ss == DUNE_GDT_SS && c->tr == DUNE_GDT_TR);
+	CK(c->star >> 32 == DUNE_GDT_CS);
+	CK(c->lstar == (uint64_t)dune_syscall_entry);
+	CK(c->idtr_limit == 4095);
+	CK(gdt[1] == 0x00af9b000000ffffULL && gdt[2] == 0x00cf93000000ffffULL);
+	lo = gdt[3];
+	hi = gdt[4];
+	base = ((lo >> 16) & 0xffffff) | (((lo >> 56) & 0xff) << 24) | (hi << 32);
+	limit = (lo & 0xffff) | (((lo >> 48) & 0xf) << 16);
+	CK(base == c->tr_base && limit == 0x67 && ((lo >> 40) & 0xff) == 0x8b);
+	CK(tss->ist[0] && (tss->ist[0] & 15) == 0 && tss->iomap_base == 104);
+	/* everything the CPU reads on an exception is mapped GVA == HVA */
+	check_identity(c->gdtr_base);
+	check_identity(c->gdtr_base + c->gdtr_limit);
+	check_identity(c->idtr_base);
+	check_identity(c->idtr_base + c->idtr_limit);
+	check_identity(c->tr_base);
+	check_identity(tss->ist[0] - 80);
+	check_identity(c->lstar);
+	for (i = 0; i < 256; i++) {
+		uint64_t l = idt[2 * i], h = idt[2 * i + 1];
+		uint64_t off = (l & 0xffff) | (((l >> 48) & 0xffff) << 16) | (h << 32);
+
+		CK(off == (uint64_t)dune_exc_stubs + 16 * i);
+		CK(((l >> 16) & 0xffff) == DUNE_GDT_CS);
+		CK(((l >> 32) & 7) == 1);			/* IST1 */
+		CK(((l >> 40) & 0xff) == 0x8e);			/* interrupt gate, DPL 0 */
+		check_identity(off);
+	}
+}
+
+static bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+static long fake_map_chunks(const struct dune_map_chunks *m)
+{
+	const struct dune_chunk *c = (const void *)m->chunks;
+	long err = 0;
+	unsigned int i;
+
+	CK(m->flags == 0 && m->reserved[0] == 0 && m->reserved[1] == 0);
+	CK(m->count >= 1 && m->count <= DUNE_MAP_CHUNKS_MAX);
+	while (__atomic_exchange_n(&chunks_lock, 1, __ATOMIC_ACQUIRE))
+		;
+	for (i = 0; i < m->count && !err; i++) {
+		int a = find_hva(c[i].hva), b = find_gpa(c[i].gpa);
+
+		CK(!(c[i].hva & DUNE_CHUNK_MASK) && !(c[i].gpa & DUNE_CHUNK_MASK));
+		/* dune.ko: the whole chunk below TASK_SIZE_MAX */
+		CK(c[i].hva + DUNE_CHUNK_SIZE <= 0x7ffffffff000ULL);
+		CK(c[i].gpa + DUNE_CHUNK_SIZE <= (1ULL << SIM_MAXPHYADDR));
+		if (a != b)
+			err = -EEXIST;
+		else if (a < 0)
+			chunks[nchunks++] = c[i];
+	}
+	__atomic_store_n(&chunks_lock, 0, __ATOMIC_RELEASE);
+	return err;
+}
+
+static long fake_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	struct dune_run *run = (void *)arg;
+	struct vcpu *v = NULL;
+	uint64_t sp;
+	int i;
+
+	switch (cmd) {
+	case DUNE_MAP_CHUNKS:
+		CK(fd == FAKE_VM_FD);
+		return fake_map_chunks((const void *)arg);
+	case DUNE_CREATE_VCPU:
+		CK(fd == FAKE_VM_FD);
+		check_config((const void *)arg);
+		while (__atomic_exchange_n(&vcpus_lock, 1, __ATOMIC_ACQUIRE))
+			;
+		v = &vcpus[nvcpus];
+		v->fd = FAKE_VCPU_FD + nvcpus++;
+		v->t = (struct dune_thread *)(((const struct dune_vcpu_config *)arg)->tr_base -
+					      offsetof(struct dune_thread, tss));
+		v->script = next_script;
+		next_script = child_script;
+		__atomic_store_n(&vcpus_lock, 0, __ATOMIC_RELEASE);
+		return v->fd;
+	case DUNE_RUN:
+		for (i = 0; i < nvcpus; i++)
+			if (vcpus[i].fd == fd)
+				v = &vcpus[i];
+		CK(v && run == &v->t->run);
+		/* what dune.ko checks (vcpu_check_run) */
+		CK(run->flags == 0);
+		for (i = 0; i < 8; i++)
+			CK(run->reserved[i] == 0);
+		CK((run->regs.rflags & 2) && !(run->regs.rflags & ~0x257fd7ULL));
+		CK(canonical(run->regs.rip) && canonical(run->fs_base) && canonical(run->gs_base));
+		/* the host loop runs on the thread's host stack, never the guest's */
+		sp = (uint64_t)__builtin_frame_address(0);
+		CK(sp > (uint64_t)v->t + DUNE_T_HOST_STACK && sp < v->t->host_stack_top);
+		memset(&run->u, 0, sizeof(run->u));
+		run->exit_reason = DUNE_EXIT_NONE;
+		return v->script(v, run);
+	}
+	CK(!"unexpected ioctl");
+	return -ENOTTY;
+}
+
+/* dune_init(), with the simulated device. */
+static void sim_init(void)
+{
+	dune_vm.dev_fd = -1;
+	dune_vm.vm_fd = FAKE_VM_FD;
+	dune_vm.maxphyaddr = SIM_MAXPHYADDR;
+	dune_vm.gen++;
+	CK(dune_pt_init() == 0);
+	idt_init();
+	CK(dune_map_range((uint64_t)dune_idt, (uint64_t)dune_idt + sizeof(dune_idt)) == 0);
+	CK(dune_scan_maps() == 0);
+	dune_vm.pid = getpid();
+	dune_vm.ready = 1;
+}
+
+/* ---- what a guest does -------------------------------------------------- */
+
+/* SYSCALL in the guest: RCX, R11, RFLAGS as the CPU sets them, then the stub's VMCALL. */
+static void guest_syscall(struct dune_run *run, long nr, long a1, long a2, long a3,
+			  uint64_t ret_rip)
+{
+	run->regs.rcx = ret_rip;
+	run->regs.r11 = run->regs.rflags;
+	run->regs.rax = nr;
+	run->regs.rdi = a1;
+	run->regs.rsi = a2;
+	run->regs.rdx = a3;
+	run->regs.r10 = 0;
+	run->regs.r8 = 0;
+	run->regs.r9 = 0;
+	run->regs.rflags &= ~0x47700ULL;
+	run->regs.rip = (uint64_t)dune_syscall_vmcall_ret;
+	run->exit_reason = DUNE_EXIT_VMCALL;
+}
+
+/* An exception: the CPU's frame on IST1, the stubs' pushes, the VMCALL. */
+static void guest_exception(struct vcpu *v, struct dune_run *run, int vector,
+			    uint64_t error, uint64_t cr2, uint64_t rip, bool software)
+{
+	uint64_t *w = (uint64_t *)(v->t->ist_top - (software ? 72 : 80));
+	int i = 0;
+
+	w[i++] = cr2;
+	w[i++] = run->regs.rdx;
+	w[i++] = run->regs.rax;
+	w[i++] = vector;
+	if (!software)
+		w[i++] = error;
+	w[i++] = rip;
+	w[i++] = DUNE_GDT_CS;
+	w[i++] = run->regs.rflags | 0x10000;	/* faults push RF = 1 */
+	w[i++] = run->regs.rsp;
+	w[i++] = DUNE_GDT_SS;
+	run->regs.rsp = (uint64_t)w;
+	run->regs.rax = 0x5a5a5a5a;
+	run->regs.rdx = 0x6b6b6b6b;
+	run->regs.rflags &= ~0x200ULL;
+	run->regs.rip = (uint64_t)dune_exc_vmcall_ret;
+	run->exit_reason = DUNE_EXIT_VMCALL;
+}
+
+/* End a script: dune_enter() returns @val, natively, after a #UD replay. */
+static void guest_return(struct vcpu *v, struct dune_run *run, uint64_t val)
+{
+	run->regs = v->saved;
+	run->regs.rax = val;
+	guest_exception(v, run, 6, 0, 0, v->saved.rip, false);
+}
+
+/*
+ * Landing pads: where a script resumes "guest" code whose stack has no C
+ * frame.  A child (RAX = 0) exits with a status at once; the parent jumps
+ * to landing_rip, the instruction after the call to dune_enter().
+ */
+uint64_t landing_rip;
+volatile int child_landed;
+void vfork_landing(void);
+void thread_landing(void);
+void spawn_landing(void);
+__asm__(".text\n"
+	".globl vfork_landing, thread_landing, spawn_landing\n"
+	"vfork_landing:\n"
+	"	test %rax, %rax\n	jnz 1f\n"
+	"	mov $60, %eax\n	mov $33, %edi\n	syscall\n	ud2\n"
+	"1:	jmp *landing_rip(%rip)\n"
+	"thread_landing:\n"
+	"	test %rax, %rax\n	jnz 1f\n"
+	"	movl $1, child_landed(%rip)\n"
+	"	mov $60, %eax\n	xor %edi, %edi\n	syscall\n	ud2\n"
+	"1:	jmp *landing_rip(%rip)\n"
+	"spawn_landing:\n"
+	"	test %rax, %rax\n	jnz 1f\n"
+	"	lea spawn_stack+8192(%rip), %rcx\n	cmp %rcx, %rsp\n	jne 2f\n"
+	"	mov $60, %eax\n	mov $34, %edi\n	syscall\n	ud2\n"
+	"2:	mov $60, %eax\n	mov $35, %edi\n	syscall\n	ud2\n"
+	"1:	jmp *landing_rip(%rip)\n");
+
+/*
+ * dune_enter() with callee-saved registers set to known values and a
+ * red-zone canary check right after it returns: returns dune_enter()'s
+ * value, or -1 if a register or the 128 bytes below RSP changed.
+ */
+long enter_check_state(void);
+__asm__(".text\n"
+	".globl enter_check_state\n"
+	"enter_check_state:\n"
+	"	push %rbx\n	push %r12\n	push %r13\n	push %r14\n	push %r15\n	push %rbp\n"
+	"	mov $0x1234567812345678, %rbx\n	mov $0x1212, %r12\n	mov $0x1313, %r13\n"
+	"	mov $0x1414, %r14\n	mov $0x1515, %r15\n	mov $0x1616, %rbp\n"
+	"	sub $8, %rsp\n"
+	"	call dune_enter\n"
+	"	xor %ecx, %ecx\n"
+	"1:	cmpb $0xa5, -128(%rsp,%rcx)\n	jne 2f\n	inc %rcx\n	cmp $128, %rcx\n	jb 1b\n"
+	"	mov $0x1234567812345678, %rcx\n	cmp %rcx, %rbx\n	jne 2f\n"
+	"	cmp $0x1212, %r12\n	jne 2f\n	cmp $0x1313, %r13\n	jne 2f\n"
+	"	cmp $0x1414, %r14\n	jne 2f\n	cmp $0x1515, %r15\n	jne 2f\n"
+	"	cmp $0x1616, %rbp\n	jne 2f\n	jmp 3f\n"
+	"2:	mov $-1, %rax\n"
+	"3:	add $8, %rsp\n	pop %rbp\n	pop %r15\n	pop %r14\n	pop %r13\n	pop %r12\n"
+	"	pop %rbx\n	ret\n");
+
+/* ---- scripts ---------------------------------------------------------- */
+
+/* System calls, a lazily mapped page fault, FS/GS bases, EINTR. */
+static int script_basic(struct vcpu *v, struct dune_run *run)
+{
+	uint64_t base, gpa;
+	char *region;
+
+	switch (v->step++) {
+	case 0:
+		/* the state dune_enter() captured */
+		v->saved = run->regs;
+		CK(run->regs.rax == 0 && run->regs.rcx == 0 && run->regs.rdi == 0);
+		CK(run->regs.rbx == 0x1234567812345678ULL && run->regs.r15 == 0x1515);
+		CK((run->regs.rsp & 15) == 0);	/* after "ret" from an aligned call */
+		CK(syscall(SYS_arch_prctl, ARCH_GET_FS, &base) == 0 && run->fs_base == base);
+		guest_syscall(run, __NR_getppid, 0x111, 0x222, 0x333, v->saved.rip);
+		run->regs.r11 |= 1;		/* CF in the saved flags */
+		return 0;
+	case 1:
+		CK((long)run->regs.rax == getppid());
+		CK(run->regs.rip == v->saved.rip && (run->regs.rflags & 1));
+		CK(run->regs.rdi == 0x111 && run->regs.rsi == 0x222 && run->regs.rdx == 0x333);
+		/* a page fault in a chunk nobody registered yet */
+		region = mmap(NULL, 8 << 20, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		CK(region != MAP_FAILED);
+		v->aux = (((uint64_t)region + (4 << 20)) & ~DUNE_CHUNK_MASK) + 12345;
+		CK(gva_to_gpa(v->aux, &gpa) == -1);
+		run->regs = v->saved;
+		run->regs.rdx = 0x1111;
+		run->regs.rax = 0x2222;
+		guest_exception(v, run, 14, 2, v->aux, v->saved.rip, false);
+		return 0;
+	case 2:
+		/* mapped, and "IRET" restored what the stubs saved */
+		check_identity(v->aux);
+		CK(run->regs.rip == v->saved.rip && run->regs.rsp == v->saved.rsp);
+		CK(run->regs.rax == 0x2222 && run->regs.rdx == 0x1111);
+		CK(run->regs.rflags == (v->saved.rflags | 0x10000));
+		/* the same fault again (another vCPU was faster): just resume */
+		run->regs.rax = 0x3333;
+		guest_exception(v, run, 14, 2, v->aux, v->saved.rip, false);
+		return 0;
+	case 3:
+		CK(run->regs.rax == 0x3333);
+		guest_syscall(run, __NR_arch_prctl, ARCH_SET_GS, 0x5000, 0, v->saved.rip);
+		return 0;
+	case 4:
+		CK(run->regs.rax == 0 && run->gs_base == 0x5000);
+		CK(syscall(SYS_arch_prctl, ARCH_GET_GS, &base) == 0 && base == 0x5000);
+		/* the guest sets its GS base itself (WRGSBASE): the thread follows */
+		run->gs_base = 0;
+		guest_syscall(run, __NR_getpid, 0, 0, 0, v->saved.rip);
+		return 0;
+	case 5:
+		CK(syscall(SYS_arch_prctl, ARCH_GET_GS, &base) == 0 && base == 0);
+		CK((long)run->regs.rax == getpid());
+		return -EINTR;			/* a signal was pending: run again */
+	case 6:
+		memset((char *)v->saved.rsp - 128, 0xa5, 128);
+		guest_return(v, run, 0x4242);
+		return 0;
+	}
+	CK(!"script_basic: too many steps");
+	return 0;
+}
+
+static int script_fork(struct vcpu *v, struct dune_run *run)
+{
+	switch (v->step++) {
+	case 0:
+		v->saved = run->regs;
+		guest_syscall(run, __NR_fork, 0, 0, 0, v->saved.rip);
+		return 0;
+	case 1:
+		CK((long)run->regs.rax > 0);
+		guest_return(v, run, run->regs.rax);
+		return 0;
+	}
+	CK(!"script_fork: too many steps");
+	return 0;
+}
+
+static int script_vfork(struct vcpu *v, struct dune_run *run)
+{
+	switch (v->step++) {
+	case 0:
+		v->saved = run->regs;
+		landing_rip = v->saved.rip;
+		guest_syscall(run, __NR_vfork, 0, 0, 0, (uint64_t)vfork_landing);
+		return 0;
+	case 1:
+		CK((long)run->regs.rax > 0 && run->regs.rip == (uint64_t)vfork_landing);
+		guest_return(v, run, run->regs.rax);
+		return 0;
+	}
+	CK(!"script_vfork: too many steps");
+	return 0;
+}
+
+static volatile int ctid = -1;
+static struct clone_args cargs;
+static char child_stack[65536] __attribute__((aligned(16)));
+char spawn_stack[8192] __attribute__((aligned(16)));
+static uint64_t parent_rbx;
+
+#define THREAD_FLAGS	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | \
+			 CLONE_SYSVSEM | CLONE_CHILD_CLEARTID | CLONE_PARENT_SETTID)
+
+/* The child thread: its registers, a system call, then exit(2). */
+static int script_child_exit(struct vcpu *v, struct dune_run *run)
+{
+	switch (v->step++) {
+	case 0:
+		CK(run->regs.rax == 0 && run->regs.rip == (uint64_t)thread_landing);
+		CK(run->regs.rsp == (uint64_t)child_stack + sizeof(child_stack));
+		CK(run->regs.rbx == parent_rbx);
+		CK(v->t->tid == gettid() && v->t->tid != getpid());
+		guest_syscall(run, __NR_gettid, 0, 0, 0, (uint64_t)thread_landing);
+		return 0;
+	case 1:
+		CK((long)run->regs.rax == gettid());
+		guest_syscall(run, __NR_exit, 7, 0, 0, (uint64_t)thread_landing);
+		return 0;
+	}
+	CK(!"script_child_exit: too many steps");
+	return 0;
+}
+
+/* The child thread is replayed natively and lands on its own stack. */
+static int script_child_replay(struct vcpu *v, struct dune_run *run)
+{
+	CK(v->step++ == 0 && run->regs.rax == 0);
+	guest_exception(v, run, 6, 0, 0, (uint64_t)thread_landing, false);
+	return 0;
+}
+
+/* The parent of a thread: wait for its exit (CLONE_CHILD_CLEARTID), return its TID. */
+static int script_thread_parent(struct vcpu *v, struct dune_run *run, long nr)
+{
+	long tid;
+	int i;
+
+	switch (v->step++) {
+	case 0:
+		v->saved = run->regs;
+		parent_rbx = run->regs.rbx;
+		landing_rip = v->saved.rip;
+		if (nr == __NR_clone3) {
+			memset(&cargs, 0, sizeof(cargs));
+			cargs.flags = THREAD_FLAGS;
+			cargs.child_tid = (uint64_t)&ctid;
+			cargs.parent_tid = (uint64_t)&ctid;
+			cargs.stack = (uint64_t)child_stack;
+			cargs.stack_size = sizeof(child_stack);
+			guest_syscall(run, __NR_clone3, (long)&cargs, sizeof(cargs), 0,
+				      (uint64_t)thread_landing);
+		} else {
+			guest_syscall(run, __NR_clone, THREAD_FLAGS,
+				      (long)child_stack + sizeof(child_stack), (long)&ctid,
+				      (uint64_t)thread_landing);
+			run->regs.r10 = (uint64_t)&ctid;
+		}
+		return 0;
+	case 1:
+		tid = run->regs.rax;
+		CK(tid > 0);
+		for (i = 0; i < 5000 && ctid != 0; i++)
+			usleep(1000);
+		CK(ctid == 0);
+		guest_return(v, run, tid);
+		return 0;
+	}
+	CK(!"script_thread_parent: too many steps");
+	return 0;
+}
+
+static int script_clone3_thread(struct vcpu *v, struct dune_run *run)
+{
+	return script_thread_parent(v, run, __NR_clone3);
+}
+
+static int script_clone_thread(struct vcpu *v, struct dune_run *run)
+{
+	return script_thread_parent(v, run, __NR_clone);
+}
+
+/* posix_spawn's clone3(CLONE_VM | CLONE_VFORK) with a stack of its own. */
+static int script_spawn(struct vcpu *v, struct dune_run *run)
+{
+	switch (v->step++) {
+	case 0:
+		v->saved = run->regs;
+		landing_rip = v->saved.rip;
+		memset(&cargs, 0, sizeof(cargs));
+		cargs.flags = CLONE_VM | CLONE_VFORK;
+		cargs.exit_signal = SIGCHLD;
+		cargs.stack = (uint64_t)spawn_stack;
+		cargs.stack_size = sizeof(spawn_stack);
+		guest_syscall(run, __NR_clone3, (long)&cargs, sizeof(cargs), 0,
+			      (uint64_t)spawn_landing);
+		return 0;
+	case 1:
+		CK((long)run->regs.rax > 0);
+		guest_return(v, run, run->regs.rax);
+		return 0;
+	}
+	CK(!"script_spawn: too many steps");
+	return 0;
+}
+
+/* A forwarded blocking read(2), interrupted by SIGALRM. */
+static int rpipe[2];
+static char rbuf[4];
+static struct dune_thread *reader;
+static volatile int handler_on_host_stack = -1;
+
+static void on_alarm(int sig)
+{
+	uint64_t sp = (uint64_t)__builtin_frame_address(0);
+
+	(void)sig;
+	handler_on_host_stack = sp > (uint64_t)reader + DUNE_T_HOST_STACK &&
+				sp < reader->host_stack_top;
+	if (write(rpipe[1], "A", 1) != 1)
+		_exit(97);
+}
+
+static int script_read(struct vcpu *v, struct dune_run *run)
+{
+	switch (v->step++) {
+	case 0:
+		v->saved = run->regs;
+		reader = v->t;
+		alarm(1);
+		guest_syscall(run, __NR_read, rpipe[0], (long)rbuf, 1, v->saved.rip);
+		return 0;
+	case 1:
+		guest_return(v, run, run->regs.rax);
+		return 0;
+	}
+	CK(!"script_read: too many steps");
+	return 0;
+}
+
+/*
+ * A write the module could not map, twice on the same page: the first
+ * time the host loop probes it natively (a locked OR of 0: the byte keeps
+ * its value) and runs the guest again; the second time it gives up and
+ * replays the instruction natively.
+ */
+static volatile char ept_target[4096] __attribute__((aligned(4096))) = { 'k' };
+
+static int script_ept_fault(struct vcpu *v, struct dune_run *run)
+{
+	CK(v->step < 2);
+	if (v->step++ == 0) {
+		v->saved = run->regs;
+		run->regs.rax = 77;
+	} else {
+		CK(run->regs.rax == 77);	/* the guest was simply run again */
+	}
+	run->exit_reason = DUNE_EXIT_EPT_FAULT;
+	run->u.ept.gpa = 0x1000;
+	run->u.ept.gva = (uint64_t)ept_target + 5;
+	run->u.ept.hva = (uint64_t)ept_target;
+	run->u.ept.flags = DUNE_EPT_WRITE | DUNE_EPT_GVA_VALID;
+	return 0;
+}
+
+void int3_after(void);
+void int_0e_after(void);
+__asm__(".text\n"
+	".globl int3_after, int_0e_after\n"
+	"	int3\n"
+	"int3_after:\n"
+	"	mov $60, %eax\n	mov $5, %edi\n	syscall\n"
+	"	int $0x0e\n"
+	"int_0e_after:\n"
+	"	mov $60, %eax\n	mov $6, %edi\n	syscall\n");
+
+static int script_int3(struct vcpu *v, struct dune_run *run)
+{
+	guest_exception(v, run, 3, 0, 0, (uint64_t)int3_after, false);
+	return 0;
+}
+
+static int script_int_0e(struct vcpu *v, struct dune_run *run)
+{
+	guest_exception(v, run, 14, 0, 0, (uint64_t)int_0e_after, true);
+	return 0;
+}
+
+static int script_triple_fault(struct vcpu *v, struct dune_run *run)
+{
+	(void)v;
+	run->exit_reason = DUNE_EXIT_TRIPLE_FAULT;
+	return 0;
+}
+
+static int script_foreign_vmcall(struct vcpu *v, struct dune_run *run)
+{
+	(void)v;
+	run->regs.rip = 0x401003;
+	run->exit_reason = DUNE_EXIT_VMCALL;
+	return 0;
+}
+
+static int script_no_chunk(struct vcpu *v, struct dune_run *run)
+{
+	(void)v;
+	run->exit_reason = DUNE_EXIT_EPT_FAULT;
+	run->u.ept.gpa = 0xdead000;
+	run->u.ept.flags = DUNE_EPT_READ | DUNE_EPT_NO_CHUNK;
+	return 0;
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+/* Every page of every mapping: GVA -> (guest page tables) -> GPA -> (chunks) -> same HVA. */
+static int check_all_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512], perm[8];
+	unsigned long s, e, a;
+	int pages = 0, i, j;
+
+	CK(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s", &s, &e, perm) != 3)
+			continue;
+		if (!strncmp(perm, "---", 3) || s >= DUNE_USER_TOP)
+			continue;
+		for (a = s; a < e; a += 4096, pages++)
+			check_identity(a);
+	}
+	fclose(f);
+	for (i = 0; i < nchunks; i++)
+		for (j = 0; j < i; j++)
+			CK(chunks[i].gpa != chunks[j].gpa && chunks[i].hva != chunks[j].hva);
+	return pages;
+}
+
+TEST(formatter_matches_libc)
+{
+	static const char *const fmts[] = {
+		"%d|%i|%u", "%5d|%-5d|%05d", "%x|%X|%#x|%#X|%08x", "%o|%#o",
+	};
+	static const long long vals[] = {
+		-12345, 0, 42, -1, 0x7fffffffffffffffLL, (long long)0x8000000000000000ULL,
+	};
+	char a[256], b[256];
+	unsigned int i, j;
+
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		for (j = 0; j < sizeof(vals) / sizeof(vals[0]); j++) {
+			int v = (int)vals[j];
+
+			dune_snprintf(a, sizeof(a), fmts[i], v, v, v, v, v);
+			snprintf(b, sizeof(b), fmts[i], v, v, v, v, v);
+			EXPECT_STREQ(b, a);
+		}
+	}
+	for (j = 0; j < sizeof(vals) / sizeof(vals[0]); j++) {
+		long long v = vals[j];
+
+		dune_snprintf(a, sizeof(a), "%ld|%lu|%lx|%lld|%llu|%llx|%zu|%zx",
+			      (long)v, (unsigned long)v, (unsigned long)v, v,
+			      (unsigned long long)v, (unsigned long long)v, (size_t)v, (size_t)v);
+		snprintf(b, sizeof(b), "%ld|%lu|%lx|%lld|%llu|%llx|%zu|%zx",
+			 (long)v, (unsigned long)v, (unsigned long)v, v,
+			 (unsigned long long)v, (unsigned long long)v, (size_t)v, (size_t)v);
+		EXPECT_STREQ(b, a);
+	}
+	dune_snprintf(a, sizeof(a), "%s|%10s|%-10s|%c|%3c|%%|%p", "abc", "r", "l", 'x', 'y',
+		      (void *)0x1234);
+	snprintf(b, sizeof(b), "%s|%10s|%-10s|%c|%3c|%%|%p", "abc", "r", "l", 'x', 'y',
+		 (void *)0x1234);
+	EXPECT_STREQ(b, a);
+	EXPECT_EQ(6, dune_snprintf(a, 4, "%s", "abcdef"));
+	EXPECT_STREQ("abc", a);
+}
+
+TEST(enter_without_init_fails)
+{
+	EXPECT_EQ(-EINVAL, dune_enter());
+	EXPECT_EQ(-1, dune_vcpu_fd());
+	EXPECT_FALSE(dune_is_in_dune_mode());
+}
+
+TEST(page_tables_map_every_mapping)
+{
+	sim_init();
+	EXPECT_LT(100, check_all_maps());
+	EXPECT_EQ(1U, dune_vm.npools);
+}
+
+/* ~150 chunks at once (several batches) and > 512 tables (two pools). */
+TEST(page_tables_batches_and_pools)
+{
+	char *big, *far;
+	long i;
+
+	big = mmap(NULL, 300 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, big);
+	for (i = 0; i < 700; i++) {
+		void *want = (void *)(0x100000000000UL + i * (1UL << 30) + 0x3000);
+
+		ASSERT_EQ(want, mmap(want, 4096, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0));
+	}
+	sim_init();
+	check_all_maps();
+	EXPECT_LE(2U, dune_vm.npools);
+	far = mmap((void *)0x7e0000000000UL, 4096, PROT_READ,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	ASSERT_NE(MAP_FAILED, far);
+	EXPECT_EQ(1, dune_map_fault((uint64_t)far));
+	EXPECT_EQ(0, dune_map_fault((uint64_t)far + 100));
+	check_identity((uint64_t)far);
+	EXPECT_EQ(-EFAULT, dune_map_fault(DUNE_USER_TOP));
+}
+
+/*
+ * The whole life of a thread in Dune mode, with the checks in the script:
+ * entry state, system calls, a lazy page fault, FS/GS, EINTR, and the way
+ * back - registers and red zone intact.  Then again, since a thread may
+ * re-enter after a replay.
+ */
+TEST(enter_syscalls_fault_and_replay)
+{
+	sim_init();
+	next_script = script_basic;
+	EXPECT_EQ(0x4242, enter_check_state());
+	EXPECT_FALSE(dune_is_in_dune_mode());
+	EXPECT_EQ(-1, dune_vcpu_fd());
+	next_script = script_ept_fault;
+	EXPECT_EQ(77, dune_enter());		/* probed, then replayed natively */
+	EXPECT_EQ('k', ept_target[0]);
+	EXPECT_EQ(2, nvcpus);
+	EXPECT_EQ(vcpus[0].t, vcpus[1].t);	/* the same area, a new vCPU */
+}
+
+TEST(fork_child_runs_natively)
+{
+	int status;
+	long pid;
+
+	sim_init();
+	next_script = script_fork;
+	pid = dune_enter();
+	if (pid == 0) {
+		/* the child: native, with no VM */
+		_exit(dune_vcpu_fd() == -1 && !dune_vm.ready && dune_vm.vm_fd == -1 ? 55 : 1);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(55, WEXITSTATUS(status));
+}
+
+TEST(vfork_child_runs_natively)
+{
+	int status;
+	long pid;
+
+	sim_init();
+	next_script = script_vfork;
+	pid = dune_enter();
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(33, WEXITSTATUS(status));
+}
+
+TEST(posix_spawn_child_on_its_stack)
+{
+	int status;
+	long pid;
+
+	sim_init();
+	next_script = script_spawn;
+	pid = dune_enter();
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(34, WEXITSTATUS(status));
+}
+
+/* clone3 thread: its own vCPU and registers, then exit(2) frees its area. */
+TEST(clone3_thread_runs_and_exits)
+{
+	sim_init();
+	next_script = script_clone3_thread;
+	child_script = script_child_exit;
+	EXPECT_LT(0, dune_enter());
+	ASSERT_EQ(2, nvcpus);
+	EXPECT_EQ(-1, msync(vcpus[1].t, 4096, MS_ASYNC));	/* unmapped */
+	EXPECT_EQ(ENOMEM, errno);
+}
+
+TEST(clone_thread_replayed_natively)
+{
+	sim_init();
+	next_script = script_clone_thread;
+	child_script = script_child_replay;
+	EXPECT_LT(0, dune_enter());
+	EXPECT_EQ(1, child_landed);
+}
+
+static long read_with(int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = flags;
+	CK(sigaction(SIGALRM, &sa, NULL) == 0);
+	CK(pipe(rpipe) == 0);
+	next_script = script_read;
+	return dune_enter();
+}
+
+TEST(forwarded_read_restarts_with_sa_restart)
+{
+	sim_init();
+	EXPECT_EQ(1, read_with(SA_RESTART));
+	EXPECT_EQ('A', rbuf[0]);
+	EXPECT_EQ(1, handler_on_host_stack);
+}
+
+TEST(forwarded_read_eintr_without_sa_restart)
+{
+	sim_init();
+	EXPECT_EQ(-EINTR, read_with(0));
+	EXPECT_EQ(1, handler_on_host_stack);
+}
+
+TEST_SIGNAL(int3_replayed_as_sigtrap, SIGTRAP)
+{
+	sim_init();
+	next_script = script_int3;
+	dune_enter();
+}
+
+TEST_SIGNAL(software_int_replayed_as_sigsegv, SIGSEGV)
+{
+	sim_init();
+	next_script = script_int_0e;
+	dune_enter();
+}
+
+TEST_SIGNAL(triple_fault_is_fatal, SIGKILL)
+{
+	sim_init();
+	next_script = script_triple_fault;
+	dune_enter();
+}
+
+TEST_SIGNAL(foreign_vmcall_is_fatal, SIGKILL)
+{
+	sim_init();
+	next_script = script_foreign_vmcall;
+	dune_enter();
+}
+
+TEST_SIGNAL(ept_fault_without_chunk_is_fatal, SIGKILL)
+{
+	sim_init();
+	next_script = script_no_chunk;
+	dune_enter();
+}
+
+TEST_HARNESS_MAIN
