@@ -45,7 +45,7 @@ LIBDUNE_SIM := $(BUILD)/host/libdune_sim_test
 # shared libraries, and text near 0x555555554000 (far above MAXPHYADDR).
 LIBDUNE_DYN_TESTS := $(GUEST)/tests/dune_mode_dyn_test
 
-.PHONY: all module user guest-tests host-tests check demo checkpatch clean
+.PHONY: all module user guest-tests host-tests samples check demo checkpatch clean
 
 all: module user
 
@@ -57,7 +57,16 @@ module:
 		{ echo "KDIR not found: install linux-headers-$$(uname -r) or set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-user: libdune guest-tests host-tests
+user: libdune guest-tests host-tests samples
+
+# Samples: dynamically linked programs, staged for the emulated machine.
+SAMPLES := $(GUEST)/samples/hello
+
+samples: $(SAMPLES)
+
+$(GUEST)/samples/hello: samples/hello/hello.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -o $@ $< $(LIBDUNE_A)
 
 guest-tests: $(GUEST_TESTS) $(LIBDUNE_TESTS) $(LIBDUNE_DYN_TESTS) $(GUEST_SCRIPTS)
 

@@ -26,5 +26,8 @@ if [ -e /sys/devices/system/cpu/cpu1/online ]; then
 	echo "cpu1 online  -> in VMX operation: $(cat /sys/class/misc/dune/vmx_cpus)"
 fi
 echo
+echo "== a process in Dune mode: samples/hello =="
+/opt/dune/samples/hello
+echo
 echo "== unload: VMXOFF everywhere =="
 rmmod dune && dmesg | tail -n 1
