@@ -137,10 +137,11 @@ static int handle_vmcall(struct dune_vcpu *vcpu)
 }
 
 /*
- * Reasons 31/32: RDMSR/WRMSR of anything but FS_BASE and GS_BASE (those
- * do not exit, see the MSR bitmap in vcpu.c).  The guest may read and
- * write its own SYSCALL MSRs and KERNEL_GS_BASE, which live in the MSR
- * lists the CPU switches; every other MSR belongs to the host: #GP.
+ * Reasons 31/32: RDMSR/WRMSR of an MSR the bitmap does not pass through
+ * (vcpu.c).  Every MSR not switched between guest and host belongs to the
+ * host: #GP, as for a process.  The switched ones (the SYSCALL MSRs and
+ * KERNEL_GS_BASE) do not exit today; should the bitmap ever send them
+ * here, they are emulated on the guest's copies in the MSR list.
  */
 static int msr_slot(u32 msr)
 {

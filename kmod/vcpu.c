@@ -50,9 +50,13 @@ static DEFINE_IDA(dune_vpids);
 
 /*
  * One MSR bitmap for every vCPU (SDM Vol. 3C, 25.6.9): a set bit makes
- * RDMSR/WRMSR of that MSR exit.  All bits are set except for FS_BASE and
- * GS_BASE, which the VMCS switches anyway: the guest's TLS works at full
- * speed, and every other MSR is decided by exits.c.
+ * RDMSR/WRMSR of that MSR exit.  All bits are set except for the MSRs the
+ * CPU switches between guest and host on every entry and exit: FS_BASE
+ * and GS_BASE (in the VMCS), and the SYSCALL MSRs and KERNEL_GS_BASE (in
+ * the MSR lists, vcpu_vmcs.c).  The guest reads and writes its own copies
+ * of those at full speed - libdune switches LSTAR and swaps GS when it
+ * enters and leaves its ring 3 - and every other MSR is decided by
+ * exits.c.
  */
 static unsigned long *dune_msr_bitmap;
 
@@ -73,6 +77,10 @@ int dune_vcpu_init(void)
 	memset(dune_msr_bitmap, 0xff, PAGE_SIZE);
 	msr_bitmap_allow(MSR_FS_BASE);
 	msr_bitmap_allow(MSR_GS_BASE);
+	msr_bitmap_allow(MSR_STAR);
+	msr_bitmap_allow(MSR_LSTAR);
+	msr_bitmap_allow(MSR_SYSCALL_MASK);
+	msr_bitmap_allow(MSR_KERNEL_GS_BASE);
 	preempt_notifier_inc();
 	return 0;
 }
@@ -169,7 +177,6 @@ static void vcpu_read_exit_info(struct dune_vcpu *vcpu)
 	vcpu->regs.rflags = vmcs_readnat(GUEST_RFLAGS);
 	vcpu->fs_base = vmcs_readnat(GUEST_FS_BASE);
 	vcpu->gs_base = vmcs_readnat(GUEST_GS_BASE);
-	vcpu->msrs->guest[MSR_SLOT_KERNEL_GS_BASE].value = vcpu->msrs->guest_kgs.value;
 }
 
 /*
@@ -542,7 +549,6 @@ static void vcpu_setup_msrs(struct dune_vcpu *vcpu, const struct dune_vcpu_confi
 		m->guest[i].index = index[i];
 		m->host[i].index = index[i];
 	}
-	m->guest_kgs.index = MSR_KERNEL_GS_BASE;
 	m->guest[MSR_SLOT_STAR].value = c->star;
 	m->guest[MSR_SLOT_LSTAR].value = c->lstar;
 	m->guest[MSR_SLOT_SFMASK].value = c->sfmask;

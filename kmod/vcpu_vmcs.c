@@ -128,16 +128,18 @@ static int vmcs_setup_controls(struct dune_vcpu *vcpu, u64 msr_bitmap_pa)
 
 	/*
 	 * The SYSCALL MSRs and KERNEL_GS_BASE are not part of the VMCS: the
-	 * CPU loads the guest's from one list on entry and the host's from
-	 * another on exit, and stores the guest's KERNEL_GS_BASE (SWAPGS
-	 * changes it) on exit (25.7.2, 25.8.2).
+	 * CPU stores the guest's values in a list on exit and loads them
+	 * back from the same list on entry, and loads the host's from
+	 * another list on exit (25.7.2, 25.8.2).  The guest may write them
+	 * without exiting (the MSR bitmap in vcpu.c), and SWAPGS changes
+	 * KERNEL_GS_BASE: whatever the guest left is what it finds again.
 	 */
 	err |= vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, NR_SWITCHED_MSRS);
 	err |= vmcs_write64(VM_ENTRY_MSR_LOAD_ADDR, virt_to_phys(vcpu->msrs->guest));
+	err |= vmcs_write32(VM_EXIT_MSR_STORE_COUNT, NR_SWITCHED_MSRS);
+	err |= vmcs_write64(VM_EXIT_MSR_STORE_ADDR, virt_to_phys(vcpu->msrs->guest));
 	err |= vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, NR_SWITCHED_MSRS);
 	err |= vmcs_write64(VM_EXIT_MSR_LOAD_ADDR, virt_to_phys(vcpu->msrs->host));
-	err |= vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 1);
-	err |= vmcs_write64(VM_EXIT_MSR_STORE_ADDR, virt_to_phys(&vcpu->msrs->guest_kgs));
 	err |= vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	return err ? -EIO : 0;
 }

@@ -61,9 +61,8 @@ enum {
 };
 
 struct dune_msr_area {
-	struct vmx_msr_entry guest[NR_SWITCHED_MSRS];	/* VM-entry MSR load */
+	struct vmx_msr_entry guest[NR_SWITCHED_MSRS];	/* VM-exit store, VM-entry load */
 	struct vmx_msr_entry host[NR_SWITCHED_MSRS];	/* VM-exit MSR load */
-	struct vmx_msr_entry guest_kgs;			/* VM-exit MSR store */
 };
 
 /* What the last VM exit reported, read while it was fresh (IRQs off). */

@@ -35,7 +35,8 @@
 /* Guest code: each routine ends in VMCALL (or worse), never returns. */
 extern char guest_vmcall[], guest_vmcall_end[], guest_store[], guest_cpuid[],
 	    guest_hlt[], guest_load_far[], guest_wrmsr_lstar[], guest_rdmsr_apic[],
-	    guest_touch[], guest_touch_stride[], guest_cpus[], guest_forever[];
+	    guest_touch[], guest_touch_stride[], guest_cpus[], guest_forever[],
+	    guest_rdmsr_lstar[];
 asm(".text\n"
     "guest_vmcall: mov $42, %eax\n vmcall\n guest_vmcall_end: ud2\n"
     /* *rdi = rsi, then read it back into rax */
@@ -46,6 +47,7 @@ asm(".text\n"
     "guest_wrmsr_lstar: mov $0xc0000082, %ecx\n mov $0x1234, %eax\n xor %edx, %edx\n"
     " wrmsr\n rdmsr\n vmcall\n ud2\n"
     "guest_rdmsr_apic: mov $0x1b, %ecx\n rdmsr\n vmcall\n ud2\n"
+    "guest_rdmsr_lstar: mov $0xc0000082, %ecx\n rdmsr\n vmcall\n ud2\n"
     /* write rdx to one byte of each of rsi pages from rdi */
     "guest_touch: movb %dl, (%rdi)\n add $4096, %rdi\n dec %rsi\n jnz guest_touch\n"
     " vmcall\n ud2\n"
@@ -380,15 +382,26 @@ TEST_F(vm, unmapped_memory_is_an_ept_fault)
 	munmap(p, 4 * CHUNK);
 }
 
-/* The guest's own SYSCALL MSRs are emulated; a host MSR is a #GP. */
+/*
+ * The guest's own SYSCALL MSRs are its to read and write, without exits,
+ * and keep their values across exits (the host's are switched back in by
+ * the CPU: this process's own system calls go on working); any other MSR
+ * is a #GP.
+ */
 TEST_F(vm, msrs)
 {
 	struct guest *g = &self->g;
+	struct dune_exit_stats st = { 0 };
 
 	ASSERT_EQ(0, guest_create_vcpu(g));
 	ASSERT_EQ(0, guest_run(g, guest_wrmsr_lstar));
 	EXPECT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
 	EXPECT_EQ(0x1234, g->run.regs.rax);
+	ASSERT_EQ(getpid(), getpid());		/* the host's LSTAR is back */
+	ASSERT_EQ(0, guest_run(g, guest_rdmsr_lstar));
+	EXPECT_EQ(0x1234, g->run.regs.rax);
+	ASSERT_EQ(0, ioctl(g->vcpu, DUNE_GET_EXIT_STATS, &st));
+	EXPECT_EQ(0, st.exits[31] + st.exits[32]);
 	ASSERT_EQ(0, guest_run(g, guest_rdmsr_apic));
 	EXPECT_EQ(DUNE_EXIT_TRIPLE_FAULT, g->run.exit_reason);	/* #GP, no IDT */
 }
