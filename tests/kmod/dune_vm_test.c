@@ -756,6 +756,52 @@ TEST_F(vm, vcpu_migrates_between_cpus)
 				  (unsigned long long)cpus, rounds);
 }
 
+static void *toggle_cpu1(void *arg)
+{
+	struct flipper *f = arg;
+
+	while (!f->stop) {
+		write_text("/sys/devices/system/cpu/cpu1/online", "0");
+		usleep(20000);
+		write_text("/sys/devices/system/cpu/cpu1/online", "1");
+		usleep(20000);
+	}
+	return NULL;
+}
+
+/*
+ * CPU1 goes offline and online while a vCPU runs: the thread is pushed off
+ * the dying CPU (its VMCS is cleared there), CPU1 leaves and re-enters VMX
+ * operation, and the guest goes on, on whichever CPU.
+ */
+TEST_F_TIMEOUT(vm, cpu_hotplug_while_running, 300)
+{
+	struct guest *g = &self->g;
+	struct flipper f = { .tid = gettid() };
+	pthread_t t;
+	char online[16];
+	int rounds;
+
+	if (sysconf(_SC_NPROCESSORS_CONF) < 2)
+		SKIP(return, "needs 2 CPUs");
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	ASSERT_EQ(0, pthread_create(&t, NULL, toggle_cpu1, &f));
+	for (rounds = 0; rounds < 20; rounds++) {
+		memset(&g->run, 0, sizeof(g->run));
+		g->run.regs.rip = (uintptr_t)guest_cpus;
+		g->run.regs.rsp = (uintptr_t)g->pool + CHUNK - 64;
+		g->run.regs.rflags = 0x2;
+		g->run.regs.rsi = 100000;
+		ASSERT_EQ(0, run_vcpu(g->vcpu, &g->run));
+		ASSERT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	}
+	f.stop = 1;
+	pthread_join(t, NULL);
+	write_text("/sys/devices/system/cpu/cpu1/online", "1");
+	ASSERT_EQ(0, read_line("/sys/class/misc/dune/vmx_cpus", online, sizeof(online)));
+	EXPECT_STREQ("0-1", online);
+}
+
 static volatile int alarms;
 
 static void on_alarm(int sig)
