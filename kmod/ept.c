@@ -246,7 +246,14 @@ static int ept_fault_to_user(struct dune_vcpu *vcpu, unsigned long hva, u32 flag
 		flags |= DUNE_EPT_WRITE;
 	if (qual & EPT_VIOLATION_ACC_INSTR)
 		flags |= DUNE_EPT_EXEC;
-	if (qual & (1ULL << EPT_VIOLATION_GVA_IS_VALID_BIT)) {
+	/*
+	 * The guest-linear address is the address the access was for only if
+	 * the violation happened on that access itself (bits 7 and 8 both
+	 * set); with bit 8 clear it hit a guest paging structure while
+	 * translating that address (SDM Vol. 3C, 28.2.1, table 28-7).
+	 */
+	if ((qual & (1ULL << EPT_VIOLATION_GVA_IS_VALID_BIT)) &&
+	    (qual & (1ULL << EPT_VIOLATION_GVA_TRANSLATED_BIT))) {
 		flags |= DUNE_EPT_GVA_VALID;
 		run->u.ept.gva = vcpu->exit.guest_linear_address;
 	}

@@ -229,7 +229,12 @@ int dune_init(bool map_full)
 	dune_vm.ready = 0;
 	dune_vm.gen++;
 	dune_vm.lock = 0;
-	dune_vm.debug = getenv("LIBDUNE_DEBUG") != NULL;
+	{
+		const char *d = getenv("LIBDUNE_DEBUG");
+
+		/* set, non-empty and not "0" */
+		dune_vm.debug = d && d[0] && !(d[0] == '0' && !d[1]);
+	}
 
 	ret = dune_sys_openat(AT_FDCWD, "/dev/dune", O_RDWR | O_CLOEXEC);
 	if (ret < 0) {

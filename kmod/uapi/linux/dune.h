@@ -209,7 +209,7 @@ enum dune_exit {
 #define DUNE_EPT_WRITE		(1u << 1)
 #define DUNE_EPT_EXEC		(1u << 2)
 #define DUNE_EPT_NO_CHUNK	(1u << 3)	/* no chunk maps this GPA */
-#define DUNE_EPT_GVA_VALID	(1u << 4)	/* u.ept.gva is meaningful */
+#define DUNE_EPT_GVA_VALID	(1u << 4)	/* u.ept.gva: the address accessed */
 
 /*
  * DUNE_RUN: run the vCPU until something needs user space.  In: flags
