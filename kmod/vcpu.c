@@ -27,12 +27,15 @@
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/idr.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/apic.h>
 #include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/segment.h>
 #include <asm/fpu/api.h>
 #include <asm/io.h>
 #include <asm/irq_vectors.h>
@@ -123,6 +126,24 @@ static struct preempt_ops dune_preempt_ops = {
 };
 
 /*
+ * DUNE_VCPU_F_CPUNODE: copy this CPU's "CPUNODE" GDT entry - a data
+ * segment whose limit is the CPU and node number, which the vDSO reads
+ * with LSL - into the guest's GDT, through the kernel's mapping of the
+ * pinned page (interrupts are off: nothing here may fault).
+ */
+static void vcpu_update_cpunode(struct dune_vcpu *vcpu, int cpu)
+{
+	struct desc_struct *gdt = get_current_gdt_ro();
+	u64 *entry;
+
+	if (!vcpu->cpunode_page || vcpu->cpunode_cpu == cpu)
+		return;
+	entry = page_address(vcpu->cpunode_page) + vcpu->cpunode_offset;
+	WRITE_ONCE(*entry, *(u64 *)&gdt[GDT_ENTRY_CPUNODE]);
+	vcpu->cpunode_cpu = cpu;
+}
+
+/*
  * Make the VMCS current and active on this CPU (interrupts off), with this
  * CPU's host state.  A vCPU that moved here may find TLB entries tagged with its
  * VPID from an earlier visit, made stale by page-table changes it flushed
@@ -144,6 +165,7 @@ static int vcpu_load(struct dune_vcpu *vcpu)
 			return -EIO;
 		vcpu->last_cpu = cpu;
 	}
+	vcpu_update_cpunode(vcpu, cpu);
 	return 0;
 }
 
@@ -458,6 +480,8 @@ static void vcpu_free(struct dune_vcpu *vcpu)
 		free_page((unsigned long)vcpu->vmcs);
 	if (vcpu->msrs)
 		free_page((unsigned long)vcpu->msrs);
+	if (vcpu->cpunode_page)
+		unpin_user_page(vcpu->cpunode_page);
 	if (vcpu->owner)
 		put_task_struct(vcpu->owner);
 	if (vcpu->vm_file)
@@ -502,7 +526,8 @@ static bool selector_ok(u16 sel, unsigned int size, u16 gdt_limit)
 
 static int vcpu_check_config(const struct dune_vcpu_config *c)
 {
-	if (c->flags || c->reserved0 || memchr_inv(c->reserved1, 0, sizeof(c->reserved1)) ||
+	if ((c->flags & ~DUNE_VCPU_FLAGS) || c->reserved0 ||
+	    memchr_inv(c->reserved1, 0, sizeof(c->reserved1)) ||
 	    memchr_inv(c->reserved, 0, sizeof(c->reserved)))
 		return -EINVAL;
 	if ((c->cr3 & ~PAGE_MASK) || c->cr3 >> dune_vmx.maxphyaddr)
@@ -515,6 +540,32 @@ static int vcpu_check_config(const struct dune_vcpu_config *c)
 		return -EINVAL;
 	if (c->sfmask >> 32)	/* IA32_FMASK bits 63:32 are reserved */
 		return -EINVAL;
+	if (c->flags & DUNE_VCPU_F_CPUNODE) {
+		u64 entry = c->gdtr_base + GDT_ENTRY_CPUNODE * 8;
+
+		if (c->gdtr_limit < GDT_ENTRY_CPUNODE * 8 + 7 || (entry & 7) ||
+		    entry >= TASK_SIZE_MAX)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* DUNE_VCPU_F_CPUNODE: pin the page of the guest's GDT that holds entry 15. */
+static int vcpu_pin_cpunode(struct dune_vcpu *vcpu, const struct dune_vcpu_config *c)
+{
+	unsigned long entry = c->gdtr_base + GDT_ENTRY_CPUNODE * 8;
+	int n;
+
+	vcpu->cpunode_cpu = -1;
+	if (!(c->flags & DUNE_VCPU_F_CPUNODE))
+		return 0;
+	n = pin_user_pages_fast(entry & PAGE_MASK, 1, FOLL_WRITE | FOLL_LONGTERM,
+				&vcpu->cpunode_page);
+	if (n != 1) {
+		vcpu->cpunode_page = NULL;
+		return n < 0 ? n : -EFAULT;
+	}
+	vcpu->cpunode_offset = entry & ~PAGE_MASK;
 	return 0;
 }
 
@@ -608,6 +659,9 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	*(u32 *)vcpu->vmcs = dune_vmx.vmcs_revision_id;
 	vcpu->vmcs_pa = virt_to_phys(vcpu->vmcs);
 	vcpu_setup_msrs(vcpu, &config);
+	err = vcpu_pin_cpunode(vcpu, &config);
+	if (err)
+		goto out_free;
 
 	/* Fill the VMCS on this CPU, then leave it clear for the run loop. */
 	preempt_disable();

@@ -89,8 +89,10 @@ static int vmcs_setup_controls(struct dune_vcpu *vcpu, u64 msr_bitmap_pa)
 				   CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, &proc);
 	/*
 	 * Secondary (25.6.2): EPT and VPID; WBINVD exits (it would stall
-	 * the machine); RDTSCP where the CPU has it, or the vDSO's getcpu()
-	 * would #UD.
+	 * the machine); RDTSCP where the CPU has it, or that instruction
+	 * (the kernel's time readers, user code asking for the CPU number)
+	 * would #UD.  The vDSO's getcpu() uses RDPID or LSL on GDT entry 15,
+	 * which DUNE_VCPU_F_CPUNODE keeps up to date (vcpu.c).
 	 */
 	proc2_wanted = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |
 		       SECONDARY_EXEC_WBINVD_EXITING;

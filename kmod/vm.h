@@ -94,6 +94,9 @@ struct dune_vcpu {
 	u32 preemption_timer;		/* VMX-preemption timer value, 0 if unused */
 
 	struct dune_msr_area *msrs;
+	struct page *cpunode_page;	/* DUNE_VCPU_F_CPUNODE: the pinned GDT page */
+	unsigned int cpunode_offset;	/* ... and where entry 15 is in it */
+	int cpunode_cpu;		/* the CPU entry 15 describes now, or -1 */
 	struct preempt_notifier preempt_notifier;
 
 	/* Guest state that lives here between VM exit and VM entry. */

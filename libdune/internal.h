@@ -21,7 +21,8 @@
 #define DUNE_GDT_CS		0x08
 #define DUNE_GDT_SS		0x10
 #define DUNE_GDT_TR		0x18
-#define DUNE_GDT_ENTRIES	8
+/* Up to entry 15, the kernel's CPUNODE entry (selector 0x7b, see entry.c). */
+#define DUNE_GDT_ENTRIES	16
 
 /*
  * The per-thread area: one mmap of DUNE_THREAD_AREA bytes.

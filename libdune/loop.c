@@ -50,6 +50,7 @@
  * and no vector registers (the whole library is compiled with
  * -mgeneral-regs-only; the vector registers hold the guest's values).
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <asm/prctl.h>
 #include <linux/sched.h>
@@ -103,25 +104,30 @@ leave_dune_mode(struct dune_thread *t, struct dune_regs *regs)
 
 /*
  * Read guest memory that the guest may have made invalid: a bad pointer
- * must become -EFAULT, not a SIGSEGV of the host loop.  process_vm_readv
- * on ourselves does exactly that; where it is not allowed (seccomp), fall
- * back to a plain copy.
+ * must become -EFAULT, never a SIGSEGV of the host loop, so the loop never
+ * dereferences such a pointer itself.  The kernel copies for us and says
+ * EFAULT: process_vm_readv on ourselves, or, where that does not exist
+ * (CONFIG_CROSS_MEMORY_ATTACH=n) or a seccomp filter refuses it, a pread
+ * of /proc/self/mem.  If neither is possible, the answer is -EFAULT.
  */
 static int copy_from_guest(void *dst, uint64_t src, size_t len)
 {
 	struct { void *base; size_t len; } local = { dst, len },
 					   remote = { (void *)src, len };
-	long ret;
+	long ret, fd;
 
 	ret = dune_syscall6(__NR_process_vm_readv, dune_sys_getpid(),
 			    (long)&local, 1, (long)&remote, 1, 0);
 	if (ret == (long)len)
 		return 0;
-	if (ret == -EPERM || ret == -ENOSYS) {
-		dune_copy(dst, (const void *)src, len);
-		return 0;
-	}
-	return -EFAULT;
+	if (ret != -EPERM && ret != -ENOSYS)
+		return -EFAULT;
+	fd = dune_syscall3(__NR_openat, AT_FDCWD, (long)"/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -EFAULT;
+	ret = dune_syscall6(__NR_pread64, fd, (long)dst, (long)len, (long)src, 0, 0);
+	dune_sys_close(fd);
+	return ret == (long)len ? 0 : -EFAULT;
 }
 
 /* ---- clone, fork, vfork ----------------------------------------------- */

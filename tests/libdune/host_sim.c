@@ -145,7 +145,10 @@ static void check_config(const struct dune_vcpu_config *c)
 	int i;
 
 	/* what dune.ko checks (vcpu_check_config) */
-	CK(c->flags == 0 && c->reserved0 == 0);
+	CK((c->flags & ~DUNE_VCPU_FLAGS) == 0 && c->reserved0 == 0);
+	/* libdune asks for the CPUNODE entry: the GDT must reach entry 15 */
+	CK((c->flags & DUNE_VCPU_F_CPUNODE) && c->gdtr_limit >= 15 * 8 + 7 &&
+	   ((c->gdtr_base + 15 * 8) & 7) == 0);
 	for (i = 0; i < 3; i++)
 		CK(c->reserved1[i] == 0);
 	for (i = 0; i < 8; i++)

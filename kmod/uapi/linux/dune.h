@@ -160,8 +160,22 @@ struct dune_map_chunks {
  * loaded on every VM entry and the host's restored on every VM exit, so
  * SYSCALL in the guest reaches the guest's handler without a VM exit.
  */
+/*
+ * dune_vcpu_config.flags:
+ *
+ * DUNE_VCPU_F_CPUNODE: the GDT is also at host address @gdtr_base of this
+ * process (as when guest-virtual equals host-virtual), covers entry 15
+ * (selector 0x7b), and entry 15 lies within one page.  The module keeps
+ * that entry equal to the kernel's own per-CPU "CPUNODE" descriptor for
+ * the CPU the vCPU runs on, so that the vDSO's getcpu() - which reads it
+ * with LSL where the CPU has no RDPID - answers in the guest as it does
+ * natively.  The page is pinned for the life of the vCPU.
+ */
+#define DUNE_VCPU_F_CPUNODE	(1u << 0)
+#define DUNE_VCPU_FLAGS		DUNE_VCPU_F_CPUNODE
+
 struct dune_vcpu_config {
-	__u32 flags;			/* must be 0 */
+	__u32 flags;			/* DUNE_VCPU_F_*, others must be 0 */
 	__u32 reserved0;		/* must be 0 */
 	__u64 cr3;			/* GPA of the PML4, 4 KiB aligned */
 	__u64 gdtr_base;
