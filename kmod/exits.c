@@ -128,9 +128,18 @@ static int handle_preemption_timer(struct dune_vcpu *vcpu)
 	return 1;
 }
 
-/* Reason 18: VMCALL is how the guest asks user space for something. */
+/*
+ * Reason 18: VMCALL is how the guest's ring 0 asks user space for
+ * something.  VMCALL exits from any privilege level (SDM Vol. 2, VMCALL),
+ * but user space must only ever hear from ring 0: from rings 1-3 it is a
+ * #UD, what the instruction raises outside VMX operation (KVM refuses
+ * hypercalls from CPL > 0 too).  A sandbox in the guest's ring 3 cannot
+ * talk past its supervisor.
+ */
 static int handle_vmcall(struct dune_vcpu *vcpu)
 {
+	if (vcpu->exit.cpl)
+		return inject_ud(vcpu);
 	skip_instruction(vcpu);
 	vcpu->run->exit_reason = DUNE_EXIT_VMCALL;
 	return 0;

@@ -194,6 +194,7 @@ static void vcpu_read_exit_info(struct dune_vcpu *vcpu)
 	e->instruction_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 	e->guest_linear_address = vmcs_readnat(GUEST_LINEAR_ADDRESS);
 	e->guest_physical_address = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	e->cpl = (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
 	vcpu->regs.rip = vmcs_readnat(GUEST_RIP);
 	vcpu->regs.rsp = vmcs_readnat(GUEST_RSP);
 	vcpu->regs.rflags = vmcs_readnat(GUEST_RFLAGS);
@@ -368,7 +369,8 @@ out_irq:
 
 static int vcpu_check_run(const struct dune_run *run)
 {
-	if (run->flags || memchr_inv(run->reserved, 0, sizeof(run->reserved)))
+	/* cpl is output only: a reused struct may hold the last one. */
+	if (run->flags || run->reserved0 || memchr_inv(run->reserved, 0, sizeof(run->reserved)))
 		return -EINVAL;
 	if (!dune_canonical(run->regs.rip) || !dune_canonical(run->fs_base) ||
 	    !dune_canonical(run->gs_base))
@@ -420,6 +422,7 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 	run.regs = vcpu->regs;
 	run.fs_base = vcpu->fs_base;
 	run.gs_base = vcpu->gs_base;
+	run.cpl = vcpu->exit.cpl;
 	if (copy_to_user(urun, &run, sizeof(run)))
 		return -EFAULT;
 	return r;

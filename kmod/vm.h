@@ -76,6 +76,7 @@ struct dune_exit_info {
 	u64 qualification;
 	u64 guest_linear_address;
 	u64 guest_physical_address;
+	u32 cpl;			/* SS.DPL: the privilege level (SDM 25.4.1) */
 };
 
 struct dune_vcpu {

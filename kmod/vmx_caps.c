@@ -228,6 +228,7 @@ long dune_cap_value(unsigned long cap)
 	case DUNE_CAP_VMCS_SHADOWING:
 		return secondary_ctl(SECONDARY_EXEC_SHADOW_VMCS);
 	case DUNE_CAP_VM:
+	case DUNE_CAP_RUN_CPL:
 		return 1;
 	default:
 		return 0;
@@ -255,6 +256,7 @@ void dune_vmx_caps_show(struct seq_file *m)
 		[DUNE_CAP_NR_VMX_CPUS] = "nr_vmx_cpus",
 		[DUNE_CAP_VMCS_SHADOWING] = "vmcs_shadowing",
 		[DUNE_CAP_VM] = "vm",
+		[DUNE_CAP_RUN_CPL] = "run_cpl",
 	};
 	size_t i;
 

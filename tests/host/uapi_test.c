@@ -67,7 +67,9 @@ TEST(vm_structs_layout)
 	EXPECT_EQ(8, offsetof(struct dune_run, regs));
 	EXPECT_EQ(152, offsetof(struct dune_run, fs_base));
 	EXPECT_EQ(168, offsetof(struct dune_run, u));
-	EXPECT_EQ(232, offsetof(struct dune_run, reserved));
+	EXPECT_EQ(232, offsetof(struct dune_run, cpl));
+	EXPECT_EQ(236, offsetof(struct dune_run, reserved0));
+	EXPECT_EQ(240, offsetof(struct dune_run, reserved));
 	EXPECT_EQ(688, sizeof(struct dune_exit_stats));
 	EXPECT_EQ(16, offsetof(struct dune_exit_stats, exits));
 }
@@ -85,6 +87,7 @@ TEST(capability_numbers)
 	EXPECT_EQ(9, DUNE_CAP_NR_VMX_CPUS);
 	EXPECT_EQ(10, DUNE_CAP_VMCS_SHADOWING);
 	EXPECT_EQ(11, DUNE_CAP_VM);
+	EXPECT_EQ(12, DUNE_CAP_RUN_CPL);
 }
 
 TEST(vmx_info_layout)

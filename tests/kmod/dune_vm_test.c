@@ -30,13 +30,14 @@
 #define CHUNK		DUNE_CHUNK_SIZE
 #define PTE_P		0x1ULL
 #define PTE_W		0x2ULL
+#define PTE_U		0x4ULL		/* ring 3 may use it too (the ring-3 tests) */
 #define PTE_PS		0x80ULL
 
 /* Guest code: each routine ends in VMCALL (or worse), never returns. */
 extern char guest_vmcall[], guest_vmcall_end[], guest_store[], guest_cpuid[],
 	    guest_hlt[], guest_load_far[], guest_wrmsr_lstar[], guest_rdmsr_apic[],
 	    guest_touch[], guest_touch_stride[], guest_cpus[], guest_forever[],
-	    guest_rdmsr_lstar[];
+	    guest_rdmsr_lstar[], guest_to_ring3[], ring3_vmcall[], ring3_load[];
 asm(".text\n"
     "guest_vmcall: mov $42, %eax\n vmcall\n guest_vmcall_end: ud2\n"
     /* *rdi = rsi, then read it back into rax */
@@ -58,7 +59,11 @@ asm(".text\n"
     "guest_cpus: xor %eax, %eax\n mov %rax, %r8\n"
     "1: rdtscp\n and $63, %ecx\n mov $1, %edx\n shl %cl, %rdx\n or %rdx, %r8\n"
     " dec %rsi\n jnz 1b\n mov %r8, %rax\n vmcall\n ud2\n"
-    "guest_forever: jmp guest_forever\n");
+    "guest_forever: jmp guest_forever\n"
+    /* IRET to ring 3 at rdi with stack rsi */
+    "guest_to_ring3: push $0x2b\n push %rsi\n push $0x2\n push $0x33\n push %rdi\n iretq\n"
+    "ring3_vmcall: mov $42, %eax\n vmcall\n ud2\n"
+    "ring3_load: mov (%rdx), %rax\n ud2\n");
 
 struct guest {
 	int dev, vm, vcpu;
@@ -100,7 +105,7 @@ static int map_identity(struct guest *g, uintptr_t addr)
 		unsigned int i = (hva >> (12 + 9 * level)) & 511;
 
 		if (!(table[i] & PTE_P))
-			table[i] = pool_gpa(g, pool_page(g)) | PTE_P | PTE_W;
+			table[i] = pool_gpa(g, pool_page(g)) | PTE_P | PTE_W | PTE_U;
 		table = (uint64_t *)((char *)g->pool + ((table[i] & ~0xfffULL) - g->pool_gpa));
 	}
 	if (table[(hva >> 21) & 511] & PTE_P)
@@ -108,7 +113,7 @@ static int map_identity(struct guest *g, uintptr_t addr)
 	if (map_chunk(g, hva, gpa))
 		return -1;
 	g->next_gpa += CHUNK;
-	table[(hva >> 21) & 511] = gpa | PTE_P | PTE_W | PTE_PS;
+	table[(hva >> 21) & 511] = gpa | PTE_P | PTE_W | PTE_U | PTE_PS;
 	return 0;
 }
 
@@ -142,10 +147,12 @@ static int guest_setup(struct guest *g)
 	gdt[3] = 0x0000890000000067ULL |	/* 0x18: 64-bit TSS */
 		 (((uintptr_t)tss & 0xffffff) << 16) | (((uintptr_t)tss >> 24 & 0xff) << 56);
 	gdt[4] = (uintptr_t)tss >> 32;
+	gdt[5] = 0x00cff3000000ffffULL;		/* 0x28 (0x2b): data, ring 3 */
+	gdt[6] = 0x00affb000000ffffULL;		/* 0x30 (0x33): 64-bit code, ring 3 */
 
 	g->config.cr3 = pool_gpa(g, g->pml4);
 	g->config.gdtr_base = (uintptr_t)gdt;
-	g->config.gdtr_limit = 5 * 8 - 1;
+	g->config.gdtr_limit = 7 * 8 - 1;
 	g->config.idtr_base = 0;
 	g->config.idtr_limit = 0;		/* no IDT: any exception triple-faults */
 	g->config.tr_base = (uintptr_t)tss;
@@ -286,7 +293,7 @@ TEST_F(vm, create_vcpu_validates_config)
 	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
 	c = good; c.cs = 0x0b;			/* RPL 3 */
 	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
-	c = good; c.tr = 0x28;			/* beyond the GDT limit */
+	c = good; c.tr = 0x30;			/* runs past the GDT limit */
 	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
 	c = good; c.lstar = 0x0000800000000000ULL;	/* not canonical */
 	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
@@ -876,6 +883,51 @@ TEST(sigkill_during_run)
 		ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
 			TH_LOG("round %d: status %#x", i, status);
 	}
+}
+
+/* Run @code in the guest's ring 3 (via an IRET from ring 0). */
+static int guest_run_ring3(struct guest *g, void *code, uint64_t rdx)
+{
+	memset(&g->run, 0, sizeof(g->run));
+	g->run.regs.rip = (uintptr_t)guest_to_ring3;
+	g->run.regs.rsp = (uintptr_t)g->pool + CHUNK - 64;
+	g->run.regs.rflags = 0x2;
+	g->run.regs.rdi = (uintptr_t)code;
+	g->run.regs.rsi = (uintptr_t)g->pool + CHUNK - 4096;
+	g->run.regs.rdx = rdx;
+	return run_vcpu(g->vcpu, &g->run);
+}
+
+/*
+ * The exits report the guest's privilege level, and only ring 0 may call
+ * user space: VMCALL from ring 3 is a #UD in the guest (here, with no IDT,
+ * a triple fault), never a DUNE_EXIT_VMCALL.
+ */
+TEST_F(vm, ring3_cannot_vmcall_and_cpl_is_reported)
+{
+	struct guest *g = &self->g;
+	char *p = alloc_2m(false);
+	struct dune_exit_stats st = { 0 };
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(1, ioctl(g->dev, DUNE_CHECK_EXTENSION, DUNE_CAP_RUN_CPL));
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	ASSERT_EQ(0, guest_run(g, guest_vmcall));
+	EXPECT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	EXPECT_EQ(0, g->run.cpl);
+
+	/* ring 3 touching memory the process unmapped: an EPT fault at CPL 3 */
+	ASSERT_EQ(0, map_identity(g, (uintptr_t)p));
+	ASSERT_EQ(0, munmap(p, CHUNK));
+	ASSERT_EQ(0, guest_run_ring3(g, ring3_load, (uintptr_t)p + 8));
+	EXPECT_EQ(DUNE_EXIT_EPT_FAULT, g->run.exit_reason);
+	EXPECT_EQ(3, g->run.cpl);
+	EXPECT_EQ((uintptr_t)ring3_load, g->run.regs.rip);
+
+	ASSERT_EQ(0, guest_run_ring3(g, ring3_vmcall, 0));
+	EXPECT_EQ(DUNE_EXIT_TRIPLE_FAULT, g->run.exit_reason);
+	ASSERT_EQ(0, ioctl(g->vcpu, DUNE_GET_EXIT_STATS, &st));
+	EXPECT_EQ(2, st.exits[18]);		/* ring 0's, and ring 3's (refused) */
 }
 
 /* Many entries and exits, many VMs and vCPUs created and destroyed. */

@@ -80,7 +80,8 @@ enum dune_cap {
 	DUNE_CAP_NR_VMX_CPUS = 9,	/* value: CPUs in VMX operation now */
 	DUNE_CAP_VMCS_SHADOWING = 10,
 	DUNE_CAP_VM = 11,		/* DUNE_CREATE_VM and Dune mode */
-	DUNE_CAP_MAX = DUNE_CAP_VM
+	DUNE_CAP_RUN_CPL = 12,		/* struct dune_run reports the guest's CPL */
+	DUNE_CAP_MAX = DUNE_CAP_RUN_CPL
 };
 
 /*
@@ -203,7 +204,11 @@ struct dune_regs {
 /* Why DUNE_RUN returned (struct dune_run.exit_reason). */
 enum dune_exit {
 	DUNE_EXIT_NONE = 0,
-	/* The guest executed VMCALL; regs.rip is past it. */
+	/*
+	 * The guest executed VMCALL in ring 0; regs.rip is past it.  (VMCALL
+	 * in rings 1-3 raises #UD in the guest, as it would outside VMX: only
+	 * the guest's ring 0 may call user space.)
+	 */
 	DUNE_EXIT_VMCALL = 1,
 	/*
 	 * An access the process's own mappings do not allow, or a GPA no
@@ -256,7 +261,9 @@ struct dune_run {
 		} fail;
 		__u64 pad[8];
 	} u;
-	__u64 reserved[8];		/* in: must be 0; out: 0 */
+	__u32 cpl;			/* out: guest CPL at the exit; in: ignored */
+	__u32 reserved0;		/* in: must be 0; out: 0 */
+	__u64 reserved[7];		/* in: must be 0; out: 0 */
 };
 
 /*
