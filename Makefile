@@ -106,6 +106,15 @@ $(LIBDUNE_SIM): tests/libdune/host_sim.c $(LIBDUNE_A) $(LIBDUNE_HDRS) $(wildcard
 	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
 		-fno-stack-protector -o $@ $< $(BUILD)/libdune/entry.S.o $(BUILD)/libdune/printf.c.o
 
+# libdune's original-Dune API pieces that need no Dune mode (headers,
+# procmap, ELF), natively: linked dynamically with libdune.a, so that libc
+# shows up in /proc/self/maps.
+$(BUILD)/host/libdune_api_test: tests/host/libdune_api_test.c $(LIBDUNE_A) $(LIBDUNE_HDRS) \
+		$(KSELFTEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
+		-DLIBDUNE_SRCDIR='"$(CURDIR)"' -o $@ $< $(LIBDUNE_A)
+
 # Host-side unit tests: no VMX needed.
 $(BUILD)/host/%: tests/host/%.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
 	@mkdir -p $(dir $@)

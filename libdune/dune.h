@@ -10,11 +10,17 @@
  * threads and fork.  What changes is that the process now owns the
  * hardware's privileged machinery: page tables, IDT, GDT, ring 3.
  *
- * The header is organised by topic, in the order of the original; only
- * the core (entering Dune mode, a few utilities) exists so far, and the
- * rest of the original API arrives in later sections of this file.
- * libdune's own additions, which the original did not have, live in
- * dune-ext.h.
+ * The header is organised by topic, in the order of the original.  Like
+ * the original's, it makes public the names of the headers it includes:
+ * mmu.h (with types.h and mmu-x86.h: paging and x86 constants), <elf.h>,
+ * fpu.h, and dune-orig-kern.h (the types and constants of the original
+ * module's header).  cpu-x86.h (trap numbers, MSR helpers) is included by
+ * programs themselves, as with the original.  libdune's own additions,
+ * which the original did not have, live in dune-ext.h.
+ *
+ * Part of the original API is still to come (see "Still to come" below);
+ * until then its names are not declared here, so that using one is a
+ * compile error rather than a link error.
  *
  * How it works is described at the top of each source file; the short
  * version is in README.md next to this file.
@@ -24,9 +30,228 @@
 
 #include <stdbool.h>
 
+/*
+ * LIBDUNE_INTERNAL_H: libdune's own host-side sources (internal.h) see only
+ * the core part of this header - the names they use - and none of the
+ * original's headers, whose short names (PTE_P, PGSIZE, ...) they still
+ * define for themselves.
+ */
+#ifndef LIBDUNE_INTERNAL_H
+#include <stddef.h>
+#include <stdint.h>
+#include <inttypes.h>
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <elf.h>
+
+#include "mmu.h"
+#include "fpu.h"
+#include "dune-orig-kern.h"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#ifndef LIBDUNE_INTERNAL_H
+
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define DUNE_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define DUNE_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#else
+#define DUNE_STATIC_ASSERT(cond, msg)
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Constants                                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The GDT selectors of Dune mode: the same layout as Linux's, so that the
+ * SYSCALL/SYSRET selector arithmetic (STAR) is the same.  Entries 0, 1 and
+ * 4 are null.
+ */
+#define GD_KT		0x10	/* 64-bit code, DPL 0 */
+#define GD_KD		0x18	/* data, DPL 0 */
+#define GD_UD		0x28	/* data, DPL 3 */
+#define GD_UT		0x30	/* 64-bit code, DPL 3 */
+#define GD_TSS		0x38	/* 64-bit TSS, low half */
+#define GD_TSS2		0x40	/* 64-bit TSS, high half */
+#define NR_GDT_ENTRIES	9
+
+/* Permissions, the perm argument of the dune_vm_* functions. */
+#define PERM_NONE	0		/* no access */
+#define PERM_R		0x0001		/* read (without it: not present) */
+#define PERM_W		0x0002		/* write */
+#define PERM_X		0x0004		/* execute */
+#define PERM_U		0x0008		/* ring 3 may access */
+#define PERM_UC		0x0010		/* uncached */
+#define PERM_COW	0x0020		/* copy on write */
+#define PERM_USR1	0x1000		/* software bits, free for the program */
+#define PERM_USR2	0x2000
+#define PERM_USR3	0x3000
+#define PERM_BIG	0x0100		/* 2 MiB pages */
+#define PERM_BIG_1GB	0x0200		/* 1 GiB pages */
+
+/* Common combinations: supervisor (S) and user (U) code, data, stacks. */
+#define PERM_SCODE	(PERM_R | PERM_X)
+#define PERM_STEXT	(PERM_R | PERM_W)
+#define PERM_SSTACK	PERM_STEXT
+#define PERM_UCODE	(PERM_R | PERM_U | PERM_X)
+#define PERM_UTEXT	(PERM_R | PERM_U | PERM_W)
+#define PERM_USTACK	PERM_UTEXT
+
+/* The create argument of dune_vm_lookup(). */
+enum {
+	CREATE_NONE = 0,
+	CREATE_NORMAL = 1,
+	CREATE_BIG = 2,
+	CREATE_BIG_1GB = 3,
+};
+
+/* The whole address space, for dune_vm_page_walk(). */
+#define VA_START	((void *) 0)
+#define VA_END		((void *) -1)
+
+/* CR3 bit 63: keep the TLB entries of the PCID (needs CR4.PCIDE). */
+#define CR3_NOFLUSH	(1UL << 63)
+
+/* The page-table page pool: MAX_PAGES 4 KiB pages at PAGEBASE (8 GiB). */
+#define PAGEBASE	0x200000000
+#define MAX_PAGES	(1ul << 20)
+
+/* The type field of struct dune_procmap_entry. */
+#define PROCMAP_TYPE_UNKNOWN	0x00	/* another [bracketed] name */
+#define PROCMAP_TYPE_FILE	0x01	/* a mapped file */
+#define PROCMAP_TYPE_ANONYMOUS	0x02	/* no path; also [anon:...] */
+#define PROCMAP_TYPE_HEAP	0x03	/* [heap] */
+#define PROCMAP_TYPE_STACK	0x04	/* [stack...] */
+#define PROCMAP_TYPE_VSYSCALL	0x05	/* [vsyscall] */
+#define PROCMAP_TYPE_VDSO	0x06	/* [vdso] */
+#define PROCMAP_TYPE_VVAR	0x07	/* [vvar], [vvar_vclock] */
+
+typedef void (*sighandler_t)(int);
+
+/* ------------------------------------------------------------------ */
+/* Structures                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The trap frame (168 bytes): what a trap, interrupt or ring-3 system call
+ * saved, passed to the handlers, which may change it.  Bytes 128..167 are
+ * an IRETQ frame.  ARG0..ARG5 are a ring-3 system call's arguments (the
+ * fourth travels in R10 and is stored in rcx).
+ */
+struct dune_tf {
+	/* manually saved, arguments */
+	uint64_t rdi;
+	uint64_t rsi;
+	uint64_t rdx;
+	uint64_t rcx;
+	uint64_t r8;
+	uint64_t r9;
+	uint64_t r10;
+	uint64_t r11;
+
+	/* saved by the callee */
+	uint64_t rbx;
+	uint64_t rbp;
+	uint64_t r12;
+	uint64_t r13;
+	uint64_t r14;
+	uint64_t r15;
+
+	/* the system-call number, and the return value */
+	uint64_t rax;
+
+	/* the error code (0 where the CPU pushes none) */
+	uint32_t err;
+	uint32_t pad1;
+
+	/* the IRETQ frame */
+	uint64_t rip;
+	uint16_t cs;
+	uint16_t pad2[3];
+	uint64_t rflags;
+	uint64_t rsp;
+	uint16_t ss;
+	uint16_t pad3[3];
+} __attribute__((packed));
+
+#define ARG0(tf)	((tf)->rdi)
+#define ARG1(tf)	((tf)->rsi)
+#define ARG2(tf)	((tf)->rdx)
+#define ARG3(tf)	((tf)->rcx)
+#define ARG4(tf)	((tf)->r8)
+#define ARG5(tf)	((tf)->r9)
+
+DUNE_STATIC_ASSERT(sizeof(struct dune_tf) == 168, "struct dune_tf is 168 bytes");
+DUNE_STATIC_ASSERT(offsetof(struct dune_tf, rax) == 112, "dune_tf.rax");
+DUNE_STATIC_ASSERT(offsetof(struct dune_tf, err) == 120, "dune_tf.err");
+DUNE_STATIC_ASSERT(offsetof(struct dune_tf, rip) == 128, "dune_tf.rip");
+DUNE_STATIC_ASSERT(offsetof(struct dune_tf, cs) == 136, "dune_tf.cs");
+DUNE_STATIC_ASSERT(offsetof(struct dune_tf, rflags) == 144, "dune_tf.rflags");
+DUNE_STATIC_ASSERT(offsetof(struct dune_tf, rsp) == 152, "dune_tf.rsp");
+DUNE_STATIC_ASSERT(offsetof(struct dune_tf, ss) == 160, "dune_tf.ss");
+
+/*
+ * A page of the page-table pool at PAGEBASE: its descriptor (16 bytes).
+ * ref is the reference count, 0 when the page is free.
+ */
+struct page;
+typedef SLIST_ENTRY(page) page_entry_t;
+
+struct page {
+	page_entry_t link;
+	uint64_t ref;
+};
+
+SLIST_HEAD(page_head, page);
+
+DUNE_STATIC_ASSERT(sizeof(struct page) == 16, "struct page is 16 bytes");
+
+/* One line of /proc/self/maps (48 bytes). */
+struct dune_procmap_entry {
+	uintptr_t begin;	/* start address */
+	uintptr_t end;		/* end address (exclusive) */
+	uint64_t offset;	/* file offset */
+	bool r;			/* readable */
+	bool w;			/* writable */
+	bool x;			/* executable */
+	bool p;			/* private ("p"), not shared ("s") */
+	char *path;		/* valid only during the callback; "" if none */
+	int type;		/* PROCMAP_TYPE_* */
+};
+
+DUNE_STATIC_ASSERT(sizeof(struct dune_procmap_entry) == 48,
+		   "struct dune_procmap_entry is 48 bytes");
+
+/* An ELF file or in-memory image being read (120 bytes). */
+struct dune_elf {
+	int fd;			/* the file, or -1 for a memory image */
+	unsigned char *mem;	/* the memory image, or NULL */
+	int len;		/* mem's length */
+	Elf64_Ehdr hdr;		/* a copy of the ELF header */
+	Elf64_Phdr *phdr;	/* program headers once read (malloc), or NULL */
+	Elf64_Shdr *shdr;	/* section headers once read (malloc), or NULL */
+	char *shdrstr;		/* section names once read (malloc), or NULL */
+	void *priv;		/* for the caller */
+};
+
+DUNE_STATIC_ASSERT(sizeof(struct dune_elf) == 120, "struct dune_elf is 120 bytes");
+
+/* Callbacks. */
+typedef void (*dune_intr_cb)(struct dune_tf *tf);
+typedef void (*dune_pgflt_cb)(uintptr_t addr, uint64_t fec, struct dune_tf *tf);
+typedef void (*dune_syscall_cb)(struct dune_tf *tf);
+typedef int (*page_walk_cb)(const void *arg, ptent_t *ptep, void *va);
+typedef void (*dune_procmap_cb)(const struct dune_procmap_entry *);
+typedef int (*dune_elf_phcb)(struct dune_elf *elf, Elf64_Phdr *phdr);
+typedef int (*dune_elf_shcb)(struct dune_elf *elf, const char *sname,
+			     int snum, Elf64_Shdr *shdr);
+
+#endif /* !LIBDUNE_INTERNAL_H */
 
 /* ------------------------------------------------------------------ */
 /* Utilities                                                           */
@@ -55,6 +280,23 @@ int dune_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Terminate the whole process at once (exit_group(1)), in any mode. */
 void dune_die(void) __attribute__((noreturn));
+
+#ifndef LIBDUNE_INTERNAL_H
+/*
+ * The original's assert: prints the expression and its place with
+ * dune_printf() and dies; NDEBUG does not disable it.  Defined only if no
+ * assert is defined yet (a later <assert.h> replaces it).  Like the
+ * original's, it is a bare if statement.
+ */
+#ifndef assert
+#define assert(expr)							\
+	if (!(expr)) {							\
+		dune_printf("ASSERT(" #expr ") at %s:%d in function %s\n", \
+			    __FILE__, __LINE__, __func__);		\
+		dune_die();						\
+	}
+#endif
+#endif /* !LIBDUNE_INTERNAL_H */
 
 /* ------------------------------------------------------------------ */
 /* Entering Dune mode                                                  */
@@ -95,6 +337,121 @@ static inline int dune_init_and_enter(void)
 		return ret;
 	return dune_enter();
 }
+
+#ifndef LIBDUNE_INTERNAL_H
+
+/* ------------------------------------------------------------------ */
+/* TLB and CR3 (Dune mode only: privileged instructions)               */
+/* ------------------------------------------------------------------ */
+
+static inline void dune_flush_tlb_one(unsigned long addr)
+{
+	__asm__ __volatile__("invlpg (%0)" : : "r" (addr) : "memory");
+}
+
+static inline void dune_flush_tlb(void)
+{
+	__asm__ __volatile__("mov %%cr3, %%rax\n\tmov %%rax, %%cr3"
+			     : : : "rax", "memory");
+}
+
+static inline void load_cr3(unsigned long cr3)
+{
+	__asm__ __volatile__("mov %0, %%cr3" : : "r" (cr3) : "memory");
+}
+
+/* INVPCID of type @mode for @addr in PCID 1 (as the original). */
+static inline void __invpcid(int mode, unsigned long addr)
+{
+	struct {
+		unsigned long eptp, gpa;
+	} operand = { 1, addr };
+
+	__asm__ __volatile__("invpcid (%%rax), %%rcx"
+			     : : "a" (&operand), "c" (mode) : "memory");
+}
+
+/* ------------------------------------------------------------------ */
+/* Process maps (natively and in Dune mode)                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Call @cb for every line of /proc/self/maps, in order.  The entry and its
+ * path are valid during the call only; the path is everything after the
+ * inode column (spaces and " (deleted)" included), "" for none.  Aborts
+ * with a message if /proc/self/maps cannot be read, as the original.
+ */
+void dune_procmap_iterate(dune_procmap_cb cb);
+
+/* Print the process's mappings to standard output (stdio). */
+void dune_procmap_dump(void);
+
+/* ------------------------------------------------------------------ */
+/* ELF files (natively and in Dune mode)                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Open an ELF file, or an image of one in memory (which must stay valid
+ * until dune_elf_close), and check its header: a little-endian, 64-bit,
+ * current-version x86-64 file.  Returns 0; -EIO if the file cannot be
+ * opened or read; -EINVAL if it is not such a file.  Every offset and size
+ * in the file is checked before use: a malformed file fails cleanly.
+ */
+int dune_elf_open(struct dune_elf *elf, const char *path);
+int dune_elf_open_mem(struct dune_elf *elf, void *mem, int len);
+
+/* Free what the other functions allocated; close the file.  Returns 0. */
+int dune_elf_close(struct dune_elf *elf);
+
+/* Print the section and program headers with dune_printf().  Returns 0. */
+int dune_elf_dump(struct dune_elf *elf);
+
+/*
+ * Call @cb for each program header (at most 40) or section header (at most
+ * 100; with its name, which must be shorter than 40 characters, and its
+ * index), stopping at the first nonzero result, which is returned.
+ * Returns 0 at the end, -EINVAL for malformed tables, -EIO for short reads,
+ * -ENOMEM.
+ */
+int dune_elf_iter_ph(struct dune_elf *elf, dune_elf_phcb cb);
+int dune_elf_iter_sh(struct dune_elf *elf, dune_elf_shcb cb);
+
+/*
+ * Map a PT_LOAD segment of an opened file at its p_vaddr + @off (MAP_FIXED:
+ * whatever is there is replaced; checking the range is the caller's job),
+ * with the protection of its p_flags, and zero-fill up to p_memsz.  Returns
+ * 0; -EINVAL for another type, p_filesz > p_memsz, a p_vaddr and p_offset
+ * of different page offsets, or a memory image; -ENOMEM if a mapping fails.
+ */
+int dune_elf_load_ph(struct dune_elf *elf, Elf64_Phdr *phdr, off_t off);
+
+/* ------------------------------------------------------------------ */
+/* Still to come                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The rest of the original API (docs/design/libdune-api.md), not declared
+ * yet:
+ *  - utilities: dune_mmap, dune_signal, dune_get_user_fs,
+ *    dune_set_user_fs, dune_passthrough_syscall;
+ *  - traps and ring 3: dune_register_intr_handler,
+ *    dune_register_signal_handler, dune_register_pgflt_handler,
+ *    dune_register_syscall_handler, dune_pop_trap_frame,
+ *    dune_jump_to_user, dune_ret_from_user, dune_dump_trap_frame;
+ *  - page allocator: pages, num_pages, dune_page_alloc, dune_page_free,
+ *    dune_page_stats, dune_page_isfrompool, dune_pa2page, dune_page2pa,
+ *    dune_page_get, dune_page_put;
+ *  - guest virtual memory: pgroot, phys_limit, mmap_base, stack_base,
+ *    dune_va_to_pa, dune_mmap_addr_to_pa, dune_stack_addr_to_pa,
+ *    dune_vm_lookup, dune_vm_page_walk, dune_vm_map_phys,
+ *    dune_vm_map_pages, dune_vm_mprotect, dune_vm_unmap,
+ *    dune_vm_insert_page, dune_vm_lookup_page, dune_vm_clone, dune_vm_free,
+ *    dune_vm_default_pgflt_handler;
+ *  - x2APIC: dune_apic_id, dune_apic_id_for_cpu, dune_apic_send_ipi,
+ *    dune_apic_eoi (and local.h: dune_apic_init_rt_entry).
+ */
+
+#endif /* !LIBDUNE_INTERNAL_H */
 
 #ifdef __cplusplus
 }

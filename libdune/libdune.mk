@@ -10,18 +10,33 @@
 #   -fno-tree-loop-distribute-patterns
 #                         no loops turned into calls to libc's memset/memcpy
 #   -fno-stack-protector  no canary reads from the thread's TLS
-# After building, the archive's undefined symbols are checked: libdune may
-# call nothing outside itself but getenv() (from dune_init, natively).
+# After building, the host-side objects' undefined symbols are checked:
+# they may call nothing outside libdune's host side but getenv() (from
+# dune_init, natively).
+#
+# Guest-side objects (LIBDUNE_GUEST_SRCS) are the exception: they run only
+# from program context - natively, or in Dune mode at CPL 0 as the program
+# itself does - never in the host loop.  So they may use libc (stdio,
+# malloc) and vector registers, and are compiled without
+# -mgeneral-regs-only.  No host-side object may refer to a symbol they
+# define (checked too); they may call the host side (dune_printf, ...).
 
 LIBDUNE_A    := $(BUILD)/libdune/libdune.a
 LIBDUNE_HDRS := $(wildcard libdune/*.h)
 LIBDUNE_OBJS := $(patsubst libdune/%,$(BUILD)/libdune/%.o,$(wildcard libdune/*.c) libdune/entry.S)
 
+LIBDUNE_GUEST_SRCS := libdune/procmap.c libdune/elf.c
+LIBDUNE_GUEST_OBJS := $(patsubst libdune/%,$(BUILD)/libdune/%.o,$(LIBDUNE_GUEST_SRCS))
+LIBDUNE_HOST_OBJS  := $(filter-out $(LIBDUNE_GUEST_OBJS),$(LIBDUNE_OBJS))
+
 LIBDUNE_CFLAGS := -O2 -g -fPIC -Wall -Wextra -D_GNU_SOURCE \
 	-fno-stack-protector -mgeneral-regs-only -fno-tree-loop-distribute-patterns \
 	-I$(CURDIR)/kmod/uapi -I$(CURDIR)/libdune
+LIBDUNE_GUEST_CFLAGS := $(filter-out -mgeneral-regs-only -fno-tree-loop-distribute-patterns,$(LIBDUNE_CFLAGS))
 
-# libdune may refer to these outside itself (see above).
+$(LIBDUNE_GUEST_OBJS): LIBDUNE_CFLAGS := $(LIBDUNE_GUEST_CFLAGS)
+
+# The host side may refer to these outside itself (see above).
 LIBDUNE_ALLOWED_EXTERNALS := getenv|_GLOBAL_OFFSET_TABLE_
 
 .PHONY: libdune
@@ -36,10 +51,18 @@ $(BUILD)/libdune/%.S.o: libdune/%.S libdune/internal.h
 	$(CC) $(LIBDUNE_CFLAGS) -c -o $@ $<
 
 $(LIBDUNE_A): $(LIBDUNE_OBJS)
-	@bad=$$(nm -u $^ | awk 'NF == 2 { print $$2 }' | \
+	@bad=$$(nm -u $(LIBDUNE_HOST_OBJS) | awk 'NF == 2 { print $$2 }' | \
 		grep -v -x -E 'dune_.*|$(LIBDUNE_ALLOWED_EXTERNALS)' | sort -u); \
 	if [ -n "$$bad" ]; then \
-		echo "libdune: the objects call outside libdune (rule R1):" $$bad >&2; \
+		echo "libdune: the host-side objects call outside libdune (rule R1):" $$bad >&2; \
+		exit 1; \
+	fi; \
+	bad=$$(nm -u $(LIBDUNE_HOST_OBJS) | awk 'NF == 2 { print "U", $$2 }'; \
+		nm --defined-only $(LIBDUNE_GUEST_OBJS) | awk 'NF == 3 { print "D", $$3 }') ; \
+	bad=$$(echo "$$bad" | awk '$$1 == "U" { u[$$2] = 1 } $$1 == "D" { d[$$2] = 1 } \
+		END { for (s in u) if (s in d) print s }' | sort); \
+	if [ -n "$$bad" ]; then \
+		echo "libdune: host-side objects refer to guest-side symbols:" $$bad >&2; \
 		exit 1; \
 	fi
 	rm -f $@
