@@ -104,7 +104,9 @@ $(LIBDUNE_SIM): tests/libdune/host_sim.c $(LIBDUNE_A) $(LIBDUNE_HDRS) $(wildcard
 		kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
-		-fno-stack-protector -o $@ $< $(BUILD)/libdune/entry.S.o $(BUILD)/libdune/printf.c.o
+		-fno-stack-protector -o $@ $< $(BUILD)/libdune/entry.S.o $(BUILD)/libdune/printf.c.o \
+		$(BUILD)/libdune/trap.c.o \
+		$(BUILD)/libdune/page.c.o $(BUILD)/libdune/vm.c.o
 
 # libdune's original-Dune API pieces that need no Dune mode (headers,
 # procmap, ELF), natively: linked dynamically with libdune.a, so that libc

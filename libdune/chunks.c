@@ -34,11 +34,17 @@
  *
  * Registration happens eagerly in dune_init() for every mapping listed in
  * /proc/self/maps, and lazily afterwards: a guest #PF on a not-present
- * entry reaches the host loop, which calls dune_map_fault().  Entries are
- * only ever added, never changed or removed, so no TLB shootdown is ever
- * needed (x86 does not cache not-present entries).  The table pages come
- * from pools: 2 MiB-aligned anonymous mappings, themselves registered as
- * chunks, so that the GPA of a table page is its pool's GPA plus offset.
+ * entry reaches the host loop, which calls dune_map_fault().  libdune
+ * itself only ever adds entries, never changes or removes them, so it
+ * needs no TLB shootdown (x86 does not cache not-present entries).  The
+ * table pages come from the page pool at PAGEBASE (page.c), whose chunks
+ * have GPA == HVA; the bump allocator skips that GPA window.
+ *
+ * Which GPA a chunk has is kept in a registry (below), apart from the
+ * page tables: the original API's dune_vm_* functions (vm.c) may split
+ * libdune's 2 MiB leaves ("automatic" leaves, marked DUNE_PTE_AUTO) or
+ * replace them, and a chunk they changed is "claimed": no automatic leaf
+ * is written for it again.
  *
  * Several host loops (one per thread) may add entries at once, and they
  * run where no libc lock may be taken (rule R1, loop.c): a spinlock built
@@ -62,6 +68,13 @@
 /* A table entry pointing at a lower table; a 2 MiB leaf. */
 #define PTE_TABLE	(PTE_P | PTE_W | PTE_A)
 #define PTE_LEAF_2M	(PTE_P | PTE_W | PTE_A | PTE_D | PTE_PS)
+
+/* The page pool's GPA window (page.c): GPA == HVA there. */
+#define POOL_GPA_START	0x200000000ULL			/* PAGEBASE */
+#define POOL_GPA_END	(POOL_GPA_START + (1ULL << 32))	/* + MAX_PAGES * 4 KiB */
+
+/* The registry covers GPAs below 2^REG_MAXPHYS (more is never used). */
+#define REG_MAXPHYS	46
 
 struct dune_vm dune_vm = { .dev_fd = -1, .vm_fd = -1 };
 
@@ -90,11 +103,16 @@ void dune_unlock(void)
 	__atomic_store_n(&dune_vm.lock, 0, __ATOMIC_RELEASE);
 }
 
-/* The next free chunk of guest-physical space.  Running out is fatal. */
+/*
+ * The next free chunk of guest-physical space, never in the page pool's
+ * window.  Running out is fatal.
+ */
 static uint64_t alloc_gpa(uint64_t hva)
 {
 	uint64_t gpa = dune_vm.next_gpa;
 
+	if (gpa + DUNE_CHUNK_SIZE > POOL_GPA_START && gpa < POOL_GPA_END)
+		gpa = POOL_GPA_END;
 	if (gpa + DUNE_CHUNK_SIZE > dune_vm.gpa_limit)
 		dune_fatal(NULL, "out of guest-physical memory: all %llu chunks of 2 MiB below 2^%d are in use (while mapping address 0x%llx)",
 			   (unsigned long long)(dune_vm.gpa_limit >> DUNE_CHUNK_SHIFT),
@@ -113,45 +131,130 @@ static long map_chunks(const struct dune_chunk *chunks, unsigned int count)
 	return dune_sys_ioctl_retry(dune_vm.vm_fd, DUNE_MAP_CHUNKS, (unsigned long)&req);
 }
 
-/* The HVA of a table page, given its GPA: it lies in one of the pools. */
-static uint64_t *table_hva(uint64_t gpa)
+/* ---- the chunk registry ---------------------------------------------- */
+
+/*
+ * Which GPA each registered chunk has, and the inverse, independent of
+ * the page tables (which the program may change): two-level tables whose
+ * top levels live in one MAP_NORESERVE mapping (registered itself, so that
+ * Dune-mode code may read it) and whose second levels are pool pages of
+ * 512 entries, "value | 1" or 0.  The claimed bitmap (one bit per 2 MiB of
+ * the user half) marks chunks a dune_vm_* call has changed: libdune never
+ * writes an automatic leaf there again.
+ */
+#define FWD_TOP		(1UL << 17)			/* 1 GiB regions of 2^47 */
+#define REV_TOP		(1UL << (REG_MAXPHYS - 30))
+#define CLAIM_WORDS	((DUNE_USER_TOP >> DUNE_CHUNK_SHIFT) / 64)
+#define REG_BYTES	((FWD_TOP + REV_TOP + CLAIM_WORDS) * 8)
+
+static uint64_t *reg_fwd, *reg_rev, *reg_claim;
+
+static int registry_init(void)
 {
-	unsigned int i;
+	long p;
 
-	for (i = 0; i < dune_vm.npools; i++) {
-		uint64_t off = gpa - dune_vm.pools[i].gpa;
-
-		if (off < DUNE_CHUNK_SIZE)
-			return (uint64_t *)(dune_vm.pools[i].hva + off);
-	}
-	dune_fatal(NULL, "guest page tables corrupt: table at GPA 0x%llx is in no pool",
-		   (unsigned long long)gpa);
+	if (reg_fwd)
+		dune_sys_munmap(reg_fwd, REG_BYTES);
+	reg_fwd = NULL;
+	p = dune_sys_mmap(NULL, REG_BYTES, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (dune_is_err(p))
+		return (int)p;
+	reg_fwd = (uint64_t *)p;
+	reg_rev = reg_fwd + FWD_TOP;
+	reg_claim = reg_rev + REV_TOP;
+	return 0;
 }
 
-static int pool_grow(void);
-
-/* A zeroed page for a table, and its GPA. */
-static uint64_t *alloc_table(uint64_t *gpa)
+static uint64_t reg_get(const uint64_t *top, uint64_t key)
 {
-	struct dune_pool *pool;
-	uint64_t off;
+	uint64_t l2, e;
 
-	if (!dune_vm.npools || dune_vm.pool_used >= DUNE_CHUNK_SIZE) {
-		int err = pool_grow();
+	if (!top)
+		return DUNE_NO_GPA;
+	l2 = __atomic_load_n(&top[key >> 30], __ATOMIC_ACQUIRE);
+	if (!l2)
+		return DUNE_NO_GPA;
+	e = __atomic_load_n(&((const uint64_t *)l2)[(key >> DUNE_CHUNK_SHIFT) & 511],
+			    __ATOMIC_ACQUIRE);
+	return e ? e & ~1ULL : DUNE_NO_GPA;
+}
 
-		if (err)
-			return NULL;
+/* Lock held. */
+static int reg_put(uint64_t *top, uint64_t key, uint64_t value)
+{
+	uint64_t *l2 = (uint64_t *)top[key >> 30];
+
+	if (!l2) {
+		l2 = dune_pool_table();
+		if (!l2)
+			return -ENOMEM;
+		if (top[key >> 30]) {		/* set by a nested pool growth */
+			dune_pool_table_free(l2);
+			l2 = (uint64_t *)top[key >> 30];
+		} else {
+			__atomic_store_n(&top[key >> 30], (uint64_t)l2, __ATOMIC_RELEASE);
+		}
 	}
-	pool = &dune_vm.pools[dune_vm.npools - 1];
-	off = dune_vm.pool_used;
-	dune_vm.pool_used += DUNE_PAGE_SIZE;
-	*gpa = pool->gpa + off;
-	return (uint64_t *)(pool->hva + off);
+	__atomic_store_n(&l2[(key >> DUNE_CHUNK_SHIFT) & 511], value | 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int reg_set(uint64_t hva, uint64_t gpa)
+{
+	int err = reg_put(reg_fwd, hva, gpa);
+
+	return err ? err : reg_put(reg_rev, gpa, hva);
+}
+
+uint64_t dune_chunk_gpa(uint64_t hva)
+{
+	if (hva >= DUNE_USER_TOP)
+		return DUNE_NO_GPA;
+	return reg_get(reg_fwd, hva & ~DUNE_CHUNK_MASK);
+}
+
+uint64_t dune_chunk_hva(uint64_t gpa)
+{
+	if (gpa >= (1ULL << REG_MAXPHYS))
+		return DUNE_NO_GPA;
+	return reg_get(reg_rev, gpa & ~DUNE_CHUNK_MASK);
+}
+
+bool dune_chunk_claimed(uint64_t va)
+{
+	uint64_t n = va >> DUNE_CHUNK_SHIFT;
+
+	if (va >= DUNE_USER_TOP || !reg_claim)
+		return false;
+	return (__atomic_load_n(&reg_claim[n / 64], __ATOMIC_ACQUIRE) >> (n % 64)) & 1;
+}
+
+void dune_chunk_claim(uint64_t va)
+{
+	uint64_t n = va >> DUNE_CHUNK_SHIFT;
+
+	if (va >= DUNE_USER_TOP || !reg_claim || dune_chunk_claimed(va))
+		return;
+	__atomic_or_fetch(&reg_claim[n / 64], 1ULL << (n % 64), __ATOMIC_ACQ_REL);
+}
+
+/* ---- pgroot ----------------------------------------------------------- */
+
+/* The HVA of a table page, given its GPA: a pool page, so the same. */
+static uint64_t *table_hva(uint64_t gpa)
+{
+	if (!dune_pool_contains(gpa))
+		dune_fatal(NULL, "guest page tables corrupt: table at GPA 0x%llx is not in the page pool",
+			   (unsigned long long)gpa);
+	return (uint64_t *)gpa;
 }
 
 /*
- * Find the PD entry for @va, creating the PML4 and PDPT entries on the way
- * if @create.  Returns 0, -ENOENT (not present and !create) or -ENOMEM.
+ * Find the PD entry for @va in pgroot, creating the PML4 and PDPT entries
+ * on the way if @create.  Returns 0, 1 (a 1 GiB leaf the program made
+ * covers @va: no PD entry), -ENOENT (not present and !create) or -ENOMEM.
+ * Lock held.
  */
 static int pt_walk(uint64_t va, bool create, uint64_t **pde)
 {
@@ -165,18 +268,21 @@ static int pt_walk(uint64_t va, bool create, uint64_t **pde)
 		uint64_t *e = &table[(va >> shifts[level]) & 511];
 		uint64_t entry = __atomic_load_n(e, __ATOMIC_ACQUIRE);
 
+		if (level == 1 && (entry & PTE_PS))
+			return 1;
 		if (!(entry & PTE_P)) {
-			uint64_t gpa;
+			uint64_t *t;
 
-			if (!create)
+			if (!create || entry)
 				return -ENOENT;
-			if (!alloc_table(&gpa))
+			t = dune_pool_table();
+			if (!t)
 				return -ENOMEM;
 			/*
-			 * The new table is all zeroes (fresh anonymous memory):
-			 * publish it only now.  Another vCPU may be walking.
+			 * The new table is all zeroes: publish it only now.
+			 * Another vCPU may be walking.
 			 */
-			entry = gpa | PTE_TABLE;
+			entry = (uint64_t)t | PTE_TABLE;
 			__atomic_store_n(e, entry, __ATOMIC_RELEASE);
 		}
 		table = table_hva(entry & PTE_ADDR);
@@ -185,88 +291,87 @@ static int pt_walk(uint64_t va, bool create, uint64_t **pde)
 	return 0;
 }
 
-static void set_leaf(uint64_t *pde, uint64_t gpa)
+uint64_t dune_chunk_auto_leaf(uint64_t va)
 {
-	__atomic_store_n(pde, gpa | PTE_LEAF_2M, __ATOMIC_RELEASE);
+	uint64_t gpa = dune_chunk_gpa(va);
+
+	return gpa == DUNE_NO_GPA ? 0 : gpa | PTE_LEAF_2M | DUNE_PTE_AUTO;
 }
 
 /*
- * A new pool of table pages: 2 MiB, 2 MiB-aligned (map 4 MiB, keep the
- * aligned middle), registered as a chunk and mapped in the guest like any
- * other memory.  Called with the lock held.
+ * Write the automatic 2 MiB leaf of a registered chunk into an empty PD
+ * slot of pgroot, unless a dune_vm_* call claimed the chunk.  Returns 1 if
+ * it wrote it, 0 if not (present already, claimed, covered), or -errno.
+ * Lock held.
  */
-static int pool_grow(void)
+static int install_leaf(uint64_t va, uint64_t gpa)
 {
-	struct dune_pool *pool;
-	uint64_t base, end, gpa, *pde;
-	bool known = false;
-	long p, err;
+	uint64_t *pde, zero = 0;
+	int err;
 
-	if (dune_vm.npools == DUNE_MAX_POOLS)
-		dune_fatal(NULL, "out of page-table pools (%d pools of 2 MiB)",
-			   DUNE_MAX_POOLS);
-	p = dune_sys_mmap(NULL, 2 * DUNE_CHUNK_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (dune_is_err(p))
-		return (int)p;
-	base = ((uint64_t)p + DUNE_CHUNK_MASK) & ~DUNE_CHUNK_MASK;
-	end = (uint64_t)p + 2 * DUNE_CHUNK_SIZE;
-	if (base > (uint64_t)p)
-		dune_sys_munmap((void *)p, base - (uint64_t)p);
-	if (end > base + DUNE_CHUNK_SIZE)
-		dune_sys_munmap((void *)(base + DUNE_CHUNK_SIZE), end - base - DUNE_CHUNK_SIZE);
+	if (dune_chunk_claimed(va))
+		return 0;
+	err = pt_walk(va, true, &pde);
+	if (err)
+		return err > 0 ? 0 : err;
+	return __atomic_compare_exchange_n(pde, &zero, gpa | PTE_LEAF_2M | DUNE_PTE_AUTO,
+					   false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
 
-	/* The address may have been registered before, for earlier memory. */
-	if (pt_walk(base, false, &pde) == 0 && (*pde & PTE_P)) {
-		gpa = *pde & PDE_2M_ADDR;
-		known = true;
-	} else {
-		struct dune_chunk chunk;
+/* A chunk of the page pool: GPA == HVA (page.c, lock held). */
+int dune_chunk_identity(uint64_t hva)
+{
+	struct dune_chunk chunk;
+	long err;
 
-		gpa = alloc_gpa(base);
-		chunk.hva = base;
-		chunk.gpa = gpa;
-		err = map_chunks(&chunk, 1);
-		if (err) {
-			dune_printf("dune: DUNE_MAP_CHUNKS for a page-table pool failed (error %ld)\n",
-				    -err);
-			dune_sys_munmap((void *)base, DUNE_CHUNK_SIZE);
-			return (int)err;
-		}
+	chunk.hva = hva;
+	chunk.gpa = hva;
+	err = map_chunks(&chunk, 1);
+	if (err) {
+		dune_printf("dune: DUNE_MAP_CHUNKS for the page pool at 0x%llx failed (error %ld)\n",
+			    (unsigned long long)hva, -err);
+		return (int)err;
 	}
-	pool = &dune_vm.pools[dune_vm.npools++];
-	pool->hva = base;
-	pool->gpa = gpa;
-	dune_vm.pool_used = 0;
-
-	/* The very first pool also holds the root table. */
-	if (!dune_vm.pml4) {
-		dune_vm.pml4 = (uint64_t *)base;
-		dune_vm.cr3 = gpa;
-		dune_vm.pool_used = DUNE_PAGE_SIZE;
-	}
-	/* Tables for the pool's own leaf come from the new pool: no recursion. */
-	if (!known) {
-		err = pt_walk(base, true, &pde);
-		if (err)
-			return (int)err;
-		set_leaf(pde, gpa);
-	}
-	return 0;
+	err = reg_set(hva, hva);
+	if (!err && dune_vm.pml4)
+		err = install_leaf(hva, hva);
+	return err < 0 ? (int)err : 0;
 }
 
 int dune_pt_init(void)
 {
+	uint64_t start, end;
 	int err;
 
 	dune_lock();
-	dune_vm.npools = 0;
-	dune_vm.pool_used = 0;
 	dune_vm.pml4 = NULL;
+	dune_vm.cr3 = 0;
 	dune_vm.next_gpa = 0;
-	dune_vm.gpa_limit = 1ULL << dune_vm.maxphyaddr;
-	err = pool_grow();
+	dune_vm.gpa_limit = 1ULL << (dune_vm.maxphyaddr < REG_MAXPHYS ?
+				     dune_vm.maxphyaddr : REG_MAXPHYS);
+	err = registry_init();
+	if (!err)
+		err = dune_page_pool_init();
+	if (!err) {
+		dune_vm.pml4 = dune_pool_table();
+		if (!dune_vm.pml4)
+			err = -ENOMEM;
+	}
+	if (!err) {
+		dune_vm.cr3 = (uint64_t)dune_vm.pml4;
+		dune_page_publish_root();
+		/* The pool's first chunk was registered before the root existed. */
+		err = install_leaf(POOL_GPA_START, POOL_GPA_START);
+		err = err < 0 ? err : 0;
+	}
 	dune_unlock();
+	/* libdune's metadata: Dune-mode code reads it, so map it now. */
+	if (!err)
+		err = dune_map_range((uint64_t)reg_fwd, (uint64_t)reg_fwd + REG_BYTES);
+	if (!err) {
+		dune_page_pool_meta(&start, &end);
+		err = dune_map_range(start, end);
+	}
 	return err;
 }
 
@@ -275,7 +380,6 @@ int dune_pt_init(void)
 struct batch {
 	unsigned int n;
 	struct dune_chunk chunks[BATCH];
-	uint64_t *pdes[BATCH];
 };
 
 /* Register the collected chunks, then make them visible to the guest. */
@@ -293,10 +397,13 @@ static int batch_flush(struct batch *b)
 		b->n = 0;
 		return (int)err;
 	}
-	for (i = 0; i < b->n; i++)
-		set_leaf(b->pdes[i], b->chunks[i].gpa);
+	for (i = 0; i < b->n && err >= 0; i++) {
+		err = reg_set(b->chunks[i].hva, b->chunks[i].gpa);
+		if (!err)
+			err = install_leaf(b->chunks[i].hva, b->chunks[i].gpa);
+	}
 	b->n = 0;
-	return 0;
+	return err < 0 ? (int)err : 0;
 }
 
 /* Register and map every chunk that [start, end) touches. */
@@ -313,16 +420,17 @@ int dune_map_range(uint64_t start, uint64_t end)
 	b.n = 0;
 	dune_lock();
 	for (va = start & ~DUNE_CHUNK_MASK; va < end; va += DUNE_CHUNK_SIZE) {
-		uint64_t *pde;
+		uint64_t gpa = dune_chunk_gpa(va);
 
-		err = pt_walk(va, true, &pde);
-		if (err)
-			break;
-		if (*pde & PTE_P)
+		if (gpa != DUNE_NO_GPA) {
+			err = install_leaf(va, gpa);
+			if (err < 0)
+				break;
+			err = 0;
 			continue;
+		}
 		b.chunks[b.n].hva = va;
 		b.chunks[b.n].gpa = alloc_gpa(va);
-		b.pdes[b.n] = pde;
 		if (++b.n == BATCH) {
 			err = batch_flush(&b);
 			if (err)
@@ -337,29 +445,29 @@ int dune_map_range(uint64_t start, uint64_t end)
 
 /*
  * The chunk of a guest page-fault address: 1 if it was mapped now, 0 if
- * it was mapped already (another thread was faster), or -errno.
+ * it was mapped already (another thread was faster) or is not libdune's
+ * to map (a dune_vm_* call claimed it), or -errno.
  */
 int dune_map_fault(uint64_t addr)
 {
 	struct dune_chunk chunk;
-	uint64_t *pde;
-	long err;
+	long err = 0;
 
 	if (addr >= DUNE_USER_TOP)
 		return -EFAULT;
 	dune_lock();
-	err = pt_walk(addr, true, &pde);
-	if (err || (*pde & PTE_P)) {
-		dune_unlock();
-		return (int)err;
-	}
 	chunk.hva = addr & ~DUNE_CHUNK_MASK;
-	chunk.gpa = alloc_gpa(chunk.hva);
-	err = map_chunks(&chunk, 1);
+	chunk.gpa = dune_chunk_gpa(chunk.hva);
+	if (chunk.gpa == DUNE_NO_GPA) {
+		chunk.gpa = alloc_gpa(chunk.hva);
+		err = map_chunks(&chunk, 1);
+		if (!err)
+			err = reg_set(chunk.hva, chunk.gpa);
+	}
 	if (!err)
-		set_leaf(pde, chunk.gpa);
+		err = install_leaf(chunk.hva, chunk.gpa);
 	dune_unlock();
-	return err ? (int)err : 1;
+	return (int)err;
 }
 
 /* ---- /proc/self/maps ------------------------------------------------ */

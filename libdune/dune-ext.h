@@ -42,6 +42,12 @@ int dune_vcpu_fd(void);
  */
 int dune_get_exit_stats(struct dune_exit_stats *stats);
 
+/*
+ * The numbers dune_page_stats() prints: pages allocated (including
+ * libdune's own page tables), free, and the pool's size so far.
+ */
+void dune_page_counts(int *alloc, int *free, int *total);
+
 #ifdef __cplusplus
 }
 #endif

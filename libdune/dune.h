@@ -372,6 +372,174 @@ static inline void __invpcid(int mode, unsigned long addr)
 }
 
 /* ------------------------------------------------------------------ */
+/* Page allocator (natively after dune_init(), and in Dune mode)       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The pool: MAX_PAGES 4 KiB pages at PAGEBASE, where a page's address is
+ * also its guest-physical address (and what a page-table entry holds).
+ * pages[] has a descriptor for each of the num_pages pages the pool has
+ * grown to; ref is the reference count, 0 when the page is free.
+ */
+extern struct page *pages;
+extern int num_pages;
+
+/*
+ * A page with one reference, zeroed, or NULL when the pool is exhausted
+ * (or before dune_init()).  Thread-safe; also used by libdune itself for
+ * its page tables.
+ */
+struct page *dune_page_alloc(void);
+
+/* Return a page whose count is 0 to the pool (dune_page_put does this). */
+void dune_page_free(struct page *pg);
+
+/* Print "DUNE Page Allocator: Alloc %d, Free %d, Total %d" (dune_printf). */
+void dune_page_stats(void);
+
+/* Is @pa a page of the pool?  (PAGEBASE <= pa < PAGEBASE + num_pages*4K) */
+bool dune_page_isfrompool(physaddr_t pa);
+
+static inline struct page *dune_pa2page(physaddr_t pa)
+{
+	return &pages[PPN(pa - PAGEBASE)];
+}
+
+static inline physaddr_t dune_page2pa(struct page *pg)
+{
+	return PAGEBASE + ((physaddr_t)(pg - pages) << PGSHIFT);
+}
+
+static inline void dune_page_check__(struct page *pg, const char *what)
+{
+	if (pg < pages || pg >= pages + num_pages) {
+		dune_printf("ASSERT(pg >= pages && pg < pages + num_pages) in %s\n", what);
+		dune_die();
+	}
+}
+
+/* Take a reference (atomically). */
+static inline struct page *dune_page_get(struct page *pg)
+{
+	dune_page_check__(pg, "dune_page_get");
+	__atomic_add_fetch(&pg->ref, 1, __ATOMIC_RELAXED);
+	return pg;
+}
+
+/* Drop a reference (atomically); the last one frees the page. */
+static inline void dune_page_put(struct page *pg)
+{
+	dune_page_check__(pg, "dune_page_put");
+	if (__atomic_sub_fetch(&pg->ref, 1, __ATOMIC_ACQ_REL) == 0)
+		dune_page_free(pg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Guest virtual memory                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The process's page-table root: a pool page, so the pointer is also the
+ * value of CR3.  Set by dune_init(); libdune maps the process's memory in
+ * it by itself (2 MiB at a time; any dune_vm_* call that needs 4 KiB
+ * granularity there splits such a mapping first, preserving it).
+ */
+extern ptent_t *pgroot;
+/* 1 << MAXPHYADDR: the end of guest-physical space. */
+extern uintptr_t phys_limit;
+
+/*
+ * The guest-physical address of @ptr (any user address: its 2 MiB chunk
+ * is registered with the module now if it was not yet, which is fatal if
+ * guest-physical space is exhausted).  A non-user address (>= 2^47) is
+ * returned unchanged.  Natively after dune_init(), and in Dune mode.
+ * (The original had window formulas, inline; ours is a function.)
+ */
+uintptr_t dune_va_to_pa(void *ptr);
+/* The same as dune_va_to_pa: one translation serves every address. */
+uintptr_t dune_mmap_addr_to_pa(void *ptr);
+uintptr_t dune_stack_addr_to_pa(void *ptr);
+
+/*
+ * The page-table functions.  @root is pgroot, a clone, or a root built
+ * from pool pages; @perm is a combination of PERM_*.  Without PERM_R an
+ * entry is not present.  Thread-safe (one lock, recursive for a
+ * dune_vm_page_walk callback); they work natively after dune_init() and in
+ * Dune mode, where they also flush this CPU's TLB (not other vCPUs' yet).
+ *
+ * dune_vm_lookup: the entry for @va.  CREATE_NONE creates nothing (-ENOENT
+ * if a table is missing); CREATE_NORMAL creates the missing tables down to
+ * the 4 KiB entry; CREATE_BIG stops at the 2 MiB (PD) slot and
+ * CREATE_BIG_1GB at the 1 GiB (PDPT) slot, whatever they hold.  A big
+ * entry the program made is returned as it is.  Returns 0, -ENOENT or
+ * -ENOMEM.
+ */
+int dune_vm_lookup(ptent_t *root, void *va, int create, ptent_t **pte_out);
+
+/*
+ * Call @cb(arg, ptep, va) for every existing leaf (a non-zero 4 KiB entry,
+ * present or not, or a big entry, reported once at its base) in
+ * [start_va, end_va] - end_va is inclusive.  A non-zero result stops the
+ * walk and is returned; 0 at the end (or -ENOMEM).
+ */
+int dune_vm_page_walk(ptent_t *root, void *start_va, void *end_va,
+		      page_walk_cb cb, const void *arg);
+
+/*
+ * Map [va, va + len) to pa + (page - va), in 4 KiB pages, or 2 MiB
+ * (PERM_BIG) or 1 GiB (PERM_BIG_1GB) ones, for which va and pa must be
+ * aligned (-EINVAL).  Replaces what was there.  0 or -ENOMEM.
+ */
+int dune_vm_map_phys(ptent_t *root, void *va, size_t len, void *pa, int perm);
+
+/*
+ * Map a fresh, zeroed pool page (one reference each) at every 4 KiB page
+ * of [va, va + len).  -EINVAL if perm has bits but not PERM_R; -ENOMEM
+ * (with a partial mapping).  A replaced pool page is put.
+ */
+int dune_vm_map_pages(ptent_t *root, void *va, size_t len, int perm);
+
+/*
+ * Change the permissions of every existing leaf in [va, va + len): the
+ * entry keeps its address (and its size), every other bit comes from
+ * @perm.  Never-mapped pages stay unmapped.  -EINVAL for PERM_W without
+ * PERM_R; without PERM_R, PERM_NONE.
+ */
+int dune_vm_mprotect(ptent_t *root, void *va, size_t len, int perm);
+
+/* Clear every leaf in [va, va + len), putting the pool pages they map. */
+void dune_vm_unmap(ptent_t *root, void *va, size_t len);
+
+/*
+ * Map the pool page @pg at @va (4 KiB) with @perm, taking one reference;
+ * a replaced pool page is put.  0, -ENOMEM, or -EINVAL (not a pool page).
+ */
+int dune_vm_insert_page(ptent_t *root, void *va, struct page *pg, int perm);
+
+/* The pool page mapped (present, 4 KiB) at @va, or NULL; no reference. */
+struct page *dune_vm_lookup_page(ptent_t *root, void *va);
+
+/*
+ * A copy of @root's tables (big entries stay big); every pool page a 4 KiB
+ * entry maps gets a reference.  NULL if the pool is exhausted.
+ */
+ptent_t *dune_vm_clone(ptent_t *root);
+
+/*
+ * Put the pool page of every 4 KiB entry, then free all table pages of
+ * @root and @root.  Refuses pgroot and the root in CR3 (with a message).
+ */
+void dune_vm_free(ptent_t *root);
+
+/*
+ * Copy on write, for a page-fault handler: a write fault on an entry with
+ * PTE_COW gets a private copy of the page (or just PTE_W if it is the
+ * pool page's only reference).  Other faults change nothing.  Uses the
+ * root in CR3 if it is a pool page, else pgroot.
+ */
+void dune_vm_default_pgflt_handler(uintptr_t addr, uint64_t fec);
+
+/* ------------------------------------------------------------------ */
 /* Process maps (natively and in Dune mode)                            */
 /* ------------------------------------------------------------------ */
 
@@ -426,6 +594,27 @@ int dune_elf_iter_sh(struct dune_elf *elf, dune_elf_shcb cb);
 int dune_elf_load_ph(struct dune_elf *elf, Elf64_Phdr *phdr, off_t off);
 
 /* ------------------------------------------------------------------ */
+/* Traps                                                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Handlers for guest exceptions, called in ring 0 with the interrupted
+ * context in *tf, which they may change (e.g. tf->rip, to skip the
+ * faulting instruction) before returning to it.  Process-wide.  NULL
+ * unregisters.  Vector handlers (0-255) run without a VM exit; a page
+ * fault reaches the page-fault handler (only if no vector-14 handler is
+ * registered) after one exit, in which libdune checks that it is not
+ * simply memory it has yet to map.  Vectors without a handler keep
+ * libdune's defaults: the faulting instruction is replayed natively, and
+ * the kernel raises the genuine signal.  The handlers run on the
+ * interrupted stack, below its red zone, with the FPU state saved around
+ * them.  Returns 0, or -EINVAL for a vector outside 0-255.
+ */
+int dune_register_intr_handler(int vec, dune_intr_cb cb);
+void dune_register_pgflt_handler(dune_pgflt_cb cb);
+void dune_dump_trap_frame(struct dune_tf *tf);
+
+/* ------------------------------------------------------------------ */
 /* Still to come                                                       */
 /* ------------------------------------------------------------------ */
 
@@ -434,19 +623,10 @@ int dune_elf_load_ph(struct dune_elf *elf, Elf64_Phdr *phdr, off_t off);
  * yet:
  *  - utilities: dune_mmap, dune_signal, dune_get_user_fs,
  *    dune_set_user_fs, dune_passthrough_syscall;
- *  - traps and ring 3: dune_register_intr_handler,
- *    dune_register_signal_handler, dune_register_pgflt_handler,
+ *  - traps and ring 3: dune_register_signal_handler,
  *    dune_register_syscall_handler, dune_pop_trap_frame,
- *    dune_jump_to_user, dune_ret_from_user, dune_dump_trap_frame;
- *  - page allocator: pages, num_pages, dune_page_alloc, dune_page_free,
- *    dune_page_stats, dune_page_isfrompool, dune_pa2page, dune_page2pa,
- *    dune_page_get, dune_page_put;
- *  - guest virtual memory: pgroot, phys_limit, mmap_base, stack_base,
- *    dune_va_to_pa, dune_mmap_addr_to_pa, dune_stack_addr_to_pa,
- *    dune_vm_lookup, dune_vm_page_walk, dune_vm_map_phys,
- *    dune_vm_map_pages, dune_vm_mprotect, dune_vm_unmap,
- *    dune_vm_insert_page, dune_vm_lookup_page, dune_vm_clone, dune_vm_free,
- *    dune_vm_default_pgflt_handler;
+ *    dune_jump_to_user, dune_ret_from_user;
+ *  - guest virtual memory: mmap_base, stack_base;
  *  - x2APIC: dune_apic_id, dune_apic_id_for_cpu, dune_apic_send_ipi,
  *    dune_apic_eoi (and local.h: dune_apic_init_rt_entry).
  */

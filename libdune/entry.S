@@ -242,23 +242,164 @@ dune_exc_stubs:
 	.endr
 
 /*
- * The common part: save what the host loop needs and cannot read from the
- * VMCS - CR2 (the #PF address) - and the two registers this code uses,
- * then leave the guest with VMCALL.  The host loop reads the whole frame
- * (struct dune_exc_frame) at the guest RSP, and either fixes the cause
- * and "returns" from the exception by loading RIP, RSP, RFLAGS, RAX and
- * RDX from the frame, or replays the faulting instruction natively.
+ * The common part.  If the program registered a handler for the vector
+ * (trap.c), the exception is handled right here in the guest, without a
+ * VM exit (.Ldispatch).  A page fault always goes to the host loop first,
+ * and so does any vector without a handler: save what the host loop needs
+ * and cannot read from the VMCS - CR2 (the #PF address) - and the two
+ * registers this code uses, then leave the guest with VMCALL.  The host
+ * loop reads the whole frame (struct dune_exc_frame) at the guest RSP, and
+ * either fixes the cause and "returns" from the exception by loading RIP,
+ * RSP, RFLAGS, RAX and RDX from the frame, or sends a page fault back to
+ * the dispatch path below (dune_exc_redispatch), or replays the faulting
+ * instruction natively.
  */
 	.globl	dune_exc_vmcall_ret
 	.hidden	dune_exc_vmcall_ret
+	.globl	dune_exc_redispatch
+	.hidden	dune_exc_redispatch
 	.balign	16
 dune_exc_common:
 	pushq	%rax
+	movq	8(%rsp), %rax			/* the vector */
+	cmpq	$14, %rax
+	je	.Lto_host
+	pushq	%rdx
+	leaq	dune_intr_cbs(%rip), %rdx
+	cmpq	$0, (%rdx,%rax,8)
+	popq	%rdx
+	jne	.Ldispatch
+.Lto_host:
 	pushq	%rdx
 	movq	%cr2, %rax
 	pushq	%rax
 	vmcall
 dune_exc_vmcall_ret:
 	ud2
+
+/*
+ * The host loop resumes a page fault here, with RSP at the frame it left
+ * (CR2, RDX, RAX, vector, error code, IRET frame) and RAX, RDX as at the
+ * VMCALL: undo the two pushes and dispatch.
+ */
+dune_exc_redispatch:
+	addq	$8, %rsp			/* CR2: the register still holds it */
+	popq	%rdx
+	movq	8(%rsp), %rax
+
+/*
+ * Dispatch in the guest.  On IST1: [RAX][vector]([error code])[RIP][CS]
+ * [RFLAGS][RSP][SS], RAX = the vector.
+ *
+ * 1. Give the frame an error code if it has none: an INT n on a vector for
+ *    which the CPU pushes one (a software interrupt pushes none) lands 8
+ *    bytes higher, which the 16-byte alignment of the IST frame shows.
+ * 2. Build struct dune_tf (dune.h, the original's layout) and the vector
+ *    on the interrupted stack, below its 128-byte red zone, 64-byte
+ *    aligned and with room for an XSAVE area: from then on IST1 is free,
+ *    and a handler may take exceptions of its own.
+ * 3. XSAVE the interrupted FPU state (the handler is ordinary C and may
+ *    use SSE and AVX), call dune_trap_dispatch(vector, tf), XRSTOR.
+ * 4. Load every register from the frame, which the handler may have
+ *    changed, and IRETQ.
+ *
+ * Handler stack, from the top down: XSAVE area (4096 bytes, 64-aligned),
+ * struct dune_tf (168 bytes), the vector (8 bytes) at the new RSP.
+ */
+#define TRAP_XSAVE_SIZE		4096
+#define TRAP_FRAME		(8 + DUNE_TF_SIZE)	/* vector + tf: 176 */
+.Ldispatch:
+	testq	$8, %rsp
+	jz	1f
+	subq	$8, %rsp			/* no error code: make room for one */
+	movq	8(%rsp), %rax
+	movq	%rax, (%rsp)			/* saved RAX */
+	movq	16(%rsp), %rax
+	movq	%rax, 8(%rsp)			/* the vector */
+	movq	$0, 16(%rsp)			/* error code 0 */
+1:	pushq	%rdx
+	/* 0 RDX, 8 RAX, 16 vector, 24 error, 32 RIP, 40 CS, 48 RFLAGS, 56 RSP, 64 SS */
+	movq	56(%rsp), %rdx
+	subq	$128, %rdx
+	andq	$-64, %rdx
+	subq	$(TRAP_XSAVE_SIZE + TRAP_FRAME), %rdx
+	movq	%rdi, 8+0(%rdx)
+	movq	%rsi, 8+8(%rdx)
+	movq	(%rsp), %rdi
+	movq	%rdi, 8+16(%rdx)		/* RDX */
+	movq	%rcx, 8+24(%rdx)
+	movq	%r8, 8+32(%rdx)
+	movq	%r9, 8+40(%rdx)
+	movq	%r10, 8+48(%rdx)
+	movq	%r11, 8+56(%rdx)
+	movq	%rbx, 8+64(%rdx)
+	movq	%rbp, 8+72(%rdx)
+	movq	%r12, 8+80(%rdx)
+	movq	%r13, 8+88(%rdx)
+	movq	%r14, 8+96(%rdx)
+	movq	%r15, 8+104(%rdx)
+	movq	8(%rsp), %rdi
+	movq	%rdi, 8+112(%rdx)		/* RAX */
+	movq	24(%rsp), %rdi
+	movq	%rdi, 8+120(%rdx)		/* error code */
+	movq	32(%rsp), %rdi
+	movq	%rdi, 8+128(%rdx)		/* RIP */
+	movq	40(%rsp), %rdi
+	movq	%rdi, 8+136(%rdx)		/* CS */
+	movq	48(%rsp), %rdi
+	movq	%rdi, 8+144(%rdx)		/* RFLAGS */
+	movq	56(%rsp), %rdi
+	movq	%rdi, 8+152(%rdx)		/* RSP */
+	movq	64(%rsp), %rdi
+	movq	%rdi, 8+160(%rdx)		/* SS */
+	movq	16(%rsp), %rdi
+	movq	%rdi, (%rdx)			/* the vector */
+	movq	%rdx, %rsp			/* off IST1 */
+
+	/* XSAVE needs a zeroed header (bytes 512-575) to XRSTOR from later. */
+	leaq	TRAP_FRAME(%rsp), %rdi
+	xorl	%eax, %eax
+	movq	%rax, 512(%rdi)
+	movq	%rax, 520(%rdi)
+	movq	%rax, 528(%rdi)
+	movq	%rax, 536(%rdi)
+	movq	%rax, 544(%rdi)
+	movq	%rax, 552(%rdi)
+	movq	%rax, 560(%rdi)
+	movq	%rax, 568(%rdi)
+	movl	dune_xsave_mask(%rip), %eax
+	movl	dune_xsave_mask+4(%rip), %edx
+	xsave64	(%rdi)
+
+	cld
+	sti
+	movq	(%rsp), %rdi			/* vector */
+	leaq	8(%rsp), %rsi			/* tf */
+	call	dune_trap_dispatch
+	cli
+
+	leaq	TRAP_FRAME(%rsp), %rdi
+	movl	dune_xsave_mask(%rip), %eax
+	movl	dune_xsave_mask+4(%rip), %edx
+	xrstor64 (%rdi)
+
+	addq	$8, %rsp			/* the vector: RSP = tf */
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%r8
+	popq	%r9
+	popq	%r10
+	popq	%r11
+	popq	%rbx
+	popq	%rbp
+	popq	%r12
+	popq	%r13
+	popq	%r14
+	popq	%r15
+	popq	%rax
+	addq	$8, %rsp			/* the error code */
+	iretq
 
 	.section .note.GNU-stack, "", @progbits

@@ -237,6 +237,21 @@ int dune_init(bool map_full)
 		/* set, non-empty and not "0" */
 		dune_vm.debug = d && d[0] && !(d[0] == '0' && !d[1]);
 	}
+	{
+		/*
+		 * What the trap dispatch path (entry.S) saves around a
+		 * program's handler: x87, SSE, AVX, AVX-512 and PKRU, as far
+		 * as XCR0 enables them - at most 2696 bytes, in a 4096-byte
+		 * area.  Large components (AMX) are left out.
+		 */
+		unsigned int a, b, c, d2, lo, hi;
+
+		__asm__ __volatile__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d2) : "a"(1), "c"(0));
+		if (c & (1u << 27)) {		/* OSXSAVE */
+			__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+			dune_xsave_mask = (((uint64_t)hi << 32) | lo) & 0x2e7;
+		}
+	}
 
 	ret = dune_sys_openat(AT_FDCWD, "/dev/dune", O_RDWR | O_CLOEXEC);
 	if (ret < 0) {

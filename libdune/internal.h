@@ -69,6 +69,7 @@
 
 /* Exception stubs: one 16-byte slot per vector (entry.S). */
 #define DUNE_EXC_STUB_SIZE	16
+#define DUNE_TF_SIZE		168	/* sizeof(struct dune_tf), for entry.S */
 
 #ifndef __ASSEMBLER__
 
@@ -121,6 +122,13 @@ struct dune_exc_frame {
 	uint64_t ss;
 };
 
+/* ---- trap.c: exceptions dispatched in the guest ------------------------ */
+
+extern uint64_t dune_xsave_mask;	/* read by entry.S */
+bool dune_trap_has_handler(uint64_t vector);
+/* entry.S: where the host loop sends a page fault back for the guest's handler */
+extern char dune_exc_redispatch[];
+
 /* ---- Per-thread state ----------------------------------------------- */
 
 /* A 64-bit TSS (SDM Vol. 3A, 8.7): only IST1 and the I/O map base matter. */
@@ -165,13 +173,6 @@ extern __thread struct dune_thread *dune_self
 
 /* ---- Per-process state ---------------------------------------------- */
 
-struct dune_pool {
-	uint64_t hva;				/* 2 MiB aligned */
-	uint64_t gpa;
-};
-
-#define DUNE_MAX_POOLS	64
-
 struct dune_vm {
 	int ready;				/* dune_init() succeeded */
 	int pid;				/* ... in this process */
@@ -185,11 +186,8 @@ struct dune_vm {
 	int lock;
 	uint64_t next_gpa;			/* the GPA bump allocator */
 	uint64_t gpa_limit;			/* 2^maxphyaddr */
-	uint64_t *pml4;				/* HVA of the root table */
-	uint64_t cr3;				/* its GPA */
-	unsigned int npools;
-	unsigned int pool_used;			/* bytes used in the last pool */
-	struct dune_pool pools[DUNE_MAX_POOLS];
+	uint64_t *pml4;				/* the root table (a pool page) */
+	uint64_t cr3;				/* its GPA: the same address */
 };
 
 extern struct dune_vm dune_vm;
@@ -232,6 +230,28 @@ int dune_pt_init(void);
 int dune_map_range(uint64_t start, uint64_t end);
 int dune_map_fault(uint64_t addr);
 int dune_scan_maps(void);
+
+/* Chunk registry (chunks.c): lock-free readers, writers hold the lock. */
+#define DUNE_NO_GPA		(~0ULL)
+#define DUNE_PTE_AUTO		(1ULL << 11)	/* a 2 MiB leaf libdune wrote */
+uint64_t dune_chunk_gpa(uint64_t hva);		/* GPA of hva's chunk, or DUNE_NO_GPA */
+uint64_t dune_chunk_hva(uint64_t gpa);		/* the inverse, or DUNE_NO_GPA */
+bool dune_chunk_claimed(uint64_t va);
+void dune_chunk_claim(uint64_t va);
+int dune_chunk_identity(uint64_t hva);		/* register hva as GPA hva (lock held) */
+uint64_t dune_chunk_auto_leaf(uint64_t va);	/* the auto leaf for va's chunk, or 0 */
+
+/* ---- page.c: the page pool at PAGEBASE (lock held where it says) ---- */
+
+struct page;
+int dune_page_pool_init(void);			/* lock held */
+void dune_page_pool_meta(uint64_t *start, uint64_t *end);
+bool dune_pool_contains(uint64_t pa);
+struct page *dune_page_alloc_locked(void);
+void dune_page_free_locked(struct page *pg);
+uint64_t *dune_pool_table(void);		/* zeroed; GPA == HVA */
+void dune_pool_table_free(uint64_t *table);
+void dune_page_publish_root(void);		/* pgroot, phys_limit from dune_vm */
 
 /* ---- loop.c --------------------------------------------------------- */
 

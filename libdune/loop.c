@@ -435,9 +435,13 @@ static void handle_exception(struct dune_thread *t)
 			   (unsigned long long)f.vector, (unsigned long long)f.cs,
 			   (unsigned long long)f.rip);
 
-	/* A page fault on a chunk not mapped yet: map it, and "IRET". */
+	/*
+	 * A page fault on a chunk not mapped yet: map it, and "IRET".  Not
+	 * in a chunk the program's own page-table calls (dune_vm_*) claimed:
+	 * there, a missing entry is the program's business.
+	 */
 	if (f.vector == 14 && !software && !(f.error_code & PF_PROT) &&
-	    f.cr2 < DUNE_USER_TOP) {
+	    f.cr2 < DUNE_USER_TOP && !dune_chunk_claimed(f.cr2)) {
 		int ret = dune_map_fault(f.cr2);
 
 		if (ret < 0)
@@ -458,6 +462,16 @@ static void handle_exception(struct dune_thread *t)
 		r->rflags = (f.rflags & DUNE_RFLAGS_GUEST) | DUNE_RFLAGS_RESERVED1;
 		r->rax = f.rax;
 		r->rdx = f.rdx;
+		return;
+	}
+
+	/*
+	 * Not a chunk miss, and the program has a page-fault handler: send
+	 * the fault back to the guest's dispatch path (entry.S), with RSP at
+	 * the frame as it is.
+	 */
+	if (f.vector == 14 && !software && dune_trap_has_handler(14)) {
+		r->rip = (uint64_t)dune_exc_redispatch;
 		return;
 	}
 

@@ -52,6 +52,10 @@ static long fake_ioctl(int fd, unsigned long cmd, unsigned long arg);
 #define FAKE_VM_FD	999
 #define FAKE_VCPU_FD	1000
 #define SIM_MAXPHYADDR	40
+#define PAGEBASE_SIM	0x200000000ULL	/* dune.h's PAGEBASE */
+
+/* page.c's pool (dune.h, which internal.h hides from this file). */
+extern int num_pages;
 
 /* ---- the module's chunk table, and a CPU's page walk ----------------- */
 
@@ -782,10 +786,12 @@ TEST(page_tables_map_every_mapping)
 {
 	sim_init();
 	EXPECT_LT(100, check_all_maps());
-	EXPECT_EQ(1U, dune_vm.npools);
+	EXPECT_LE(PAGEBASE_SIM, dune_vm.cr3);		/* a page of the pool */
+	EXPECT_GT(PAGEBASE_SIM + DUNE_CHUNK_SIZE, dune_vm.cr3);
+	EXPECT_EQ(512, num_pages);
 }
 
-/* ~150 chunks at once (several batches) and > 512 tables (two pools). */
+/* ~150 chunks at once (several batches) and > 512 tables (the pool grows). */
 TEST(page_tables_batches_and_pools)
 {
 	char *big, *far;
@@ -801,7 +807,7 @@ TEST(page_tables_batches_and_pools)
 	}
 	sim_init();
 	check_all_maps();
-	EXPECT_LE(2U, dune_vm.npools);
+	EXPECT_LE(1024, num_pages);
 	far = mmap((void *)0x7e0000000000UL, 4096, PROT_READ,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	ASSERT_NE(MAP_FAILED, far);
@@ -959,6 +965,221 @@ TEST_SIGNAL(ept_fault_without_chunk_is_fatal, SIGKILL)
 	sim_init();
 	next_script = script_no_chunk;
 	dune_enter();
+}
+
+/* ---- the original API's page tables (vm.c, page.c), natively ----------- */
+
+/* dune.h's declarations, which internal.h hides from this file. */
+extern uint64_t *pgroot;
+extern struct sim_page { void *link; uint64_t ref; } *pages;
+typedef int (*sim_walk_cb)(const void *arg, uint64_t *ptep, void *va);
+int dune_vm_lookup(uint64_t *root, void *va, int create, uint64_t **pte_out);
+int dune_vm_page_walk(uint64_t *root, void *start, void *end, sim_walk_cb cb, const void *arg);
+int dune_vm_map_phys(uint64_t *root, void *va, size_t len, void *pa, int perm);
+int dune_vm_map_pages(uint64_t *root, void *va, size_t len, int perm);
+int dune_vm_mprotect(uint64_t *root, void *va, size_t len, int perm);
+void dune_vm_unmap(uint64_t *root, void *va, size_t len);
+int dune_vm_insert_page(uint64_t *root, void *va, struct sim_page *pg, int perm);
+struct sim_page *dune_vm_lookup_page(uint64_t *root, void *va);
+uint64_t *dune_vm_clone(uint64_t *root);
+void dune_vm_free(uint64_t *root);
+void dune_vm_default_pgflt_handler(uintptr_t addr, uint64_t fec);
+uintptr_t dune_va_to_pa(void *ptr);
+struct sim_page *dune_page_alloc(void);
+void dune_page_counts(int *alloc, int *free, int *total);
+
+#define P_R	0x1
+#define P_W	0x2
+#define P_X	0x4
+#define P_COW	0x20
+#define P_BIG	0x100
+#define SIM_PTE_COW	0x200ULL
+#define SIM_PTE_NX	(1ULL << 63)
+#define FRESH_VA	0x600000000000ULL	/* nothing is mapped there */
+
+static int nalloc(void)
+{
+	int a, f, t;
+
+	dune_page_counts(&a, &f, &t);
+	return a;
+}
+
+struct walk_log {
+	int n;
+	uint64_t va[600];
+	uint64_t pte[600];
+};
+
+static int log_cb(const void *arg, uint64_t *ptep, void *va)
+{
+	struct walk_log *l = (struct walk_log *)arg;
+
+	if (l->n < 600) {
+		l->va[l->n] = (uint64_t)va;
+		l->pte[l->n] = *ptep;
+	}
+	l->n++;
+	return 0;
+}
+
+static uint64_t *pd_entry(uint64_t va)
+{
+	uint64_t *pde;
+
+	CK(pt_walk(va, false, &pde) == 0);
+	return pde;
+}
+
+/* An automatic leaf is split by a lookup: same translation, 4 KiB entries. */
+TEST(vm_lookup_splits_auto_leaf)
+{
+	static char buf[3 * 4096] __attribute__((aligned(4096)));
+	uint64_t va = (uint64_t)buf, gpa, *pte;
+	struct walk_log l = { 0 };
+
+	sim_init();
+	buf[0] = 1;
+	CK(gva_to_gpa(va, &gpa) == 0);
+	EXPECT_TRUE(*pd_entry(va) & DUNE_PTE_AUTO);
+	EXPECT_EQ(gpa, dune_va_to_pa(buf));
+	ASSERT_EQ(0, dune_vm_lookup(pgroot, buf + 4096, 0, &pte));
+	EXPECT_FALSE(*pd_entry(va) & PTE_PS);		/* now a table */
+	EXPECT_TRUE(dune_chunk_claimed(va));
+	EXPECT_EQ(gpa + 4096, *pte & PTE_ADDR);
+	EXPECT_EQ(PTE_P | PTE_W, *pte & (PTE_P | PTE_W | PTE_PS | 4));
+	EXPECT_EQ(gpa + 100, dune_va_to_pa(buf + 100));	/* the registry, not the tables */
+	/* The walk sees exactly the pages of the range (end inclusive). */
+	ASSERT_EQ(0, dune_vm_page_walk(pgroot, buf, buf + 2 * 4096 - 1, log_cb, &l));
+	ASSERT_EQ(2, l.n);
+	EXPECT_EQ(va, l.va[0]);
+	EXPECT_EQ(va + 4096, l.va[1]);
+	EXPECT_EQ(gpa, l.pte[0] & PTE_ADDR);
+	/* A chunk miss never re-creates an automatic leaf over a claimed chunk. */
+	EXPECT_EQ(0, dune_map_fault(va));
+	EXPECT_EQ(-ENOENT, dune_vm_lookup(pgroot, (void *)FRESH_VA, 0, &pte));
+}
+
+/* map_pages, walk, clone and free: references balance, nothing leaks. */
+TEST(vm_map_pages_clone_free_balance)
+{
+	struct walk_log l = { 0 };
+	struct sim_page *pg;
+	uint64_t *clone, *pte;
+	int base, mapped;
+
+	sim_init();
+	ASSERT_EQ(-EINVAL, dune_vm_map_pages(pgroot, (void *)FRESH_VA, 4096, P_W));
+	base = nalloc();
+	ASSERT_EQ(0, dune_vm_map_pages(pgroot, (void *)(FRESH_VA + 4096), 3 * 4096, P_R | P_W));
+	mapped = nalloc();
+	EXPECT_EQ(base + 3 + 3, mapped);		/* 3 pages, PDPT + PD + PT */
+	ASSERT_EQ(0, dune_vm_page_walk(pgroot, (void *)FRESH_VA, (void *)(FRESH_VA + (1 << 21) - 1),
+				       log_cb, &l));
+	ASSERT_EQ(3, l.n);
+	EXPECT_EQ(FRESH_VA + 4096, l.va[0]);
+	EXPECT_EQ(FRESH_VA + 3 * 4096, l.va[2]);
+	EXPECT_EQ(SIM_PTE_NX | PTE_P | PTE_W, l.pte[1] & ~PTE_ADDR);
+	pg = dune_vm_lookup_page(pgroot, (void *)(FRESH_VA + 4096));
+	ASSERT_NE(NULL, pg);
+	EXPECT_EQ(1U, pg->ref);
+	EXPECT_EQ(NULL, dune_vm_lookup_page(pgroot, (void *)FRESH_VA));
+
+	clone = dune_vm_clone(pgroot);
+	ASSERT_NE(NULL, clone);
+	EXPECT_EQ(2U, pg->ref);
+	ASSERT_EQ(0, dune_vm_lookup(clone, (void *)(FRESH_VA + 4096), 0, &pte));
+	EXPECT_EQ((uint64_t)(pg - pages) * 4096 + PAGEBASE_SIM, *pte & PTE_ADDR);
+	dune_vm_free(clone);
+	EXPECT_EQ(1U, pg->ref);
+	EXPECT_EQ(mapped, nalloc());
+	dune_vm_free(pgroot);				/* refused */
+	EXPECT_EQ(mapped, nalloc());
+
+	dune_vm_unmap(pgroot, (void *)FRESH_VA, 4 * 4096);
+	EXPECT_EQ(mapped - 3, nalloc());		/* the tables stay */
+	l.n = 0;
+	ASSERT_EQ(0, dune_vm_page_walk(pgroot, (void *)FRESH_VA, (void *)(FRESH_VA + 4 * 4096),
+				       log_cb, &l));
+	EXPECT_EQ(0, l.n);
+}
+
+/* mprotect replaces the bits, keeps the address, creates nothing. */
+TEST(vm_mprotect_and_cow)
+{
+	uint64_t *pte, a, b;
+	struct sim_page *pg, *pg2;
+	char *p;
+
+	sim_init();
+	ASSERT_EQ(0, dune_vm_map_pages(pgroot, (void *)FRESH_VA, 4096, P_R | P_W | P_X));
+	ASSERT_EQ(0, dune_vm_lookup(pgroot, (void *)FRESH_VA, 0, &pte));
+	a = *pte & PTE_ADDR;
+	EXPECT_EQ(-EINVAL, dune_vm_mprotect(pgroot, (void *)FRESH_VA, 4096, P_W));
+	ASSERT_EQ(0, dune_vm_mprotect(pgroot, (void *)FRESH_VA, 2 * 4096, P_R | P_COW));
+	EXPECT_EQ(a | PTE_P | SIM_PTE_NX | SIM_PTE_COW, *pte);
+	ASSERT_EQ(0, dune_vm_lookup(pgroot, (void *)(FRESH_VA + 4096), 0, &pte));
+	EXPECT_EQ(0U, *pte);				/* never mapped: stays so */
+
+	/* Share the page read-only + COW at a second address: ref 2. */
+	pg = dune_vm_lookup_page(pgroot, (void *)FRESH_VA);
+	ASSERT_NE(NULL, pg);
+	p = (char *)a;					/* pool: GPA == HVA */
+	strcpy(p, "cow data");
+	ASSERT_EQ(0, dune_vm_insert_page(pgroot, (void *)(FRESH_VA + 8192), pg, P_R | P_COW));
+	EXPECT_EQ(2U, pg->ref);
+	/* A read fault changes nothing; a write fault copies. */
+	dune_vm_default_pgflt_handler(FRESH_VA + 8192, 0);
+	EXPECT_EQ(pg, dune_vm_lookup_page(pgroot, (void *)(FRESH_VA + 8192)));
+	dune_vm_default_pgflt_handler(FRESH_VA + 8192 + 5, 2 /* FEC_W */);
+	pg2 = dune_vm_lookup_page(pgroot, (void *)(FRESH_VA + 8192));
+	ASSERT_NE(NULL, pg2);
+	EXPECT_NE(pg, pg2);
+	EXPECT_EQ(1U, pg->ref);
+	EXPECT_EQ(1U, pg2->ref);
+	ASSERT_EQ(0, dune_vm_lookup(pgroot, (void *)(FRESH_VA + 8192), 0, &pte));
+	b = *pte & PTE_ADDR;
+	EXPECT_STREQ("cow data", (char *)b);
+	EXPECT_EQ(PTE_P | PTE_W | SIM_PTE_NX, *pte & ~PTE_ADDR);
+	/* The last reference just becomes writable. */
+	dune_vm_default_pgflt_handler(FRESH_VA, 2);
+	ASSERT_EQ(0, dune_vm_lookup(pgroot, (void *)FRESH_VA, 0, &pte));
+	EXPECT_EQ(a | PTE_P | PTE_W | SIM_PTE_NX, *pte);
+}
+
+/* 2 MiB leaves of the program: made, reported whole, split by a 4 KiB map. */
+TEST(vm_map_phys_big_and_split)
+{
+	struct walk_log l = { 0 };
+	uint64_t *pte, va = FRESH_VA + (1ULL << 30);
+
+	sim_init();
+	EXPECT_EQ(-EINVAL, dune_vm_map_phys(pgroot, (void *)(va + 4096), 1 << 21,
+					    (void *)PAGEBASE_SIM, P_R | P_BIG));
+	ASSERT_EQ(0, dune_vm_map_phys(pgroot, (void *)va, 1 << 21, (void *)PAGEBASE_SIM,
+				      P_R | P_W | P_BIG));
+	ASSERT_EQ(0, dune_vm_lookup(pgroot, (void *)(va + 8192), 0, &pte));
+	EXPECT_EQ(PAGEBASE_SIM | PTE_P | PTE_W | PTE_PS | SIM_PTE_NX, *pte);
+	ASSERT_EQ(0, dune_vm_page_walk(pgroot, (void *)(va + 4096), (void *)(va + 8191), log_cb, &l));
+	ASSERT_EQ(1, l.n);				/* reported once, at its base */
+	EXPECT_EQ(va, l.va[0]);
+	/* A 4 KiB mapping inside it splits it; the rest keeps its translation. */
+	ASSERT_EQ(0, dune_vm_map_phys(pgroot, (void *)(va + 4096), 4096,
+				      (void *)(PAGEBASE_SIM + 0x10000), P_R));
+	l.n = 0;
+	ASSERT_EQ(0, dune_vm_page_walk(pgroot, (void *)va, (void *)(va + (1 << 21) - 1), log_cb, &l));
+	ASSERT_EQ(512, l.n);
+	EXPECT_EQ(PAGEBASE_SIM | PTE_P | PTE_W | SIM_PTE_NX, l.pte[0]);
+	EXPECT_EQ((PAGEBASE_SIM + 0x10000) | PTE_P | SIM_PTE_NX, l.pte[1]);
+	EXPECT_EQ((PAGEBASE_SIM + 2 * 4096) | PTE_P | PTE_W | SIM_PTE_NX, l.pte[2]);
+	/* A big mapping over the table gives the table back. */
+	{
+		int before = nalloc();
+
+		ASSERT_EQ(0, dune_vm_map_phys(pgroot, (void *)va, 1 << 21, (void *)PAGEBASE_SIM,
+					      P_R | P_BIG));
+		EXPECT_EQ(before - 1, nalloc());
+	}
 }
 
 TEST_HARNESS_MAIN

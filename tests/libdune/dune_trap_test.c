@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dune_trap_test - the program's own exception handlers, in Dune mode.
+ *
+ * dune_register_intr_handler() and dune_register_pgflt_handler() (the
+ * original Dune's API) make a guest exception reach a handler in ring 0
+ * with a struct dune_tf it may change.  Vector handlers run without any VM
+ * exit; the page-fault handler after one (libdune first checks that the
+ * fault is not memory it has yet to map).  Each test runs in a child that
+ * enters Dune mode and reports through its exit status.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "dune.h"
+#include "cpu-x86.h"
+#include "dune-ext.h"
+
+#include "kselftest_harness.h"
+#include "dune_child.h"
+
+static uint64_t vmcall_exits(void)
+{
+	struct dune_exit_stats st;
+
+	if (dune_get_exit_stats(&st))
+		return ~0ULL;
+	return st.exits[18];
+}
+
+/* ---- divide error: recover by rewriting rip ---------------------------- */
+
+extern char div_insn[], div_after[];
+static volatile int div_seen;
+static volatile uint64_t div_vector_rip;
+
+static void on_divide(struct dune_tf *tf)
+{
+	div_seen++;
+	div_vector_rip = tf->rip;
+	tf->rip = (uint64_t)div_after;	/* skip the DIV */
+	tf->rax = 12345;		/* and give it a result */
+}
+
+static int divide_recovers(void *arg)
+{
+	uint64_t before, result;
+
+	(void)arg;
+	CHECK(dune_register_intr_handler(T_DIVIDE, on_divide) == 0);
+	before = vmcall_exits();
+	__asm__ __volatile__("xor %%ecx, %%ecx\n\t"
+			     "mov $7, %%eax\n\t"
+			     "xor %%edx, %%edx\n"
+			     "div_insn: div %%rcx\n"
+			     "div_after:"
+			     : "=a"(result) : : "rcx", "rdx", "cc");
+	/* the stats ioctl itself is one VMCALL exit: none for the #DE */
+	CHECK(vmcall_exits() - before == 1);
+	CHECK(div_seen == 1);
+	CHECK(div_vector_rip == (uint64_t)div_insn);
+	CHECK(result == 12345);
+	return 0;
+}
+
+TEST(divide_error_handler_rewrites_rip)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, divide_recovers, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/* ---- #UD, #BP, and #GP from a privileged instruction --------------------- */
+
+static volatile int ud_seen, bp_seen, gp_seen;
+static volatile uint64_t gp_err;
+
+static void on_ud(struct dune_tf *tf)
+{
+	ud_seen++;
+	tf->rip += 2;			/* ud2 */
+}
+
+static void on_bp(struct dune_tf *tf)
+{
+	(void)tf;			/* a trap: rip is already past int3 */
+	bp_seen++;
+}
+
+static void on_gp(struct dune_tf *tf)
+{
+	gp_seen++;
+	gp_err = tf->err;
+	tf->rip += 1;			/* hlt */
+}
+
+static int exceptions_reach_handlers(void *arg)
+{
+	int i;
+
+	(void)arg;
+	CHECK(dune_register_intr_handler(T_ILLOP, on_ud) == 0);
+	CHECK(dune_register_intr_handler(T_BRKPT, on_bp) == 0);
+	CHECK(dune_register_intr_handler(T_GPFLT, on_gp) == 0);
+	CHECK(dune_register_intr_handler(256, on_gp) == -EINVAL);
+	CHECK(dune_register_intr_handler(-1, on_gp) == -EINVAL);
+	for (i = 0; i < 10; i++) {
+		__asm__ __volatile__("ud2");
+		__asm__ __volatile__("int3");
+		__asm__ __volatile__("hlt");	/* the module makes it a #GP */
+	}
+	CHECK(ud_seen == 10 && bp_seen == 10 && gp_seen == 10);
+	CHECK(gp_err == 0);
+	/* unregistered: the default again (native replay: SIGILL) */
+	CHECK(dune_register_intr_handler(T_ILLOP, NULL) == 0);
+	return 0;
+}
+
+TEST(ud_bp_gp_reach_their_handlers)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, exceptions_reach_handlers, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/* INT n on a vector with a CPU error code: the frame gets a 0 error code. */
+static volatile int int13_seen;
+static volatile uint64_t int13_err;
+
+static void on_int13(struct dune_tf *tf)
+{
+	int13_seen++;
+	int13_err = tf->err;
+}
+
+static int software_int_on_error_code_vector(void *arg)
+{
+	(void)arg;
+	CHECK(dune_register_intr_handler(T_GPFLT, on_int13) == 0);
+	__asm__ __volatile__("int $13");
+	CHECK(int13_seen == 1 && int13_err == 0);
+	return 0;
+}
+
+TEST(int_n_on_an_error_code_vector)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, software_int_on_error_code_vector, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/* ---- the interrupted context survives: registers, vectors, red zone ------ */
+
+static void on_ud_noisy(struct dune_tf *tf)
+{
+	char buf[256];
+	double x = 1.0;
+	int i;
+
+	/* use SSE, AVX-capable libc routines and the stack */
+	for (i = 0; i < 10; i++)
+		x = x * 1.5 + 0.25;
+	snprintf(buf, sizeof(buf), "%f %s", x, "handler");
+	memset(buf, 0x5a, sizeof(buf));
+	tf->rip += 2;
+}
+
+static int context_survives(void *arg)
+{
+	uint64_t out[4];
+
+	(void)arg;
+	CHECK(dune_register_intr_handler(T_ILLOP, on_ud_noisy) == 0);
+	__asm__ __volatile__(
+		"mov $0x1111111111111111, %%rax\n\t"
+		"movq %%rax, %%xmm3\n\t"
+		"mov $0x2222222222222222, %%rbx\n\t"
+		"mov $0x3333333333333333, %%r12\n\t"
+		"movq $0x4444444444444444, %%rcx\n\t"
+		"movq %%rcx, -64(%%rsp)\n\t"		/* in the red zone */
+		"ud2\n\t"
+		"movq %%xmm3, 0(%0)\n\t"
+		"movq %%rbx, 8(%0)\n\t"
+		"movq %%r12, 16(%0)\n\t"
+		"movq -64(%%rsp), %%rcx\n\t"
+		"movq %%rcx, 24(%0)\n\t"
+		: : "r"(out) : "rax", "rbx", "rcx", "r12", "xmm3", "memory");
+	CHECK(out[0] == 0x1111111111111111ULL);
+	CHECK(out[1] == 0x2222222222222222ULL);
+	CHECK(out[2] == 0x3333333333333333ULL);
+	CHECK(out[3] == 0x4444444444444444ULL);
+	return 0;
+}
+
+TEST(handler_preserves_registers_fpu_and_red_zone)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, context_survives, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/* A handler that takes an exception of its own. */
+static volatile int outer_seen, inner_seen;
+
+static void on_bp_inner(struct dune_tf *tf)
+{
+	(void)tf;
+	inner_seen++;
+}
+
+static void on_ud_outer(struct dune_tf *tf)
+{
+	outer_seen++;
+	__asm__ __volatile__("int3");	/* nested, on the handler's stack */
+	tf->rip += 2;
+}
+
+static int nested_exceptions(void *arg)
+{
+	(void)arg;
+	CHECK(dune_register_intr_handler(T_BRKPT, on_bp_inner) == 0);
+	CHECK(dune_register_intr_handler(T_ILLOP, on_ud_outer) == 0);
+	__asm__ __volatile__("ud2");
+	CHECK(outer_seen == 1 && inner_seen == 1);
+	return 0;
+}
+
+TEST(nested_exception_in_a_handler)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, nested_exceptions, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/* ---- page faults ------------------------------------------------------ */
+
+extern char pf_insn[], pf_after[];
+static volatile uintptr_t pf_addr;
+static volatile uint64_t pf_fec;
+static volatile int pf_seen;
+
+static void on_pgflt(uintptr_t addr, uint64_t fec, struct dune_tf *tf)
+{
+	pf_seen++;
+	pf_addr = addr;
+	pf_fec = fec;
+	tf->rip = (uint64_t)pf_after;
+}
+
+/*
+ * An address no page table of the guest maps (above the user half): the
+ * page-fault handler gets its address and error code, and skips it.
+ */
+static int pgflt_handler_gets_the_fault(void *arg)
+{
+	(void)arg;
+	dune_register_pgflt_handler(on_pgflt);
+	__asm__ __volatile__("pf_insn: movq 0xffff900000000040, %%rax\n"
+			     "pf_after:" : : : "rax", "memory");
+	CHECK(pf_seen == 1);
+	CHECK(pf_addr == 0xffff900000000040ULL);
+	CHECK((pf_fec & 1) == 0);		/* not present */
+	/* ordinary memory still works: chunk misses never reach the handler */
+	{
+		char *p = malloc(8 << 20);
+
+		CHECK(p != NULL);
+		memset(p, 1, 8 << 20);
+		free(p);
+	}
+	CHECK(pf_seen == 1);
+	return 0;
+}
+
+TEST(page_fault_handler_gets_address_and_error_code)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, pgflt_handler_gets_the_fault, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/* Without a handler, the default stays: native replay, the genuine signal. */
+static int no_handler_is_native_replay(void *arg)
+{
+	(void)arg;
+	__asm__ __volatile__("ud2");
+	return 1;
+}
+
+TEST(no_handler_means_native_signal)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, no_handler_is_native_replay, NULL, CHILD_NATIVE_OK, &res));
+	ASSERT_CHILD_SIGNAL(&res, SIGILL);
+}
+
+TEST_HARNESS_MAIN
