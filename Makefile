@@ -9,6 +9,9 @@
 #                        suites inside the emulated VMX machine (tools/vm/run)
 #   make demo            boot the emulated VMX machine and show dune.ko at work
 #   make checkpatch      the kernel's checkpatch.pl over kmod/
+#   make install         libdune: headers in $(PREFIX)/include/libdune, libdune.a,
+#                        libdune.so and libdune.pc in $(PREFIX)/lib (PREFIX=/usr/local,
+#                        DESTDIR for staging)
 #   make clean
 #
 # KDIR is the kernel build tree to compile the module against.  It defaults
@@ -42,10 +45,11 @@ HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/*_
 LIBDUNE_TESTS := $(patsubst tests/libdune/%.c,$(GUEST)/tests/%,$(wildcard tests/libdune/*_test.c))
 LIBDUNE_SIM := $(BUILD)/host/libdune_sim_test
 # The Dune-mode suite once more, as a dynamically linked PIE: glibc's loader,
-# shared libraries, and text near 0x555555554000 (far above MAXPHYADDR).
-LIBDUNE_DYN_TESTS := $(GUEST)/tests/dune_mode_dyn_test
+# shared libraries, and text near 0x555555554000 (far above MAXPHYADDR);
+# and once more against libdune.so (found through $ORIGIN/../lib).
+LIBDUNE_DYN_TESTS := $(GUEST)/tests/dune_mode_dyn_test $(GUEST)/tests/dune_mode_so_test
 
-.PHONY: all module user guest-tests host-tests samples check demo checkpatch clean
+.PHONY: all module user guest-tests host-tests samples check demo checkpatch clean install
 
 all: module user
 
@@ -92,6 +96,17 @@ $(LIBDUNE_TESTS): $(GUEST)/tests/%: tests/libdune/%.c tests/libdune/dune_child.h
 	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
 		-static -pthread -o $@ $< $(LIBDUNE_A)
 
+$(GUEST)/lib/libdune.so.0: $(LIBDUNE_SO)
+	@mkdir -p $(dir $@)
+	cp $(LIBDUNE_SO) $@
+
+$(GUEST)/tests/dune_mode_so_test: tests/libdune/dune_mode_test.c tests/libdune/dune_child.h \
+		$(GUEST)/lib/libdune.so.0 $(LIBDUNE_HDRS) kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
+		-pie -fPIE -pthread -o $@ $< -L$(BUILD)/libdune -l:libdune.so \
+		-Wl,-rpath,'$$ORIGIN/../lib'
+
 $(GUEST)/tests/dune_mode_dyn_test: tests/libdune/dune_mode_test.c tests/libdune/dune_child.h \
 		$(LIBDUNE_A) $(LIBDUNE_HDRS) kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
 	@mkdir -p $(dir $@)
@@ -125,6 +140,8 @@ $(BUILD)/host/%: tests/host/%.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
 $(GUEST)/tests/run-guest-tests: tests/kmod/run-guest-tests
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
+
+install: install-libdune
 
 check:
 	tests/run

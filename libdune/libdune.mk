@@ -22,6 +22,8 @@
 # define (checked too); they may call the host side (dune_printf, ...).
 
 LIBDUNE_A    := $(BUILD)/libdune/libdune.a
+LIBDUNE_SO   := $(BUILD)/libdune/libdune.so
+LIBDUNE_PC   := $(BUILD)/libdune/libdune.pc
 LIBDUNE_HDRS := $(wildcard libdune/*.h)
 LIBDUNE_OBJS := $(patsubst libdune/%,$(BUILD)/libdune/%.o,$(wildcard libdune/*.c) libdune/entry.S)
 
@@ -40,7 +42,7 @@ $(LIBDUNE_GUEST_OBJS): LIBDUNE_CFLAGS := $(LIBDUNE_GUEST_CFLAGS)
 LIBDUNE_ALLOWED_EXTERNALS := getenv|_GLOBAL_OFFSET_TABLE_
 
 .PHONY: libdune
-libdune: $(LIBDUNE_A)
+libdune: $(LIBDUNE_A) $(LIBDUNE_SO) $(LIBDUNE_PC)
 
 $(BUILD)/libdune/%.c.o: libdune/%.c $(LIBDUNE_HDRS) kmod/uapi/linux/dune.h
 	@mkdir -p $(dir $@)
@@ -67,3 +69,43 @@ $(LIBDUNE_A): $(LIBDUNE_OBJS)
 	fi
 	rm -f $@
 	$(AR) rcs $@ $^
+
+# The shared library: the same position-independent objects.  Dune mode
+# works from it as from the archive (tests/libdune's *_so_test suites).
+# -z noexecstack: entry.S has its note; -z now: no lazy binding, so that no
+# PLT resolution ever runs inside the host loop (rule R1).
+$(LIBDUNE_SO): $(LIBDUNE_A)
+	$(CC) -shared -fPIC -Wl,-soname,libdune.so.0 -Wl,-z,now -Wl,-z,noexecstack \
+		-o $@ $(LIBDUNE_OBJS)
+	ln -sf libdune.so $(BUILD)/libdune/libdune.so.0
+
+# pkg-config: "pkg-config --cflags --libs libdune" once installed.
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+LIBDUNE_PUBLIC_HDRS := libdune/dune.h libdune/dune-ext.h libdune/cpu-x86.h \
+	libdune/mmu-x86.h libdune/mmu.h libdune/types.h libdune/fpu.h libdune/elf.h \
+	libdune/dune-orig-kern.h
+
+LIBDUNE_PC_TEXT = 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+	'Name: libdune' \
+	'Description: run a Linux process in VMX non-root ring 0 (Dune mode)' \
+	'Version: 0.1' \
+	'Cflags: -I$${includedir}/libdune -I$${includedir}' \
+	'Libs: -L$${libdir} -ldune -lpthread'
+
+# (Written again at install time, for the PREFIX given then.)
+$(LIBDUNE_PC): libdune/libdune.mk
+	@mkdir -p $(dir $@)
+	printf '%s\n' $(LIBDUNE_PC_TEXT) > $@
+
+.PHONY: install-libdune
+install-libdune: $(LIBDUNE_A) $(LIBDUNE_SO) $(LIBDUNE_PC)
+	install -d $(DESTDIR)$(INCLUDEDIR)/libdune $(DESTDIR)$(INCLUDEDIR)/linux \
+		$(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 0644 $(LIBDUNE_PUBLIC_HDRS) $(DESTDIR)$(INCLUDEDIR)/libdune/
+	install -m 0644 kmod/uapi/linux/dune.h $(DESTDIR)$(INCLUDEDIR)/linux/dune.h
+	install -m 0644 $(LIBDUNE_A) $(DESTDIR)$(LIBDIR)/libdune.a
+	install -m 0755 $(LIBDUNE_SO) $(DESTDIR)$(LIBDIR)/libdune.so.0
+	ln -sf libdune.so.0 $(DESTDIR)$(LIBDIR)/libdune.so
+	printf '%s\n' $(LIBDUNE_PC_TEXT) > $(DESTDIR)$(LIBDIR)/pkgconfig/libdune.pc
