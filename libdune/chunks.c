@@ -66,7 +66,12 @@
 #define PDE_2M_ADDR	0x000fffffffe00000ULL
 
 /* A table entry pointing at a lower table; a 2 MiB leaf. */
-#define PTE_TABLE	(PTE_P | PTE_W | PTE_A)
+#define PTE_U		(1ULL << 2)
+/*
+ * Tables carry U: whether ring 3 may use an address is decided by the
+ * leaf alone (automatic leaves are supervisor-only), as in Linux.
+ */
+#define PTE_TABLE	(PTE_P | PTE_W | PTE_U | PTE_A)
 #define PTE_LEAF_2M	(PTE_P | PTE_W | PTE_A | PTE_D | PTE_PS)
 
 /* The page pool's GPA window (page.c): GPA == HVA there. */

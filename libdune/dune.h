@@ -615,17 +615,57 @@ void dune_register_pgflt_handler(dune_pgflt_cb cb);
 void dune_dump_trap_frame(struct dune_tf *tf);
 
 /* ------------------------------------------------------------------ */
+/* Ring 3                                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The handler for SYSCALL from ring 3, process-wide: called in ring 0,
+ * without a VM exit, with the full frame (ARG0..ARG5, the number in rax).
+ * It puts the result in tf->rax; changes to the frame take effect on the
+ * return to ring 3.  Without one, a ring-3 SYSCALL is fatal.  Exceptions
+ * in ring 3 reach the vector and page-fault handlers the same way; without
+ * one they are fatal (message, dump, death: never a native replay).
+ */
+void dune_register_syscall_handler(dune_syscall_cb cb);
+
+/*
+ * Run @tf in ring 3 (CS and SS are forced to GD_UT|3, GD_UD|3; RFLAGS is
+ * limited to what user code may set, plus IF) with a clean FPU state, FS =
+ * dune_get_user_fs(), until a handler calls dune_ret_from_user(ret); then
+ * return ret.  -EINVAL if RIP or RSP is not a user address, or natively.
+ * Ring-3 code can use only pages with PERM_U.  Nests: a handler may jump
+ * to ring 3 again; dune_ret_from_user() returns from the innermost jump.
+ */
+int dune_jump_to_user(struct dune_tf *tf);
+void dune_ret_from_user(int ret) __attribute__((noreturn));
+
+/*
+ * Resume @tf: in ring 3 if (tf->cs & 3) (only inside a dune_jump_to_user,
+ * else fatal), otherwise in ring 0.  Does not return.
+ */
+void dune_pop_trap_frame(struct dune_tf *tf);
+
+/*
+ * Make the system call in @tf (a ring-3 one, typically) for real: number
+ * rax, arguments rdi, rsi, rdx, rcx (as R10), r8, r9; the result goes in
+ * tf->rax.  clone3 gives -ENOSYS.  clone, fork, vfork and rt_sigreturn act
+ * on the caller's (ring-0) context, not ring 3's.
+ */
+void dune_passthrough_syscall(struct dune_tf *tf);
+
+/* The FS base ring 3 gets (initially the thread's at dune_enter). */
+unsigned long dune_get_user_fs(void);
+void dune_set_user_fs(unsigned long fs_base);
+
+/* ------------------------------------------------------------------ */
 /* Still to come                                                       */
 /* ------------------------------------------------------------------ */
 
 /*
  * The rest of the original API (docs/design/libdune-api.md), not declared
  * yet:
- *  - utilities: dune_mmap, dune_signal, dune_get_user_fs,
- *    dune_set_user_fs, dune_passthrough_syscall;
- *  - traps and ring 3: dune_register_signal_handler,
- *    dune_register_syscall_handler, dune_pop_trap_frame,
- *    dune_jump_to_user, dune_ret_from_user;
+ *  - utilities: dune_mmap, dune_signal;
+ *  - traps: dune_register_signal_handler;
  *  - guest virtual memory: mmap_base, stack_base;
  *  - x2APIC: dune_apic_id, dune_apic_id_for_cpu, dune_apic_send_ipi,
  *    dune_apic_eoi (and local.h: dune_apic_init_rt_entry).

@@ -199,12 +199,39 @@ dune_thread_exit:
 	.size	dune_thread_exit, . - dune_thread_exit
 
 /*
- * The guest's system-call entry (IA32_LSTAR).  SYSCALL at ring 0 arrives
- * here with RCX = the return RIP and R11 = RFLAGS, and the same stack.
- * VMCALL leaves the guest; the host loop recognises it by the RIP after it
- * (dune_syscall_vmcall_ret), re-issues the system call natively, and
- * resumes the guest at RCX as SYSRET would.  The guest never executes
- * the ud2.
+ * The guest's first instructions on a new vCPU (the host loop starts it
+ * here once): KERNEL_GS_BASE = the thread (§7.4, invariant I3: it holds
+ * the thread at every instruction outside the entry code, so that SWAPGS
+ * finds it), then the registers the guest should have had.  The host loop
+ * put the thread in EDX:EAX and the MSR number in ECX, and the guest's own
+ * RAX, RDX and RIP in the thread.  RCX ends up equal to RIP, which is what
+ * both cases need: dune_enter's caller does not care (RCX is caller-saved)
+ * and a clone child has RCX = RIP, as after SYSCALL.  WRMSR of this MSR
+ * causes no VM exit.
+ */
+	.globl	dune_guest_init
+	.hidden	dune_guest_init
+	.balign	16
+dune_guest_init:
+	wrmsr
+	swapgs					/* GS = the thread */
+	movq	%gs:DUNE_T_INIT_RAX, %rax
+	movq	%gs:DUNE_T_INIT_RDX, %rdx
+	movq	%gs:DUNE_T_INIT_RIP, %rcx
+	swapgs
+	jmp	*%rcx
+
+/*
+ * The guest's system-call entry (IA32_LSTAR).  SYSCALL arrives here with
+ * RCX = the return RIP and R11 = RFLAGS, on the same stack, at CPL 0,
+ * from ring 0 or ring 3: the thread's in_usermode flag tells which (I4),
+ * found through SWAPGS, never through the GS base ring 3 may have set.
+ *
+ * From ring 0, VMCALL leaves the guest; the host loop recognises it by
+ * the RIP after the VMCALL (dune_syscall_vmcall_ret), re-issues the system
+ * call natively, and resumes the guest at RCX as SYSRET would.  The guest
+ * never executes the ud2.  This path touches no memory but the flag (no
+ * red zone).  From ring 3: .Lsys_user (ring-3 code, below).
  */
 	.globl	dune_syscall_entry
 	.hidden	dune_syscall_entry
@@ -212,6 +239,10 @@ dune_thread_exit:
 	.hidden	dune_syscall_vmcall_ret
 	.balign	16
 dune_syscall_entry:
+	swapgs
+	testb	$1, %gs:DUNE_T_IN_USERMODE
+	jnz	.Lsys_user
+	swapgs
 	vmcall
 dune_syscall_vmcall_ret:
 	ud2
@@ -260,7 +291,16 @@ dune_exc_stubs:
 	.hidden	dune_exc_redispatch
 	.balign	16
 dune_exc_common:
-	pushq	%rax
+	/*
+	 * From ring 3?  Then .Lexc_user: no VM exit, ever.  The frame is
+	 * regular there (INT n at CPL 3 reaches only the DPL-3 gates 3 and 4,
+	 * which have no error code), so RSP is 8 modulo 16 and CS at 24(%rsp).
+	 */
+	testq	$8, %rsp
+	jz	1f
+	testb	$3, 24(%rsp)
+	jnz	.Lexc_user
+1:	pushq	%rax
 	movq	8(%rsp), %rax			/* the vector */
 	cmpq	$14, %rax
 	je	.Lto_host
@@ -401,5 +441,316 @@ dune_exc_redispatch:
 	popq	%rax
 	addq	$8, %rsp			/* the error code */
 	iretq
+
+/*
+ * Ring 3 (docs/design/libdune-api.md §7.5.3, §7.6.2, §7.7).
+ *
+ * Ring 3 runs only between dune_jump_to_user() and the matching
+ * dune_ret_from_user(), with the thread's in_usermode flag set.  Its
+ * events - SYSCALL, exceptions - reach ring 0 here, without a VM exit:
+ *
+ *  1. a full struct dune_tf goes on the ring-0 stack of the innermost jump
+ *     context (thread->r0_sp), never on a stack ring 3 chose;
+ *  2. in_usermode = 0; ring 3's FS and GS bases are saved and ring 0's
+ *     (saved by dune_jump_to_user) loaded, so the handler has its TLS.
+ *     KERNEL_GS_BASE keeps the thread: the syscall entry SWAPGSes back
+ *     before this, and exceptions find the thread from the IST1 address;
+ *  3. ring 3's FPU state is saved (XSAVE) and a clean one loaded for the
+ *     handler (§7.7.4);
+ *  4. dune_r3_dispatch() (trap.c) calls the handler, or dies with the
+ *     original's messages, and sanitises the frame for the return;
+ *  5. back: XRSTOR, ring 3's FS and GS, in_usermode = 1, IRETQ.
+ *
+ * Unless the handler called dune_ret_from_user(), which unwinds to the
+ * jump context instead.  The host loop treats RIPs in [dune_r3_text_start,
+ * dune_r3_text_end), and the syscall entry up to its VMCALL, like CPL 3: it
+ * does not copy the guest's FS/GS bases to the native thread there.
+ *
+ * Throughout: R12 = the thread, RBX = the frame, R13 = the vector (-1: a
+ * system call), R15 = CR2, R14 = the XSAVE area.
+ */
+
+	.globl	dune_r3_text_start
+	.hidden	dune_r3_text_start
+	.balign	16
+dune_r3_text_start:
+
+/* SYSCALL from ring 3: GS = the thread (SWAPGS above), RCX = RIP, R11 = RFLAGS. */
+.Lsys_user:
+	movq	%rsp, %gs:DUNE_T_USCRATCH
+	movq	%gs:DUNE_T_R0_SP, %rsp
+	pushq	$DUNE_USER_SS			/* ss */
+	pushq	%gs:DUNE_T_USCRATCH		/* rsp */
+	pushq	%r11				/* rflags */
+	pushq	$DUNE_USER_CS			/* cs */
+	pushq	%rcx				/* rip */
+	pushq	$0				/* err, pad1 */
+	pushq	%rax
+	pushq	%r15
+	pushq	%r14
+	pushq	%r13
+	pushq	%r12
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r11
+	pushq	%r10
+	pushq	%r9
+	pushq	%r8
+	pushq	%r10				/* rcx: ARG3 */
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	movq	%gs:DUNE_T_SELF, %r12
+	movq	$0, %gs:DUNE_T_IN_USERMODE
+	swapgs					/* GS = ring 3's, KGS = the thread */
+	movq	%rsp, %rbx
+	movq	$-1, %r13
+	xorl	%r15d, %r15d
+	jmp	.Lr3_common
+
+/* An exception from ring 3.  IST1: 0 vector, 8 error code, 16 RIP, 24 CS, ... */
+.Lexc_user:
+	pushq	%rax
+	/* now 0 RAX, 8 vector, 16 error, 24 RIP, 32 CS, 40 RFLAGS, 48 RSP, 56 SS = ist_top - 8 */
+	leaq	(64 - DUNE_T_IST_TOP)(%rsp), %rax	/* the thread */
+	movq	DUNE_T_R0_SP(%rax), %rax
+	subq	$DUNE_TF_SIZE, %rax
+	movq	%rdi, 0(%rax)
+	movq	%rsi, 8(%rax)
+	movq	%rdx, 16(%rax)
+	movq	%rcx, 24(%rax)
+	movq	%r8, 32(%rax)
+	movq	%r9, 40(%rax)
+	movq	%r10, 48(%rax)
+	movq	%r11, 56(%rax)
+	movq	%rbx, 64(%rax)
+	movq	%rbp, 72(%rax)
+	movq	%r12, 80(%rax)
+	movq	%r13, 88(%rax)
+	movq	%r14, 96(%rax)
+	movq	%r15, 104(%rax)
+	movq	0(%rsp), %rdi
+	movq	%rdi, 112(%rax)			/* rax */
+	movq	16(%rsp), %rdi
+	movq	%rdi, 120(%rax)			/* err */
+	movq	24(%rsp), %rdi
+	movq	%rdi, 128(%rax)			/* rip */
+	movq	32(%rsp), %rdi
+	movq	%rdi, 136(%rax)			/* cs */
+	movq	40(%rsp), %rdi
+	movq	%rdi, 144(%rax)			/* rflags */
+	movq	48(%rsp), %rdi
+	movq	%rdi, 152(%rax)			/* rsp */
+	movq	56(%rsp), %rdi
+	movq	%rdi, 160(%rax)			/* ss */
+	movq	8(%rsp), %r13			/* the vector */
+	leaq	(64 - DUNE_T_IST_TOP)(%rsp), %r12
+	movq	%cr2, %r15
+	movq	%rax, %rsp			/* off IST1 */
+	movq	%rax, %rbx
+	movq	$0, DUNE_T_IN_USERMODE(%r12)
+
+.Lr3_common:
+	movl	$MSR_FS_BASE, %ecx
+	rdmsr
+	shlq	$32, %rdx
+	orq	%rdx, %rax
+	movq	%rax, DUNE_T_UFS(%r12)
+	movl	$MSR_GS_BASE, %ecx
+	rdmsr
+	shlq	$32, %rdx
+	orq	%rdx, %rax
+	movq	%rax, DUNE_T_UGS(%r12)
+	movq	DUNE_T_KFS(%r12), %rax
+	movq	%rax, %rdx
+	shrq	$32, %rdx
+	movl	$MSR_FS_BASE, %ecx
+	wrmsr
+	movq	DUNE_T_KGS(%r12), %rax
+	movq	%rax, %rdx
+	shrq	$32, %rdx
+	movl	$MSR_GS_BASE, %ecx
+	wrmsr
+
+	leaq	-TRAP_XSAVE_SIZE(%rsp), %r14
+	andq	$-64, %r14
+	movq	%r14, %rsp
+	xorl	%eax, %eax
+	movq	%rax, 512(%r14)
+	movq	%rax, 520(%r14)
+	movq	%rax, 528(%r14)
+	movq	%rax, 536(%r14)
+	movq	%rax, 544(%r14)
+	movq	%rax, 552(%r14)
+	movq	%rax, 560(%r14)
+	movq	%rax, 568(%r14)
+	movl	dune_xsave_mask(%rip), %eax
+	movl	dune_xsave_mask+4(%rip), %edx
+	xsave64	(%r14)
+	xrstor64 dune_fpu_clean(%rip)
+
+	cld
+	sti
+	movq	%r13, %rdi
+	movq	%rbx, %rsi
+	movq	%r15, %rdx
+	call	dune_r3_dispatch
+	cli
+	movl	dune_xsave_mask(%rip), %eax
+	movl	dune_xsave_mask+4(%rip), %edx
+	xrstor64 (%r14)
+
+/* Into ring 3: R12 = the thread, RBX = a sanitised frame, FPU state loaded, IF = 0. */
+.Lr3_return:
+	movq	DUNE_T_UFS(%r12), %rax
+	movq	%rax, %rdx
+	shrq	$32, %rdx
+	movl	$MSR_FS_BASE, %ecx
+	wrmsr
+	movq	DUNE_T_UGS(%r12), %rax
+	movq	%rax, %rdx
+	shrq	$32, %rdx
+	movl	$MSR_GS_BASE, %ecx
+	wrmsr
+	movq	$1, DUNE_T_IN_USERMODE(%r12)
+.Lpop_iret:
+	movq	%rbx, %rsp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%r8
+	popq	%r9
+	popq	%r10
+	popq	%r11
+	popq	%rbx
+	popq	%rbp
+	popq	%r12
+	popq	%r13
+	popq	%r14
+	popq	%r15
+	popq	%rax
+	addq	$8, %rsp			/* err */
+	iretq
+
+	.globl	dune_r3_text_end
+	.hidden	dune_r3_text_end
+dune_r3_text_end:
+
+/*
+ * int dune_jump_to_user(struct dune_tf *tf)
+ *
+ * Pushes a jump context (struct dune_jump_ctx: callee-saved registers,
+ * return address, MXCSR and x87 control word; dune_jump_prepare() adds
+ * the FS/GS bases and links it to the previous one) and runs @tf in ring
+ * 3 with a clean FPU state.  Returns when a handler calls
+ * dune_ret_from_user(ret), with ret; -EINVAL for a frame whose RIP or RSP
+ * is not a user address, or natively.
+ */
+	.globl	dune_jump_to_user
+	.type	dune_jump_to_user, @function
+	.balign	16
+dune_jump_to_user:
+	movw	%cs, %ax
+	testb	$3, %al
+	jnz	2f
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	subq	$56, %rsp			/* the context, 16-aligned */
+	stmxcsr	0(%rsp)
+	fnstcw	4(%rsp)
+	movq	%rdi, %rbx
+	movq	%rsp, %rsi
+	call	dune_jump_prepare		/* the thread, or -EINVAL */
+	cmpq	$-4095, %rax
+	jae	1f
+	movq	%rax, %r12
+	cli
+	movl	dune_xsave_mask(%rip), %eax
+	movl	dune_xsave_mask+4(%rip), %edx
+	xrstor64 dune_fpu_clean(%rip)
+	/* the frame, copied just below the context, for IRETQ */
+	leaq	-DUNE_TF_SIZE(%rsp), %rdi
+	movq	%rbx, %rsi
+	movl	$(DUNE_TF_SIZE / 8), %ecx
+	cld
+	rep movsq
+	leaq	-DUNE_TF_SIZE(%rsp), %rbx
+	jmp	.Lr3_return
+1:	addq	$56, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	ret
+2:	movl	$-22, %eax			/* -EINVAL: not in Dune mode */
+	ret
+	.size	dune_jump_to_user, . - dune_jump_to_user
+
+/*
+ * void dune_ret_from_user(int ret)
+ *
+ * Unwinds to the innermost jump context (dune_ret_prepare() unlinks it and
+ * puts ring 0's FS/GS back), restores MXCSR and the x87 control word, and
+ * returns @ret from its dune_jump_to_user().
+ */
+	.globl	dune_ret_from_user
+	.type	dune_ret_from_user, @function
+	.balign	16
+dune_ret_from_user:
+	movslq	%edi, %rbx
+	subq	$8, %rsp
+	call	dune_ret_prepare		/* the context; dies without one */
+	movq	%rax, %rsp
+	ldmxcsr	0(%rsp)
+	fldcw	4(%rsp)
+	movq	%rbx, %rax
+	addq	$56, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	ret
+	.size	dune_ret_from_user, . - dune_ret_from_user
+
+/*
+ * void dune_pop_trap_frame(struct dune_tf *tf)
+ *
+ * Resume @tf: in ring 3 with the full transition if its CS says so (only
+ * inside a dune_jump_to_user: dune_pop_prepare() checks, and sanitises),
+ * else in ring 0.  The frame is copied below the current stack first.
+ */
+	.globl	dune_pop_trap_frame
+	.type	dune_pop_trap_frame, @function
+	.balign	16
+dune_pop_trap_frame:
+	movq	%rdi, %rbx
+	andq	$-16, %rsp
+	call	dune_pop_prepare		/* the thread for ring 3, or 0 */
+	cli
+	movq	%rax, %r12
+	leaq	-(128 + DUNE_TF_SIZE)(%rsp), %rdi
+	andq	$-16, %rdi
+	movq	%rdi, %r13
+	movq	%rbx, %rsi
+	movl	$(DUNE_TF_SIZE / 8), %ecx
+	cld
+	rep movsq
+	movq	%r13, %rbx
+	testq	%r12, %r12
+	jz	.Lpop_iret
+	movl	dune_xsave_mask(%rip), %eax
+	movl	dune_xsave_mask+4(%rip), %edx
+	xrstor64 dune_fpu_clean(%rip)
+	jmp	.Lr3_return
+	.size	dune_pop_trap_frame, . - dune_pop_trap_frame
 
 	.section .note.GNU-stack, "", @progbits

@@ -52,8 +52,11 @@ static uint64_t dune_idt[256 * 2] __attribute__((aligned(4096)));
 /* Descriptors (SDM Vol. 3A, 3.4.5 and 8.2.3) */
 #define GDT_CODE64	0x00af9b000000ffffULL	/* P, DPL 0, code exec/read, L, G */
 #define GDT_DATA	0x00cf93000000ffffULL	/* P, DPL 0, data read/write, D/B, G */
+#define GDT_UCODE64	0x00affb000000ffffULL	/* the same, DPL 3 */
+#define GDT_UDATA	0x00cff3000000ffffULL
 #define TSS_TYPE_BUSY	0x8bULL			/* P, DPL 0, 64-bit TSS (busy) */
 #define IDT_INTR_GATE	0x8eULL			/* P, DPL 0, 64-bit interrupt gate */
+#define IDT_INTR_GATE3	0xeeULL			/* the same, DPL 3: INT3 and INTO from ring 3 */
 
 /* On SYSCALL, clear TF, IF, DF, IOPL, NT, AC (as Linux does, roughly). */
 #define GUEST_SFMASK	0x47700ULL
@@ -69,6 +72,19 @@ _Static_assert(offsetof(struct dune_regs, r15) == DUNE_R_R15, "DUNE_R_R15");
 _Static_assert(offsetof(struct dune_regs, rip) == DUNE_R_RIP, "DUNE_R_RIP");
 _Static_assert(offsetof(struct dune_regs, rflags) == DUNE_R_RFLAGS, "DUNE_R_RFLAGS");
 _Static_assert(sizeof(struct dune_tss) == 104, "64-bit TSS");
+_Static_assert(offsetof(struct dune_thread, in_usermode) == DUNE_T_IN_USERMODE, "DUNE_T_IN_USERMODE");
+_Static_assert(offsetof(struct dune_thread, r0_sp) == DUNE_T_R0_SP, "DUNE_T_R0_SP");
+_Static_assert(offsetof(struct dune_thread, jump_ctx) == DUNE_T_JUMP_CTX, "DUNE_T_JUMP_CTX");
+_Static_assert(offsetof(struct dune_thread, uscratch) == DUNE_T_USCRATCH, "DUNE_T_USCRATCH");
+_Static_assert(offsetof(struct dune_thread, ufs_base) == DUNE_T_UFS, "DUNE_T_UFS");
+_Static_assert(offsetof(struct dune_thread, ugs_base) == DUNE_T_UGS, "DUNE_T_UGS");
+_Static_assert(offsetof(struct dune_thread, kfs_base) == DUNE_T_KFS, "DUNE_T_KFS");
+_Static_assert(offsetof(struct dune_thread, r0gs_base) == DUNE_T_KGS, "DUNE_T_KGS");
+_Static_assert(offsetof(struct dune_thread, self) == DUNE_T_SELF, "DUNE_T_SELF");
+_Static_assert(offsetof(struct dune_thread, init_rax) == DUNE_T_INIT_RAX, "DUNE_T_INIT_RAX");
+_Static_assert(offsetof(struct dune_thread, init_rdx) == DUNE_T_INIT_RDX, "DUNE_T_INIT_RDX");
+_Static_assert(offsetof(struct dune_thread, init_rip) == DUNE_T_INIT_RIP, "DUNE_T_INIT_RIP");
+_Static_assert(sizeof(struct dune_jump_ctx) == 112, "struct dune_jump_ctx (entry.S)");
 _Static_assert(sizeof(struct dune_thread) <= DUNE_T_GUARD1,
 	       "struct dune_thread must fit below the first guard page");
 _Static_assert(sizeof(struct dune_exc_frame) == 80, "exception frame");
@@ -83,7 +99,7 @@ static void idt_init(void)
 		dune_idt[2 * v] = (addr & 0xffff) |
 				  ((uint64_t)DUNE_GDT_CS << 16) |
 				  (1ULL << 32) |		/* IST1 */
-				  (IDT_INTR_GATE << 40) |
+				  ((v == 3 || v == 4 ? IDT_INTR_GATE3 : IDT_INTR_GATE) << 40) |
 				  (((addr >> 16) & 0xffff) << 48);
 		dune_idt[2 * v + 1] = addr >> 32;
 	}
@@ -97,6 +113,8 @@ static void thread_init_tables(struct dune_thread *t)
 	t->gdt[0] = 0;
 	t->gdt[DUNE_GDT_CS / 8] = GDT_CODE64;
 	t->gdt[DUNE_GDT_SS / 8] = GDT_DATA;
+	t->gdt[DUNE_GDT_UD / 8] = GDT_UDATA;
+	t->gdt[DUNE_GDT_UT / 8] = GDT_UCODE64;
 	t->gdt[DUNE_GDT_TR / 8] = (limit & 0xffff) |
 				  ((base & 0xffffff) << 16) |
 				  (TSS_TYPE_BUSY << 40) |
@@ -105,6 +123,7 @@ static void thread_init_tables(struct dune_thread *t)
 	t->gdt[DUNE_GDT_TR / 8 + 1] = base >> 32;
 
 	t->tss.ist[0] = t->ist_top;
+	t->tss.rsp[0] = t->ist_top;		/* unused (every gate has IST1) */
 	t->tss.iomap_base = sizeof(t->tss);	/* no I/O permission bitmap */
 }
 
@@ -130,6 +149,7 @@ struct dune_thread *dune_thread_alloc(void)
 	t->host_stack_top = (uint64_t)p + DUNE_THREAD_AREA;
 	t->ist_top = (uint64_t)p + DUNE_T_IST_TOP;
 	t->scratch_top = (uint64_t)p + DUNE_T_SCRATCH_TOP;
+	t->self = t;
 	thread_init_tables(t);
 
 	if (dune_map_range((uint64_t)p, (uint64_t)p + DUNE_THREAD_AREA)) {
@@ -168,7 +188,11 @@ int dune_thread_create_vcpu(struct dune_thread *t)
 	cfg.cs = DUNE_GDT_CS;
 	cfg.ss = DUNE_GDT_SS;
 	cfg.tr = DUNE_GDT_TR;
-	cfg.star = (uint64_t)DUNE_GDT_CS << 32;	/* SYSCALL: CS, and SS = CS + 8 */
+	/*
+	 * SYSCALL: CS = 0x10, SS = 0x18.  SYSRET: CS = 0x20 + 16 (| 3),
+	 * SS = 0x20 + 8 (| 3).
+	 */
+	cfg.star = ((uint64_t)(DUNE_GDT_UD - 8) << 48) | ((uint64_t)DUNE_GDT_CS << 32);
 	cfg.lstar = (uint64_t)dune_syscall_entry;
 	cfg.sfmask = GUEST_SFMASK;
 
@@ -190,6 +214,11 @@ static void read_bases(struct dune_thread *t)
 	t->run.gs_base = gs;
 	t->native_fs = fs;
 	t->native_gs = gs;
+	/* What ring 3 starts with, as in the original: ring 0's (§5.1). */
+	t->ufs_base = fs;
+	t->ugs_base = gs;
+	t->kfs_base = fs;
+	t->r0gs_base = gs;
 }
 
 static void close_fd(int *fd)

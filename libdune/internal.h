@@ -17,10 +17,18 @@
 
 /* ---- Constants shared with entry.S ---------------------------------- */
 
-/* The guest's GDT: null, ring-0 code, ring-0 data, a 16-byte 64-bit TSS. */
-#define DUNE_GDT_CS		0x08
-#define DUNE_GDT_SS		0x10
-#define DUNE_GDT_TR		0x18
+/*
+ * The guest's GDT (docs/design/libdune-api.md §7.4): Linux's layout, so
+ * that STAR's selector arithmetic works for SYSCALL (CS = 0x10, SS = 0x18)
+ * and SYSRET (CS = 0x30|3, SS = 0x28|3); the 16-byte 64-bit TSS at 0x38.
+ */
+#define DUNE_GDT_CS		0x10	/* 64-bit code, DPL 0 (GD_KT) */
+#define DUNE_GDT_SS		0x18	/* data, DPL 0 (GD_KD) */
+#define DUNE_GDT_UD		0x28	/* data, DPL 3 (GD_UD) */
+#define DUNE_GDT_UT		0x30	/* 64-bit code, DPL 3 (GD_UT) */
+#define DUNE_GDT_TR		0x38	/* 64-bit TSS (GD_TSS) */
+#define DUNE_USER_CS		(DUNE_GDT_UT | 3)
+#define DUNE_USER_SS		(DUNE_GDT_UD | 3)
 /* Up to entry 15, the kernel's CPUNODE entry (selector 0x7b, see entry.c). */
 #define DUNE_GDT_ENTRIES	16
 
@@ -46,6 +54,28 @@
 /* Offsets in struct dune_thread (checked in entry.c). */
 #define DUNE_T_REGS		8	/* run.regs */
 #define DUNE_T_HOST_STACK_TOP	296
+/* Ring 3 (§7.7.1), right after it: */
+#define DUNE_T_IN_USERMODE	304	/* 1 while at CPL 3 (and entry windows) */
+#define DUNE_T_R0_SP		312	/* ring-0 stack for events from ring 3 */
+#define DUNE_T_JUMP_CTX		320	/* innermost dune_jump_to_user context */
+#define DUNE_T_USCRATCH		328	/* ring 3's RSP during syscall entry */
+#define DUNE_T_UFS		336	/* ring 3's FS base */
+#define DUNE_T_UGS		344	/* ring 3's GS base */
+#define DUNE_T_KFS		352	/* ring 0's FS base, saved at each jump */
+#define DUNE_T_KGS		360	/* ring 0's GS base, saved at each jump */
+#define DUNE_T_SELF		368	/* the thread's own address */
+#define DUNE_T_INIT_RAX		376	/* dune_guest_init: the registers the */
+#define DUNE_T_INIT_RDX		384	/*   guest's first instruction sees */
+#define DUNE_T_INIT_RIP		392
+
+/* MSRs */
+#define MSR_FS_BASE		0xc0000100
+#define MSR_GS_BASE		0xc0000101
+#define MSR_KERNEL_GS_BASE	0xc0000102
+
+/* Ring-3 RFLAGS: the user-settable flags, IF and bit 1 (§5.3). */
+#define DUNE_RFLAGS_USER3_MASK	0x240dd5
+#define DUNE_RFLAGS_USER3_SET	0x202
 
 /* Offsets in struct dune_regs (the uapi layout). */
 #define DUNE_R_RAX	0
@@ -131,6 +161,24 @@ extern char dune_exc_redispatch[];
 
 /* ---- Per-thread state ----------------------------------------------- */
 
+/*
+ * A dune_jump_to_user() context (§7.7.2), on the caller's stack: what
+ * dune_ret_from_user() needs to return from dune_jump_to_user().  The
+ * layout is entry.S's.
+ */
+struct dune_jump_ctx {
+	uint32_t mxcsr;
+	uint16_t fcw;
+	uint16_t pad0;
+	uint64_t kfs_base;
+	uint64_t r0gs_base;
+	struct dune_jump_ctx *prev;
+	uint64_t prev_r0_sp;
+	uint64_t pad[2];
+	uint64_t r15, r14, r13, r12, rbx, rbp;
+	uint64_t rip;				/* the return address */
+};
+
 /* A 64-bit TSS (SDM Vol. 3A, 8.7): only IST1 and the I/O map base matter. */
 struct dune_tss {
 	uint32_t reserved0;
@@ -146,6 +194,15 @@ struct dune_thread {
 	/* Read and written by entry.S: keep first (DUNE_T_REGS). */
 	struct dune_run run;
 	uint64_t host_stack_top;		/* DUNE_T_HOST_STACK_TOP */
+	/* Ring 3 (entry.S knows these offsets: DUNE_T_*). */
+	uint64_t in_usermode;
+	uint64_t r0_sp;
+	struct dune_jump_ctx *jump_ctx;
+	uint64_t uscratch;
+	uint64_t ufs_base, ugs_base;
+	uint64_t kfs_base, r0gs_base;
+	struct dune_thread *self;
+	uint64_t init_rax, init_rdx, init_rip;
 
 	int vcpu_fd;				/* -1: no vCPU */
 	int tid;
@@ -194,7 +251,9 @@ extern struct dune_vm dune_vm;
 
 /* ---- entry.S -------------------------------------------------------- */
 
-extern char dune_syscall_entry[];	/* guest LSTAR: vmcall; ud2 */
+extern char dune_syscall_entry[];	/* guest LSTAR */
+extern char dune_guest_init[];		/* the first guest instructions (KGS) */
+extern char dune_r3_text_start[], dune_r3_text_end[];	/* ring-3 entry code */
 extern char dune_syscall_vmcall_ret[];	/* its RIP after the VMCALL */
 extern char dune_exc_stubs[];		/* 256 stubs, 16 bytes apart */
 extern char dune_exc_vmcall_ret[];	/* the common stub's RIP after VMCALL */

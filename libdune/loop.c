@@ -72,9 +72,28 @@ static bool debug(void)
 	return dune_vm.debug;
 }
 
-/* Keep the thread's native FS/GS bases equal to the guest's. */
+/*
+ * Is the guest in ring 3, or in the entry code where the FS/GS bases may
+ * be ring 3's (or the thread pointer) although the CPL is 0?
+ */
+static bool in_ring3_state(const struct dune_thread *t)
+{
+	uint64_t rip = t->run.regs.rip;
+
+	return t->run.cpl != 0 ||
+	       (rip >= (uint64_t)dune_syscall_entry && rip < (uint64_t)dune_syscall_vmcall_ret) ||
+	       (rip >= (uint64_t)dune_r3_text_start && rip < (uint64_t)dune_r3_text_end);
+}
+
+/*
+ * Keep the thread's native FS/GS bases equal to the guest's ring-0 ones
+ * (native signal handlers run with them).  Not while ring 3's are loaded:
+ * the native ones stay ring 0's, as they were at the last exit (§7.7.5).
+ */
 static void sync_bases(struct dune_thread *t)
 {
+	if (in_ring3_state(t))
+		return;
 	if (t->run.fs_base != t->native_fs &&
 	    !dune_sys_arch_prctl(ARCH_SET_FS, t->run.fs_base))
 		t->native_fs = t->run.fs_base;
@@ -534,6 +553,13 @@ static void handle_ept_fault(struct dune_thread *t)
 	uint32_t flags = run->u.ept.flags;
 	uint64_t addr = flags & DUNE_EPT_GVA_VALID ? run->u.ept.gva : run->u.ept.hva;
 
+	/* Ring 3 never runs natively, and the host never acts for it (I2). */
+	if (run->cpl != 0)
+		dune_fatal(t, "EPT fault from ring 3 at GVA %s0x%llx (GPA 0x%llx), rip 0x%llx",
+			   flags & DUNE_EPT_GVA_VALID ? "" : "unknown, ",
+			   (unsigned long long)run->u.ept.gva,
+			   (unsigned long long)run->u.ept.gpa,
+			   (unsigned long long)run->regs.rip);
 	if (flags & DUNE_EPT_NO_CHUNK)
 		dune_fatal(t, "EPT fault on GPA 0x%llx, which no chunk maps (GVA %s0x%llx, rip 0x%llx): the guest page tables or CR3 are corrupt",
 			   (unsigned long long)run->u.ept.gpa,
@@ -574,6 +600,19 @@ static void handle_ept_fault(struct dune_thread *t)
 void dune_host_loop(struct dune_thread *t)
 {
 	struct dune_run *run = &t->run;
+
+	/*
+	 * A new vCPU: its guest starts in dune_guest_init (entry.S), which
+	 * sets KERNEL_GS_BASE to the thread (I3) and then continues with the
+	 * registers below.
+	 */
+	t->init_rax = run->regs.rax;
+	t->init_rdx = run->regs.rdx;
+	t->init_rip = run->regs.rip;
+	run->regs.rax = (uint32_t)(uint64_t)t;
+	run->regs.rdx = (uint64_t)t >> 32;
+	run->regs.rcx = MSR_KERNEL_GS_BASE;
+	run->regs.rip = (uint64_t)dune_guest_init;
 
 	for (;;) {
 		long ret = dune_sys_ioctl(t->vcpu_fd, DUNE_RUN, (unsigned long)run);

@@ -33,6 +33,10 @@
 #define DUNE_HIDDEN __attribute__((visibility("hidden")))
 
 void dune_trap_dispatch(uint64_t vector, struct dune_tf *tf) DUNE_HIDDEN;
+void dune_r3_dispatch(uint64_t vector, struct dune_tf *tf, uint64_t cr2) DUNE_HIDDEN;
+uint64_t dune_jump_prepare(struct dune_tf *tf, struct dune_jump_ctx *c) DUNE_HIDDEN;
+struct dune_jump_ctx *dune_ret_prepare(void) DUNE_HIDDEN;
+uint64_t dune_pop_prepare(struct dune_tf *tf) DUNE_HIDDEN;
 
 DUNE_STATIC_ASSERT(sizeof(struct dune_tf) == DUNE_TF_SIZE, "entry.S knows struct dune_tf's size");
 
@@ -42,6 +46,18 @@ DUNE_HIDDEN dune_pgflt_cb dune_pgflt_handler;
 
 /* XSAVE mask for the dispatch path: x87, SSE, AVX, AVX-512, PKRU. */
 DUNE_HIDDEN uint64_t dune_xsave_mask;
+
+/*
+ * The clean FPU state (§7.7.4): an XSAVE image whose header says "every
+ * component in its initial state", and MXCSR 0x1f80 (XRSTOR takes MXCSR
+ * from the image whenever SSE or AVX is requested).  Ring 3 starts with
+ * it, and handlers of ring-3 events run with it.
+ */
+DUNE_HIDDEN unsigned char dune_fpu_clean[4096] __attribute__((aligned(64))) = {
+	[24] = 0x80, [25] = 0x1f,
+};
+
+DUNE_HIDDEN dune_syscall_cb dune_syscall_handler_cb;
 
 int dune_register_intr_handler(int vec, dune_intr_cb cb)
 {
@@ -114,4 +130,211 @@ void dune_trap_dispatch(uint64_t vector, struct dune_tf *tf)
 	tf->cs = DUNE_GDT_CS;
 	tf->ss = DUNE_GDT_SS;
 	tf->rflags = (tf->rflags & DUNE_RFLAGS_GUEST) | DUNE_RFLAGS_RESERVED1;
+}
+
+/* ---- ring 3 (§5.3, §7.5.3, §7.7) ------------------------------------ */
+
+static uint64_t rdmsr64(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void wrmsr64(uint32_t msr, uint64_t v)
+{
+	__asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			     : "memory");
+}
+
+static bool in_dune_mode(void)
+{
+	unsigned short cs;
+
+	__asm__ __volatile__("movw %%cs, %0" : "=r"(cs));
+	return (cs & 3) == 0;
+}
+
+void dune_register_syscall_handler(dune_syscall_cb cb)
+{
+	__atomic_store_n(&dune_syscall_handler_cb, cb, __ATOMIC_RELEASE);
+}
+
+/* The ring-3 part of a frame: CS, SS, pads, RFLAGS as ring 3 may have them. */
+static void r3_sanitise(struct dune_tf *tf)
+{
+	tf->cs = DUNE_USER_CS;
+	tf->ss = DUNE_USER_SS;
+	tf->pad1 = 0;
+	tf->pad2[0] = tf->pad2[1] = tf->pad2[2] = 0;
+	tf->pad3[0] = tf->pad3[1] = tf->pad3[2] = 0;
+	tf->rflags = (tf->rflags & DUNE_RFLAGS_USER3_MASK) | DUNE_RFLAGS_USER3_SET;
+}
+
+static bool r3_addresses_ok(const struct dune_tf *tf)
+{
+	return tf->rip < DUNE_USER_TOP && tf->rsp < DUNE_USER_TOP;
+}
+
+static void r3_check_return(struct dune_tf *tf)
+{
+	if (!r3_addresses_ok(tf)) {
+		dune_printf("dune: return to non-canonical RIP 0x%lx (RSP 0x%lx) in ring 3 - dying...\n",
+			    (unsigned long)tf->rip, (unsigned long)tf->rsp);
+		dune_dump_trap_frame(tf);
+		dune_die();
+	}
+	r3_sanitise(tf);
+}
+
+/*
+ * entry.S, for an event from ring 3: on the ring-0 stack of the innermost
+ * jump context, ring 0's FS/GS loaded, a clean FPU state, interrupts on.
+ * @vector is ~0 for a system call.  Returns with @tf ready for IRETQ to
+ * ring 3 - unless a handler called dune_ret_from_user().
+ */
+void dune_r3_dispatch(uint64_t vector, struct dune_tf *tf, uint64_t cr2)
+{
+	if (vector == ~0ULL) {
+		dune_syscall_cb cb = __atomic_load_n(&dune_syscall_handler_cb, __ATOMIC_ACQUIRE);
+
+		if (!cb) {
+			dune_printf("missing handler for system call - #%d\n", (int)tf->rax);
+			dune_dump_trap_frame(tf);
+			dune_die();
+		}
+		cb(tf);
+		r3_check_return(tf);
+		/* As SYSRET leaves them: R10 = ARG3 as the handler left it. */
+		tf->r10 = tf->rcx;
+		tf->rcx = tf->rip;
+		tf->r11 = tf->rflags;
+		return;
+	} else {
+		dune_intr_cb cb = __atomic_load_n(&dune_intr_cbs[vector & 255], __ATOMIC_ACQUIRE);
+		dune_pgflt_cb pf = __atomic_load_n(&dune_pgflt_handler, __ATOMIC_ACQUIRE);
+
+		if (cb) {
+			cb(tf);
+		} else if (vector == 14 && pf) {
+			pf(cr2, tf->err, tf);
+		} else {
+			/* The original's defaults; never a native replay (I2). */
+			if (vector == 14)
+				dune_printf("unhandled page fault %lx %lx\n",
+					    (unsigned long)cr2, (unsigned long)tf->err);
+			else if (vector == 2 || vector == 8 || vector == 13)
+				dune_printf("fatal exception %d, code %lx - dying...\n",
+					    (int)vector, (unsigned long)tf->err);
+			else
+				dune_printf("unhandled exception %d\n", (int)vector);
+			dune_dump_trap_frame(tf);
+			dune_die();
+		}
+	}
+	r3_check_return(tf);
+}
+
+/*
+ * entry.S's dune_jump_to_user: check and sanitise @tf, complete the jump
+ * context @c (already holding the callee-saved registers, MXCSR, FCW) and
+ * make it the innermost.  Returns the thread, or -EINVAL.
+ */
+uint64_t dune_jump_prepare(struct dune_tf *tf, struct dune_jump_ctx *c)
+{
+	struct dune_thread *t = dune_self;
+
+	if (!t || !r3_addresses_ok(tf))
+		return (uint64_t)-EINVAL;
+	r3_sanitise(tf);
+	c->kfs_base = rdmsr64(MSR_FS_BASE);
+	c->r0gs_base = rdmsr64(MSR_GS_BASE);
+	t->kfs_base = c->kfs_base;
+	t->r0gs_base = c->r0gs_base;
+	c->prev = t->jump_ctx;
+	c->prev_r0_sp = t->r0_sp;
+	t->jump_ctx = c;
+	t->r0_sp = (uint64_t)c;
+	return (uint64_t)t;
+}
+
+/* entry.S's dune_ret_from_user: unlink the innermost jump context. */
+struct dune_jump_ctx *dune_ret_prepare(void)
+{
+	struct dune_thread *t = in_dune_mode() ? dune_self : NULL;
+	struct dune_jump_ctx *c = t ? t->jump_ctx : NULL;
+
+	if (!c) {
+		dune_printf("dune: dune_ret_from_user() without dune_jump_to_user() - dying...\n");
+		dune_die();
+	}
+	t->jump_ctx = c->prev;
+	t->r0_sp = c->prev_r0_sp;
+	if (c->prev) {
+		t->kfs_base = c->prev->kfs_base;
+		t->r0gs_base = c->prev->r0gs_base;
+	}
+	t->in_usermode = 0;
+	wrmsr64(MSR_FS_BASE, c->kfs_base);
+	wrmsr64(MSR_GS_BASE, c->r0gs_base);
+	return c;
+}
+
+/* entry.S's dune_pop_trap_frame: the thread for ring 3, 0 for ring 0. */
+uint64_t dune_pop_prepare(struct dune_tf *tf)
+{
+	struct dune_thread *t = dune_self;
+
+	if (!in_dune_mode()) {
+		dune_printf("dune: dune_pop_trap_frame() outside Dune mode - dying...\n");
+		dune_die();
+	}
+	if ((tf->cs & 3) == 0) {
+		tf->cs = DUNE_GDT_CS;
+		tf->ss = DUNE_GDT_SS;
+		tf->rflags = (tf->rflags & DUNE_RFLAGS_GUEST) | DUNE_RFLAGS_RESERVED1;
+		return 0;
+	}
+	if (!t || !t->jump_ctx) {
+		dune_printf("dune_pop_trap_frame to ring 3 outside dune_jump_to_user\n");
+		dune_die();
+	}
+	r3_check_return(tf);
+	return (uint64_t)t;
+}
+
+void dune_passthrough_syscall(struct dune_tf *tf)
+{
+	register uint64_t r10 __asm__("r10") = tf->rcx;
+	register uint64_t r8 __asm__("r8") = tf->r8;
+	register uint64_t r9 __asm__("r9") = tf->r9;
+	uint64_t ret;
+
+	/* §5.1: clone3 can never be passed through correctly. */
+	if ((int)tf->rax == __NR_clone3) {
+		tf->rax = (uint64_t)-ENOSYS;
+		return;
+	}
+	/* In Dune mode: the ring-0 SYSCALL path, re-issued by the host loop. */
+	__asm__ __volatile__("syscall"
+			     : "=a"(ret), "+r"(r10), "+r"(r8), "+r"(r9)
+			     : "a"(tf->rax), "D"(tf->rdi), "S"(tf->rsi), "d"(tf->rdx)
+			     : "rcx", "r11", "memory");
+	tf->rax = ret;
+}
+
+unsigned long dune_get_user_fs(void)
+{
+	struct dune_thread *t = dune_self;
+
+	return t ? t->ufs_base : 0;
+}
+
+void dune_set_user_fs(unsigned long fs_base)
+{
+	struct dune_thread *t = dune_self;
+
+	if (t)
+		t->ufs_base = fs_base;
 }

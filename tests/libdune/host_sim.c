@@ -98,7 +98,7 @@ static int gva_to_gpa(uint64_t va, uint64_t *gpa)
 		e = table[(va >> shift) & 511];
 		if (!(e & PTE_P))
 			return -1;
-		CK((e & 0x87) == (PTE_P | PTE_W));	/* supervisor, not a leaf */
+		CK((e & 0x87) == (PTE_P | PTE_W | PTE_U));	/* U: the leaf decides; not a leaf */
 		table = gpa_to_hva(e & PTE_ADDR);
 	}
 	e = table[(va >> 21) & 511];
@@ -163,12 +163,16 @@ static void check_config(const struct dune_vcpu_config *c)
 	   c->tr + 15 <= c->gdtr_limit);
 	/* what the CPU will need */
 	CK(c->cs == DUNE_GDT_CS && c->ss == DUNE_GDT_SS && c->tr == DUNE_GDT_TR);
-	CK(c->star >> 32 == DUNE_GDT_CS);
+	CK(((c->star >> 32) & 0xffff) == DUNE_GDT_CS);
+	CK((c->star >> 48) + 16 == DUNE_GDT_UT && (c->star >> 48) + 8 == DUNE_GDT_UD);
 	CK(c->lstar == (uint64_t)dune_syscall_entry);
 	CK(c->idtr_limit == 4095);
-	CK(gdt[1] == 0x00af9b000000ffffULL && gdt[2] == 0x00cf93000000ffffULL);
-	lo = gdt[3];
-	hi = gdt[4];
+	CK(gdt[DUNE_GDT_CS / 8] == 0x00af9b000000ffffULL &&
+	   gdt[DUNE_GDT_SS / 8] == 0x00cf93000000ffffULL);
+	CK(gdt[DUNE_GDT_UT / 8] == 0x00affb000000ffffULL &&
+	   gdt[DUNE_GDT_UD / 8] == 0x00cff3000000ffffULL);
+	lo = gdt[DUNE_GDT_TR / 8];
+	hi = gdt[DUNE_GDT_TR / 8 + 1];
 	base = ((lo >> 16) & 0xffffff) | (((lo >> 56) & 0xff) << 24) | (hi << 32);
 	limit = (lo & 0xffff) | (((lo >> 48) & 0xf) << 16);
 	CK(base == c->tr_base && limit == 0x67 && ((lo >> 40) & 0xff) == 0x8b);
@@ -188,7 +192,8 @@ static void check_config(const struct dune_vcpu_config *c)
 		CK(off == (uint64_t)dune_exc_stubs + 16 * i);
 		CK(((l >> 16) & 0xffff) == DUNE_GDT_CS);
 		CK(((l >> 32) & 7) == 1);			/* IST1 */
-		CK(((l >> 40) & 0xff) == 0x8e);			/* interrupt gate, DPL 0 */
+		/* interrupt gate, DPL 0; DPL 3 for INT3 and INTO */
+		CK(((l >> 40) & 0xff) == (i == 3 || i == 4 ? 0xee : 0x8e));
 		check_identity(off);
 	}
 }
@@ -264,6 +269,14 @@ static long fake_ioctl(int fd, unsigned long cmd, unsigned long arg)
 		CK(sp > (uint64_t)v->t + DUNE_T_HOST_STACK && sp < v->t->host_stack_top);
 		memset(&run->u, 0, sizeof(run->u));
 		run->exit_reason = DUNE_EXIT_NONE;
+		/* a new vCPU's first instructions (entry.S): they set KERNEL_GS_BASE */
+		if (run->regs.rip == (uint64_t)dune_guest_init) {
+			CK(run->regs.rcx == 0xc0000102);
+			CK((run->regs.rax | (run->regs.rdx << 32)) == (uint64_t)v->t);
+			run->regs.rax = v->t->init_rax;
+			run->regs.rdx = v->t->init_rdx;
+			run->regs.rip = run->regs.rcx = v->t->init_rip;
+		}
 		return v->script(v, run);
 	}
 	CK(!"unexpected ioctl");
@@ -403,7 +416,8 @@ static int script_basic(struct vcpu *v, struct dune_run *run)
 	case 0:
 		/* the state dune_enter() captured */
 		v->saved = run->regs;
-		CK(run->regs.rax == 0 && run->regs.rcx == 0 && run->regs.rdi == 0);
+		/* RCX = RIP: dune_guest_init jumps through it (entry.S) */
+		CK(run->regs.rax == 0 && run->regs.rcx == run->regs.rip && run->regs.rdi == 0);
 		CK(run->regs.rbx == 0x1234567812345678ULL && run->regs.r15 == 0x1515);
 		CK((run->regs.rsp & 15) == 0);	/* after "ret" from an aligned call */
 		CK(syscall(SYS_arch_prctl, ARCH_GET_FS, &base) == 0 && run->fs_base == base);
