@@ -150,24 +150,33 @@ bool dune_ept_zap(struct dune_vm *vm, u64 gpa_start, u64 gpa_end)
 }
 
 /*
- * Install a leaf: 4 KiB (@huge false) or 2 MiB, taking missing paging-
- * structure pages from @spare (allocated beforehand: we hold a spinlock).
- * A 2 MiB leaf only goes where no table of 4 KiB entries is yet: turning
- * a table into a leaf would need an INVEPT before the table could be
- * freed, so the range simply stays mapped at 4 KiB.
+ * Install a leaf for @gpa, taking missing paging-structure pages from
+ * @spare (allocated beforehand: we hold a spinlock here).  @entry_2m, if
+ * not 0, maps the whole 2 MiB around @gpa; @entry_4k maps its 4 KiB page.
+ * The 2 MiB leaf only goes where no table of 4 KiB entries is yet -
+ * turning a table into a leaf would need an INVEPT before the table could
+ * be freed - and otherwise the 4 KiB page goes into that table: either
+ * way the faulting access finds a translation, so the guest never
+ * faults on the same address forever.
  */
-static void ept_install(struct dune_vm *vm, u64 gpa, u64 entry, bool huge, struct page **spare)
+static void ept_install(struct dune_vm *vm, u64 gpa, u64 entry_4k, u64 entry_2m,
+			struct page **spare)
 {
-	int leaf_level = huge ? 1 : 0;
 	u64 *table = vm->ept_root;
 	int level;
 
 	lockdep_assert_held(&vm->ept_lock);
-	for (level = EPT_LEVELS - 1; level > leaf_level; level--) {
+	for (level = EPT_LEVELS - 1; level > 0; level--) {
 		u64 *slot = &table[ept_index(gpa, level)];
 
 		if (*slot & EPT_LEAF_2M) {
-			/* A 2 MiB leaf is already here (another vCPU was faster). */
+			/* A 2 MiB leaf is here already: refresh it, if we can. */
+			if (entry_2m)
+				WRITE_ONCE(*slot, entry_2m | EPT_LEAF_2M);
+			return;
+		}
+		if (level == 1 && entry_2m && !(*slot & EPT_PRESENT)) {
+			WRITE_ONCE(*slot, entry_2m | EPT_LEAF_2M);
 			return;
 		}
 		if (!(*slot & EPT_PRESENT)) {
@@ -178,19 +187,7 @@ static void ept_install(struct dune_vm *vm, u64 gpa, u64 entry, bool huge, struc
 		}
 		table = ept_table(*slot);
 	}
-	if (huge) {
-		u64 *slot = &table[ept_index(gpa, 1)];
-
-		if (*slot & EPT_PRESENT) {
-			if (*slot & EPT_LEAF_2M)
-				WRITE_ONCE(*slot, entry | EPT_LEAF_2M);
-			/* else: a table of 4 KiB entries; keep it (see above) */
-			return;
-		}
-		WRITE_ONCE(*slot, entry | EPT_LEAF_2M);
-		return;
-	}
-	WRITE_ONCE(table[ept_index(gpa, 0)], entry);
+	WRITE_ONCE(table[ept_index(gpa, 0)], entry_4k);
 }
 
 /*
@@ -312,7 +309,7 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	struct page *page = NULL;
 	unsigned long hva, seq, vm_flags;
 	bool writable = false, huge = false, have_spares = true;
-	u64 pfn, entry;
+	u64 pfn, perms, entry_4k, entry_2m;
 	unsigned int i;
 	int err;
 
@@ -346,11 +343,14 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 			have_spares = false;
 	}
 
-	entry = (pfn << PAGE_SHIFT) | EPT_LEAF_MEMTYPE_WB | VMX_EPT_READABLE_MASK;
+	perms = EPT_LEAF_MEMTYPE_WB | VMX_EPT_READABLE_MASK;
 	if (writable)
-		entry |= VMX_EPT_WRITABLE_MASK;
+		perms |= VMX_EPT_WRITABLE_MASK;
 	if (vm_flags & VM_EXEC)
-		entry |= VMX_EPT_EXECUTABLE_MASK;
+		perms |= VMX_EPT_EXECUTABLE_MASK;
+	/* For a 2 MiB page, pfn is its first frame: this page is further in. */
+	entry_4k = ((huge ? pfn + ((hva >> PAGE_SHIFT) & 511) : pfn) << PAGE_SHIFT) | perms;
+	entry_2m = huge ? (pfn << PAGE_SHIFT) | perms : 0;
 
 	spin_lock(&vm->ept_lock);
 	/*
@@ -359,7 +359,7 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	 * fault again.
 	 */
 	if (!vm->dead && !vm->mmu_in_progress && vm->mmu_seq == seq && have_spares)
-		ept_install(vm, huge ? gpa & ~(u64)(SIZE_2M - 1) : gpa, entry, huge, spare);
+		ept_install(vm, gpa, entry_4k, entry_2m, spare);
 	spin_unlock(&vm->ept_lock);
 
 	for (i = 0; i < ARRAY_SIZE(spare); i++)

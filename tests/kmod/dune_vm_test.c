@@ -574,6 +574,37 @@ TEST_F(vm, ept_maps_thp_with_one_entry)
 	EXPECT_EQ(10, p[4096 * 511]);
 }
 
+/*
+ * The EPT keeps the 4 KiB table of a range the guest once used at 4 KiB.
+ * If the process later maps a transparent huge page there (here: munmap,
+ * then a new THP mapping at the same address), the EPT must still map the
+ * page the guest touches - through the old table - and not go round
+ * faulting forever (it once did, and the run hung).
+ */
+TEST_F_TIMEOUT(vm, thp_over_an_old_4k_table, 120)
+{
+	struct guest *g = &self->g;
+	char *p, *q;
+
+	write_text("/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
+	p = alloc_2m(false);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, map_identity(g, (uintptr_t)p));
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	ASSERT_EQ(0, guest_touch_pages(g, p, 4, 1));	/* a 4 KiB table now */
+	ASSERT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	ASSERT_EQ(0, munmap(p, CHUNK));
+	q = mmap(p, CHUNK, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(p, q);
+	madvise(p, CHUNK, MADV_HUGEPAGE);
+	memset(p, 2, CHUNK);			/* a THP, if the kernel gives one */
+	ASSERT_EQ(0, guest_touch_pages(g, p, 512, 3));
+	ASSERT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	EXPECT_EQ(3, p[0]);
+	EXPECT_EQ(3, p[511 * 4096]);
+}
+
 /* mprotect(PROT_READ) takes write access away from the guest at once. */
 TEST_F(vm, mprotect_is_coherent)
 {
