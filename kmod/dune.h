@@ -58,7 +58,16 @@ void dune_vmx_cpu_emergency_off(void);
 /* vmcs.c: control fields and the host-state area */
 int vmx_ctl_value(u64 ctl_msr, u32 wanted, u32 *value);
 int dune_vmcs_write_host_state(void);
+int dune_vmcs_write_guest_segment(unsigned long selector_field, u16 selector, u64 base,
+				  u32 limit, u32 ar);
+int dune_vmcs_write_guest_quiet_state(void);
 void dune_vmcs_after_exit(void);
+
+/* Segment access rights (SDM Vol. 3C, 25.4.1): type, S, DPL, P, L, D/B, G. */
+#define VMCS_AR_CODE64_RING0	0xa09b	/* execute/read, accessed; L=1, G=1 */
+#define VMCS_AR_DATA_RING0	0xc093	/* read/write, accessed; D/B=1, G=1 */
+#define VMCS_AR_TSS64_BUSY	0x008b	/* 64-bit TSS, busy (required, 27.3.1.2) */
+#define VMCS_AR_UNUSABLE	VMX_AR_UNUSABLE_MASK	/* asm/vmx.h */
 
 /* vmx_emergency.c: the kernel's emergency-VMXOFF callback */
 int dune_emergency_init(void);

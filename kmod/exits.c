@@ -223,14 +223,20 @@ static int handle_ept_misconfig(struct dune_vcpu *vcpu)
 
 typedef int (*dune_exit_handler)(struct dune_vcpu *vcpu);
 
+/* GETSEC (11) and RSM (17) have no name in asm/vmx.h. */
+#define EXIT_REASON_GETSEC	11
+#define EXIT_REASON_RSM		17
+
 static const dune_exit_handler dune_exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_GETSEC]			= inject_ud,
 	[EXIT_REASON_HLT]			= inject_gp,
 	[EXIT_REASON_INVD]			= inject_gp,
 	[EXIT_REASON_RDPMC]			= inject_gp,
+	[EXIT_REASON_RSM]			= inject_ud,
 	[EXIT_REASON_VMCALL]			= handle_vmcall,
 	[EXIT_REASON_VMCLEAR]			= inject_ud,
 	[EXIT_REASON_VMLAUNCH]			= inject_ud,
@@ -261,9 +267,6 @@ static const dune_exit_handler dune_exit_handlers[] = {
 	[EXIT_REASON_VMFUNC]			= inject_ud,
 };
 
-/* GETSEC (11) and RSM (17) have no name in asm/vmx.h. */
-#define EXIT_REASON_GETSEC	11
-#define EXIT_REASON_RSM		17
 
 int dune_handle_exit(struct dune_vcpu *vcpu)
 {
@@ -274,8 +277,6 @@ int dune_handle_exit(struct dune_vcpu *vcpu)
 		vcpu->exits[basic]++;
 	if (vcpu->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return handle_entry_failure(vcpu);
-	if (basic == EXIT_REASON_GETSEC || basic == EXIT_REASON_RSM)
-		return inject_ud(vcpu);
 	if (basic < ARRAY_SIZE(dune_exit_handlers))
 		handler = dune_exit_handlers[basic];
 	return handler ? handler(vcpu) : handle_unhandled(vcpu);

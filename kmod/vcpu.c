@@ -158,7 +158,8 @@ static int vcpu_load(struct dune_vcpu *vcpu)
 	if (dune_vmptrld(vcpu->vmcs_pa))
 		return -EIO;
 	vcpu->cpu = cpu;
-	if (dune_vcpu_vmcs_load_host(vcpu))
+	/* The host-state area: GDT, TSS and GS base are per CPU. */
+	if (dune_vmcs_write_host_state())
 		return -EIO;
 	if (vcpu->last_cpu != cpu) {
 		if (dune_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0))

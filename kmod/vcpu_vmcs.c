@@ -31,23 +31,6 @@
 #include "vm.h"
 #include "vmx_ops.h"
 
-/* Access rights (SDM 25.4.1, table 25-2): type, S, DPL, P, L, D/B, G. */
-#define AR_CODE64_RING0		0xa09b	/* execute/read, accessed; L=1 G=1 */
-#define AR_DATA_RING0		0xc093	/* read/write, accessed; D/B=1 G=1 */
-#define AR_TSS64_BUSY		0x008b	/* 64-bit TSS, busy (required, 27.3.1.2) */
-#define AR_UNUSABLE		VMX_AR_UNUSABLE_MASK
-
-/* Write one segment's selector, base, limit and access rights. */
-static int vmcs_segment(unsigned long selector_field, u16 selector, u64 base, u32 limit, u32 ar)
-{
-	unsigned long n = (selector_field - GUEST_ES_SELECTOR) / 2;
-
-	return vmcs_write16(selector_field, selector) |
-	       __vmcs_write(GUEST_ES_BASE + 2 * n, base) |
-	       __vmcs_write(GUEST_ES_LIMIT + 2 * n, limit) |
-	       __vmcs_write(GUEST_ES_AR_BYTES + 2 * n, ar);
-}
-
 /* CR0 and CR4 must respect the fixed bits of VMX operation (SDM A.7, A.8). */
 static u64 fixed_cr(u64 wanted, u64 fixed0, u64 fixed1)
 {
@@ -181,30 +164,26 @@ static int vmcs_setup_guest(struct dune_vcpu *vcpu, const struct dune_vcpu_confi
 	err |= vmcs_writenat(CR4_READ_SHADOW, cr4 & ~X86_CR4_VMXE);
 
 	/* Flat 64-bit ring-0 segments from the caller's GDT (25.4.1). */
-	err |= vmcs_segment(GUEST_CS_SELECTOR, config->cs, 0, 0xffffffff, AR_CODE64_RING0);
-	err |= vmcs_segment(GUEST_SS_SELECTOR, config->ss, 0, 0xffffffff, AR_DATA_RING0);
-	err |= vmcs_segment(GUEST_DS_SELECTOR, config->ss, 0, 0xffffffff, AR_DATA_RING0);
-	err |= vmcs_segment(GUEST_ES_SELECTOR, config->ss, 0, 0xffffffff, AR_DATA_RING0);
+	err |= dune_vmcs_write_guest_segment(GUEST_CS_SELECTOR, config->cs, 0, 0xffffffff,
+					     VMCS_AR_CODE64_RING0);
+	err |= dune_vmcs_write_guest_segment(GUEST_SS_SELECTOR, config->ss, 0, 0xffffffff,
+					     VMCS_AR_DATA_RING0);
+	err |= dune_vmcs_write_guest_segment(GUEST_DS_SELECTOR, config->ss, 0, 0xffffffff,
+					     VMCS_AR_DATA_RING0);
+	err |= dune_vmcs_write_guest_segment(GUEST_ES_SELECTOR, config->ss, 0, 0xffffffff,
+					     VMCS_AR_DATA_RING0);
 	/* FS and GS: null selectors, as in a process; the bases are per entry. */
-	err |= vmcs_segment(GUEST_FS_SELECTOR, 0, 0, 0, AR_UNUSABLE);
-	err |= vmcs_segment(GUEST_GS_SELECTOR, 0, 0, 0, AR_UNUSABLE);
-	err |= vmcs_segment(GUEST_LDTR_SELECTOR, 0, 0, 0, AR_UNUSABLE);
-	err |= vmcs_segment(GUEST_TR_SELECTOR, config->tr, config->tr_base, 0x67, AR_TSS64_BUSY);
+	err |= dune_vmcs_write_guest_segment(GUEST_FS_SELECTOR, 0, 0, 0, VMCS_AR_UNUSABLE);
+	err |= dune_vmcs_write_guest_segment(GUEST_GS_SELECTOR, 0, 0, 0, VMCS_AR_UNUSABLE);
+	err |= dune_vmcs_write_guest_segment(GUEST_LDTR_SELECTOR, 0, 0, 0, VMCS_AR_UNUSABLE);
+	err |= dune_vmcs_write_guest_segment(GUEST_TR_SELECTOR, config->tr, config->tr_base, 0x67,
+					     VMCS_AR_TSS64_BUSY);
 	err |= vmcs_writenat(GUEST_GDTR_BASE, config->gdtr_base);
 	err |= vmcs_write32(GUEST_GDTR_LIMIT, config->gdtr_limit);
 	err |= vmcs_writenat(GUEST_IDTR_BASE, config->idtr_base);
 	err |= vmcs_write32(GUEST_IDTR_LIMIT, config->idtr_limit);
 
-	err |= vmcs_writenat(GUEST_DR7, 0x400);	/* bit 10 reads as 1 */
-	err |= vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
-	err |= vmcs_write32(GUEST_SYSENTER_CS, 0);
-	err |= vmcs_writenat(GUEST_SYSENTER_ESP, 0);
-	err |= vmcs_writenat(GUEST_SYSENTER_EIP, 0);
-	err |= vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
-	err |= vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
-	err |= vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	/* No shadow VMCS: the link pointer must be all ones (27.3.1.5). */
-	err |= vmcs_write64(VMCS_LINK_POINTER, -1ULL);
+	err |= dune_vmcs_write_guest_quiet_state();
 	return err ? -EIO : 0;
 }
 
@@ -221,14 +200,4 @@ int dune_vcpu_vmcs_setup(struct dune_vcpu *vcpu, const struct dune_vcpu_config *
 	if (!err && vmcs_writenat(HOST_RIP, (unsigned long)dune_vmx_vmexit))
 		err = -EIO;
 	return err;
-}
-
-/*
- * The host-state area, for the CPU the VMCS just landed on: the GDT, TSS
- * and GS base are per CPU, CR3 is this process's.  HOST_RSP is written by
- * the entry code.
- */
-int dune_vcpu_vmcs_load_host(struct dune_vcpu *vcpu)
-{
-	return dune_vmcs_write_host_state();
 }

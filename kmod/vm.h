@@ -140,7 +140,6 @@ extern char dune_vmx_vmexit[];		/* where every VM exit lands (HOST_RIP) */
 /* vcpu_vmcs.c */
 int dune_vcpu_vmcs_setup(struct dune_vcpu *vcpu, const struct dune_vcpu_config *config,
 			 u64 msr_bitmap_pa);
-int dune_vcpu_vmcs_load_host(struct dune_vcpu *vcpu);
 
 /* exits.c: > 0 resume the guest, 0 return to user space, < 0 error */
 int dune_handle_exit(struct dune_vcpu *vcpu);

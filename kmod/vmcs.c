@@ -11,6 +11,8 @@
  *  - dune_vmcs_write_host_state(): the host-state area, i.e. the state the
  *    CPU loads on every VM exit (SDM Vol. 3C, 25.5 and 28.5), read from the
  *    running kernel on the CPU where the VMCS is current;
+ *  - dune_vmcs_write_guest_segment() and dune_vmcs_write_guest_quiet_state():
+ *    the parts of the guest-state area every guest of ours fills the same way;
  *  - dune_vmcs_after_exit(): what a VM exit leaves for us to repair.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -97,6 +99,45 @@ int dune_vmcs_write_host_state(void)
 	err |= vmcs_write32(HOST_IA32_SYSENTER_CS, sysenter_cs);
 	err |= vmcs_writenat(HOST_IA32_SYSENTER_ESP, sysenter_esp);
 	err |= vmcs_writenat(HOST_IA32_SYSENTER_EIP, sysenter_eip);
+	return err ? -EIO : 0;
+}
+
+/*
+ * One segment of the guest-state area: selector, base, limit and access
+ * rights (SDM Vol. 3C, 25.4.1).  The fields of one segment are 2 apart in
+ * the encoding: ES at +0, then CS, SS, DS, FS, GS, LDTR, TR.
+ */
+int dune_vmcs_write_guest_segment(unsigned long selector_field, u16 selector, u64 base,
+				  u32 limit, u32 ar)
+{
+	unsigned long n = (selector_field - GUEST_ES_SELECTOR) / 2;
+	int err = 0;
+
+	err |= vmcs_write16(selector_field, selector);
+	err |= __vmcs_write(GUEST_ES_BASE + 2 * n, base);
+	err |= __vmcs_write(GUEST_ES_LIMIT + 2 * n, limit);
+	err |= __vmcs_write(GUEST_ES_AR_BYTES + 2 * n, ar);
+	return err ? -EIO : 0;
+}
+
+/*
+ * The guest state that starts quiet for every guest: no debug registers
+ * armed, no SYSENTER, active, nothing blocked or pending, and no shadow
+ * VMCS - the link pointer must then be all ones (27.3.1.5).
+ */
+int dune_vmcs_write_guest_quiet_state(void)
+{
+	int err = 0;
+
+	err |= vmcs_writenat(GUEST_DR7, 0x400);	/* bit 10 reads as 1 */
+	err |= vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	err |= vmcs_write32(GUEST_SYSENTER_CS, 0);
+	err |= vmcs_writenat(GUEST_SYSENTER_ESP, 0);
+	err |= vmcs_writenat(GUEST_SYSENTER_EIP, 0);
+	err |= vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	err |= vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	err |= vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	err |= vmcs_write64(VMCS_LINK_POINTER, -1ULL);
 	return err ? -EIO : 0;
 }
 

@@ -150,26 +150,6 @@ static noinline u8 selftest_vmlaunch(void)
 	return status;
 }
 
-/* A segment in the guest-state area (SDM Vol. 3C, 25.4.1). */
-static int guest_segment(unsigned long selector_field, u16 selector, u32 limit, u32 ar)
-{
-	/* The fields of one segment are 2 apart: ES at +0, then CS, SS, ... */
-	unsigned long n = (selector_field - GUEST_ES_SELECTOR) / 2;
-	int err = 0;
-
-	err |= __vmcs_write(selector_field, selector);
-	err |= __vmcs_write(GUEST_ES_BASE + 2 * n, 0);
-	err |= __vmcs_write(GUEST_ES_LIMIT + 2 * n, limit);
-	err |= __vmcs_write(GUEST_ES_AR_BYTES + 2 * n, ar);
-	return err;
-}
-
-/* Access rights: type, S, DPL, P, L, D/B, G, "unusable" (SDM 25.4.1). */
-#define AR_CODE64	0xa09b	/* execute/read, accessed; L=1, G=1 */
-#define AR_DATA		0xc093	/* read/write, accessed; D/B=1, G=1 */
-#define AR_TSS64_BUSY	0x008b
-#define AR_UNUSABLE	VMX_AR_UNUSABLE_MASK
-
 /* Controls and guest state for selftest_guest(); returns 0 or -errno. */
 static int selftest_prepare_guest(struct selftest *t)
 {
@@ -217,31 +197,26 @@ static int selftest_prepare_guest(struct selftest *t)
 	/* The host-state area has no limits for GDTR and IDTR: read them. */
 	native_store_gdt(&gdt);
 	store_idt(&idt);
-	err |= vmcs_writenat(GUEST_DR7, 0x400);	/* DR7 bit 10 is fixed to 1 */
-	err |= vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	err |= vmcs_writenat(GUEST_RSP, t->guest_stack_top);
 	err |= vmcs_writenat(GUEST_RIP, (unsigned long)selftest_guest);
 	err |= vmcs_writenat(GUEST_RFLAGS, X86_EFLAGS_FIXED);
-	err |= guest_segment(GUEST_CS_SELECTOR, __KERNEL_CS, 0xffffffff, AR_CODE64);
-	err |= guest_segment(GUEST_SS_SELECTOR, __KERNEL_DS, 0xffffffff, AR_DATA);
-	err |= guest_segment(GUEST_DS_SELECTOR, 0, 0, AR_UNUSABLE);
-	err |= guest_segment(GUEST_ES_SELECTOR, 0, 0, AR_UNUSABLE);
-	err |= guest_segment(GUEST_FS_SELECTOR, 0, 0, AR_UNUSABLE);
-	err |= guest_segment(GUEST_GS_SELECTOR, 0, 0, AR_UNUSABLE);
-	err |= guest_segment(GUEST_LDTR_SELECTOR, 0, 0, AR_UNUSABLE);
-	err |= guest_segment(GUEST_TR_SELECTOR, GDT_ENTRY_TSS * 8, 0x67, AR_TSS64_BUSY);
+	err |= dune_vmcs_write_guest_segment(GUEST_CS_SELECTOR, __KERNEL_CS, 0, 0xffffffff,
+					     VMCS_AR_CODE64_RING0);
+	err |= dune_vmcs_write_guest_segment(GUEST_SS_SELECTOR, __KERNEL_DS, 0, 0xffffffff,
+					     VMCS_AR_DATA_RING0);
+	err |= dune_vmcs_write_guest_segment(GUEST_DS_SELECTOR, 0, 0, 0, VMCS_AR_UNUSABLE);
+	err |= dune_vmcs_write_guest_segment(GUEST_ES_SELECTOR, 0, 0, 0, VMCS_AR_UNUSABLE);
+	err |= dune_vmcs_write_guest_segment(GUEST_FS_SELECTOR, 0, 0, 0, VMCS_AR_UNUSABLE);
+	err |= dune_vmcs_write_guest_segment(GUEST_GS_SELECTOR, 0, 0, 0, VMCS_AR_UNUSABLE);
+	err |= dune_vmcs_write_guest_segment(GUEST_LDTR_SELECTOR, 0, 0, 0, VMCS_AR_UNUSABLE);
+	err |= dune_vmcs_write_guest_segment(GUEST_TR_SELECTOR, GDT_ENTRY_TSS * 8, 0, 0x67,
+					     VMCS_AR_TSS64_BUSY);
 	err |= vmcs_write32(GUEST_GDTR_LIMIT, gdt.size);
 	err |= vmcs_write32(GUEST_IDTR_LIMIT, idt.size);
 	/* After the segments, whose helper zeroes their bases. */
 	for (i = 0; i < ARRAY_SIZE(host_as_guest); i++)
 		err |= __vmcs_write(host_as_guest[i].guest, __vmcs_read(host_as_guest[i].host));
-	err |= vmcs_write32(GUEST_SYSENTER_CS, 0);
-	err |= vmcs_writenat(GUEST_SYSENTER_ESP, 0);
-	err |= vmcs_writenat(GUEST_SYSENTER_EIP, 0);
-	err |= vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
-	err |= vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
-	err |= vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	err |= vmcs_write64(VMCS_LINK_POINTER, -1ULL);
+	err |= dune_vmcs_write_guest_quiet_state();
 	return err ? -EIO : 0;
 }
 
