@@ -346,6 +346,57 @@ dune_exc_redispatch:
  * Handler stack, from the top down: XSAVE area (4096 bytes, 64-aligned),
  * struct dune_tf (168 bytes), the vector (8 bytes) at the new RSP.
  */
+/*
+ * struct dune_tf (dune.h) from the registers and an exception frame on the
+ * stack: TF_SAVE_GPRS stores every general-purpose register but RAX and
+ * RDX (which the callers have used) at \off(\tf); TF_COPY_HW_FRAME copies
+ * the error code and the IRET frame from \err(%rsp) on, using RDI, so it
+ * comes after TF_SAVE_GPRS.  TF_POP_AND_IRET, with RSP at a dune_tf, loads
+ * every register from it and returns to its IRET frame.
+ */
+.macro TF_SAVE_GPRS tf, off
+	movq	%rdi, \off+0(\tf)
+	movq	%rsi, \off+8(\tf)
+	movq	%rcx, \off+24(\tf)
+	movq	%r8, \off+32(\tf)
+	movq	%r9, \off+40(\tf)
+	movq	%r10, \off+48(\tf)
+	movq	%r11, \off+56(\tf)
+	movq	%rbx, \off+64(\tf)
+	movq	%rbp, \off+72(\tf)
+	movq	%r12, \off+80(\tf)
+	movq	%r13, \off+88(\tf)
+	movq	%r14, \off+96(\tf)
+	movq	%r15, \off+104(\tf)
+.endm
+
+.macro TF_COPY_HW_FRAME tf, off, err
+	.irp	i, 0, 1, 2, 3, 4, 5		/* error code, RIP, CS, RFLAGS, RSP, SS */
+	movq	\err+8*\i(%rsp), %rdi
+	movq	%rdi, \off+120+8*\i(\tf)
+	.endr
+.endm
+
+.macro TF_POP_AND_IRET
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%r8
+	popq	%r9
+	popq	%r10
+	popq	%r11
+	popq	%rbx
+	popq	%rbp
+	popq	%r12
+	popq	%r13
+	popq	%r14
+	popq	%r15
+	popq	%rax
+	addq	$8, %rsp			/* the error code */
+	iretq
+.endm
+
 #define TRAP_XSAVE_SIZE		4096
 #define TRAP_FRAME		(8 + DUNE_TF_SIZE)	/* vector + tf: 176 */
 .Ldispatch:
@@ -363,35 +414,12 @@ dune_exc_redispatch:
 	subq	$128, %rdx
 	andq	$-64, %rdx
 	subq	$(TRAP_XSAVE_SIZE + TRAP_FRAME), %rdx
-	movq	%rdi, 8+0(%rdx)
-	movq	%rsi, 8+8(%rdx)
+	TF_SAVE_GPRS %rdx, 8
 	movq	(%rsp), %rdi
 	movq	%rdi, 8+16(%rdx)		/* RDX */
-	movq	%rcx, 8+24(%rdx)
-	movq	%r8, 8+32(%rdx)
-	movq	%r9, 8+40(%rdx)
-	movq	%r10, 8+48(%rdx)
-	movq	%r11, 8+56(%rdx)
-	movq	%rbx, 8+64(%rdx)
-	movq	%rbp, 8+72(%rdx)
-	movq	%r12, 8+80(%rdx)
-	movq	%r13, 8+88(%rdx)
-	movq	%r14, 8+96(%rdx)
-	movq	%r15, 8+104(%rdx)
 	movq	8(%rsp), %rdi
 	movq	%rdi, 8+112(%rdx)		/* RAX */
-	movq	24(%rsp), %rdi
-	movq	%rdi, 8+120(%rdx)		/* error code */
-	movq	32(%rsp), %rdi
-	movq	%rdi, 8+128(%rdx)		/* RIP */
-	movq	40(%rsp), %rdi
-	movq	%rdi, 8+136(%rdx)		/* CS */
-	movq	48(%rsp), %rdi
-	movq	%rdi, 8+144(%rdx)		/* RFLAGS */
-	movq	56(%rsp), %rdi
-	movq	%rdi, 8+152(%rdx)		/* RSP */
-	movq	64(%rsp), %rdi
-	movq	%rdi, 8+160(%rdx)		/* SS */
+	TF_COPY_HW_FRAME %rdx, 8, 24
 	movq	16(%rsp), %rdi
 	movq	%rdi, (%rdx)			/* the vector */
 	movq	%rdx, %rsp			/* off IST1 */
@@ -424,23 +452,7 @@ dune_exc_redispatch:
 	xrstor64 (%rdi)
 
 	addq	$8, %rsp			/* the vector: RSP = tf */
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%r8
-	popq	%r9
-	popq	%r10
-	popq	%r11
-	popq	%rbx
-	popq	%rbp
-	popq	%r12
-	popq	%r13
-	popq	%r14
-	popq	%r15
-	popq	%rax
-	addq	$8, %rsp			/* the error code */
-	iretq
+	TF_POP_AND_IRET
 
 /*
  * Ring 3 (docs/design/libdune-api.md §7.5.3, §7.6.2, §7.7).
@@ -515,34 +527,11 @@ dune_r3_text_start:
 	leaq	(64 - DUNE_T_IST_TOP)(%rsp), %rax	/* the thread */
 	movq	DUNE_T_R0_SP(%rax), %rax
 	subq	$DUNE_TF_SIZE, %rax
-	movq	%rdi, 0(%rax)
-	movq	%rsi, 8(%rax)
-	movq	%rdx, 16(%rax)
-	movq	%rcx, 24(%rax)
-	movq	%r8, 32(%rax)
-	movq	%r9, 40(%rax)
-	movq	%r10, 48(%rax)
-	movq	%r11, 56(%rax)
-	movq	%rbx, 64(%rax)
-	movq	%rbp, 72(%rax)
-	movq	%r12, 80(%rax)
-	movq	%r13, 88(%rax)
-	movq	%r14, 96(%rax)
-	movq	%r15, 104(%rax)
+	TF_SAVE_GPRS %rax, 0
+	movq	%rdx, 16(%rax)			/* rdx */
 	movq	0(%rsp), %rdi
 	movq	%rdi, 112(%rax)			/* rax */
-	movq	16(%rsp), %rdi
-	movq	%rdi, 120(%rax)			/* err */
-	movq	24(%rsp), %rdi
-	movq	%rdi, 128(%rax)			/* rip */
-	movq	32(%rsp), %rdi
-	movq	%rdi, 136(%rax)			/* cs */
-	movq	40(%rsp), %rdi
-	movq	%rdi, 144(%rax)			/* rflags */
-	movq	48(%rsp), %rdi
-	movq	%rdi, 152(%rax)			/* rsp */
-	movq	56(%rsp), %rdi
-	movq	%rdi, 160(%rax)			/* ss */
+	TF_COPY_HW_FRAME %rax, 0, 16
 	movq	8(%rsp), %r13			/* the vector */
 	leaq	(64 - DUNE_T_IST_TOP)(%rsp), %r12
 	movq	%cr2, %r15
@@ -615,23 +604,7 @@ dune_r3_text_start:
 	movq	$1, DUNE_T_IN_USERMODE(%r12)
 .Lpop_iret:
 	movq	%rbx, %rsp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%r8
-	popq	%r9
-	popq	%r10
-	popq	%r11
-	popq	%rbx
-	popq	%rbp
-	popq	%r12
-	popq	%r13
-	popq	%r14
-	popq	%r15
-	popq	%rax
-	addq	$8, %rsp			/* err */
-	iretq
+	TF_POP_AND_IRET
 
 	.globl	dune_r3_text_end
 	.hidden	dune_r3_text_end
