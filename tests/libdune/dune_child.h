@@ -170,4 +170,29 @@ static inline const char *describe_status(int status)
 		TH_LOG("child %s; output:\n%s", describe_status((res)->status), (res)->out); \
 } while (0)
 
+/*
+ * A kselftest fixture that only checks that /dev/dune can be used, so that
+ * a missing module is one clear failure rather than a child's odd death.
+ * (Include after kselftest_harness.h.)
+ */
+#define DUNE_DEVICE_FIXTURE(name)						\
+	FIXTURE(name) {							\
+		int unused;						\
+	};								\
+	FIXTURE_SETUP(name)						\
+	{								\
+		ASSERT_EQ(0, access("/dev/dune", R_OK | W_OK))		\
+			TH_LOG("/dev/dune: %s (is dune.ko loaded?)",	\
+			       strerror(errno));			\
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+	}
+
+/* A writable directory for test files. */
+static inline const char *tmp_dir(void)
+{
+	return access("/tmp", W_OK) == 0 ? "/tmp" : ".";
+}
+
 #endif /* DUNE_CHILD_H */

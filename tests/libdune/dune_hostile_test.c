@@ -22,9 +22,7 @@
 #include "kselftest_harness.h"
 #include "dune_child.h"
 
-FIXTURE(hostile) {
-	int unused;
-};
+DUNE_DEVICE_FIXTURE(hostile);
 
 FIXTURE_VARIANT(hostile) {
 	int (*fn)(void *arg);
@@ -36,16 +34,6 @@ FIXTURE_VARIANT(hostile) {
 	 */
 	int signal;
 };
-
-FIXTURE_SETUP(hostile)
-{
-	ASSERT_EQ(0, access("/dev/dune", R_OK | W_OK))
-		TH_LOG("/dev/dune: %s (is dune.ko loaded?)", strerror(errno));
-}
-
-FIXTURE_TEARDOWN(hostile)
-{
-}
 
 /* Each function executes one hostile instruction and must not return. */
 
@@ -214,19 +202,7 @@ TEST_F_TIMEOUT(hostile, ends_the_child_with_a_message, 120)
 
 /* ---- SIGKILL and signals while the guest runs ----------------------- */
 
-FIXTURE(kill) {
-	int unused;
-};
-
-FIXTURE_SETUP(kill)
-{
-	ASSERT_EQ(0, access("/dev/dune", R_OK | W_OK))
-		TH_LOG("/dev/dune: %s (is dune.ko loaded?)", strerror(errno));
-}
-
-FIXTURE_TEARDOWN(kill)
-{
-}
+DUNE_DEVICE_FIXTURE(kill);
 
 #define KILL_ROUNDS	100
 

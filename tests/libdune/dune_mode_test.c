@@ -26,25 +26,7 @@
 
 extern char **environ;
 
-FIXTURE(dune) {
-	int unused;
-};
-
-FIXTURE_SETUP(dune)
-{
-	ASSERT_EQ(0, access("/dev/dune", R_OK | W_OK))
-		TH_LOG("/dev/dune: %s (is dune.ko loaded?)", strerror(errno));
-}
-
-FIXTURE_TEARDOWN(dune)
-{
-}
-
-/* A writable directory for test files. */
-static const char *tmp_dir(void)
-{
-	return access("/tmp", W_OK) == 0 ? "/tmp" : ".";
-}
+DUNE_DEVICE_FIXTURE(dune);
 
 static int nothing(void *arg)
 {

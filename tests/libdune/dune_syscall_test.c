@@ -68,25 +68,7 @@
 
 extern char **environ;
 
-FIXTURE(sys) {
-	int unused;
-};
-
-FIXTURE_SETUP(sys)
-{
-	ASSERT_EQ(0, access("/dev/dune", R_OK | W_OK))
-		TH_LOG("/dev/dune: %s (is dune.ko loaded?)", strerror(errno));
-}
-
-FIXTURE_TEARDOWN(sys)
-{
-}
-
-/* A writable directory for test files. */
-static const char *tmp_dir(void)
-{
-	return access("/tmp", W_OK) == 0 ? "/tmp" : ".";
-}
+DUNE_DEVICE_FIXTURE(sys);
 
 static long long ns(const struct timespec *t)
 {

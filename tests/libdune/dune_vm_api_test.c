@@ -16,19 +16,7 @@
 
 #define FRESH_VA	((char *)0x600000000000UL)
 
-FIXTURE(vm) {
-	int unused;
-};
-
-FIXTURE_SETUP(vm)
-{
-	ASSERT_EQ(0, access("/dev/dune", R_OK | W_OK))
-		TH_LOG("/dev/dune: %s (is dune.ko loaded?)", strerror(errno));
-}
-
-FIXTURE_TEARDOWN(vm)
-{
-}
+DUNE_DEVICE_FIXTURE(vm);
 
 static int nalloc(void)
 {
