@@ -66,7 +66,6 @@ int dune_ept_init(struct dune_vm *vm)
 	if (!root)
 		return -ENOMEM;
 	vm->ept_root = page_address(root);
-	vm->ept_pages = 1;
 	/*
 	 * EPTP (SDM Vol. 3C, 25.6.11): memory type write-back for the tables,
 	 * a 4-level walk (value 3 in bits 5:3), no accessed/dirty flags.
@@ -183,7 +182,6 @@ static void ept_install(struct dune_vm *vm, u64 gpa, u64 entry_4k, u64 entry_2m,
 			/* Non-leaf entries allow everything; the leaf decides. */
 			*slot = page_to_phys(*spare) | VMX_EPT_RWX_MASK;
 			*spare++ = NULL;	/* used */
-			vm->ept_pages++;
 		}
 		table = ept_table(*slot);
 	}

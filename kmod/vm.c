@@ -202,7 +202,6 @@ static long dune_vm_map_chunks(struct dune_vm *vm, const struct dune_map_chunks 
 			xa_erase(&vm->gpa_to_hva, g);
 			break;
 		}
-		vm->nr_chunks++;
 	}
 	/*
 	 * An allocation failure half way leaves the earlier chunks mapped;

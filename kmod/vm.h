@@ -34,7 +34,6 @@ struct dune_vm {
 	struct mutex chunk_mutex;
 	struct xarray gpa_to_hva;	/* EPT violations: GPA -> HVA */
 	struct xarray hva_to_gpa;	/* MMU notifiers: HVA -> GPA */
-	unsigned long nr_chunks;
 
 	/*
 	 * The EPT (SDM Vol. 3C, 29.3).  ept_lock protects the tables and the
@@ -47,7 +46,6 @@ struct dune_vm {
 	u64 eptp;			/* EPT pointer for the VMCS */
 	unsigned long mmu_seq;
 	long mmu_in_progress;
-	unsigned long ept_pages;	/* paging-structure pages, for leak checks */
 	bool dead;			/* the address space is gone */
 };
 
