@@ -449,6 +449,44 @@ int dune_map_range(uint64_t start, uint64_t end)
 }
 
 /*
+ * In the child of a fork (section 7.2.7 of docs/design/libdune-api.md): a
+ * new VM gets every chunk the registry knows, at the GPA it had in the
+ * parent, so that the inherited page tables - libdune's and the
+ * program's - mean the same thing.  Nothing in the tables changes.
+ */
+int dune_chunks_reregister(void)
+{
+	struct dune_chunk chunks[BATCH];
+	unsigned int n = 0;
+	uint64_t top, i;
+	long err = 0;
+
+	if (!reg_fwd)
+		return -EINVAL;
+	dune_lock();
+	for (top = 0; top < FWD_TOP && !err; top++) {
+		const uint64_t *l2 = (const uint64_t *)reg_fwd[top];
+
+		for (i = 0; l2 && i < 512 && !err; i++) {
+			if (!l2[i])
+				continue;
+			chunks[n].hva = (top << 30) | (i << DUNE_CHUNK_SHIFT);
+			chunks[n].gpa = l2[i] & ~1ULL;
+			if (++n == BATCH) {
+				err = map_chunks(chunks, n);
+				n = 0;
+			}
+		}
+	}
+	if (!err && n)
+		err = map_chunks(chunks, n);
+	dune_unlock();
+	if (err)
+		dune_printf("dune: DUNE_MAP_CHUNKS in a fork child failed (error %ld)\n", -err);
+	return (int)err;
+}
+
+/*
  * The chunk of a guest page-fault address: 1 if it was mapped now, 0 if
  * it was mapped already (another thread was faster) or is not libdune's
  * to map (a dune_vm_* call claimed it), or -errno.

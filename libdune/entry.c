@@ -236,10 +236,75 @@ static int init_failed(const char *what, long err)
 	return (int)err;
 }
 
+/*
+ * Open /dev/dune, check that it speaks our API and has Dune mode, and
+ * create this process's VM.  Used by a fresh dune_init() and by the
+ * re-init of a fork child.
+ */
+static int open_vm(void)
+{
+	long ret;
+
+	close_fd(&dune_vm.vm_fd);
+	close_fd(&dune_vm.dev_fd);
+	ret = dune_sys_openat(AT_FDCWD, "/dev/dune", O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		return init_failed("cannot open /dev/dune (is dune.ko loaded?)", ret);
+	dune_vm.dev_fd = (int)ret;
+
+	ret = dune_sys_ioctl(dune_vm.dev_fd, DUNE_GET_API_VERSION, 0);
+	if (ret != DUNE_API_VERSION)
+		return init_failed("dune.ko speaks another API version",
+				   ret < 0 ? ret : -EPROTO);
+	ret = dune_sys_ioctl(dune_vm.dev_fd, DUNE_CHECK_EXTENSION, DUNE_CAP_VM);
+	if (ret <= 0)
+		return init_failed("this dune.ko has no Dune mode (DUNE_CAP_VM)",
+				   ret < 0 ? ret : -EOPNOTSUPP);
+	ret = dune_sys_ioctl(dune_vm.dev_fd, DUNE_CHECK_EXTENSION, DUNE_CAP_MAXPHYADDR);
+	if (ret <= DUNE_CHUNK_SHIFT || ret > 52)
+		return init_failed("implausible MAXPHYADDR", ret < 0 ? ret : -EINVAL);
+	if (dune_vm.maxphyaddr && dune_vm.maxphyaddr != ret)
+		return init_failed("MAXPHYADDR changed since the parent's dune_init", -EINVAL);
+	dune_vm.maxphyaddr = (int)ret;
+
+	ret = dune_sys_ioctl(dune_vm.dev_fd, DUNE_CREATE_VM, 0);
+	if (ret < 0)
+		return init_failed("DUNE_CREATE_VM failed", ret);
+	dune_vm.vm_fd = (int)ret;
+	return 0;
+}
+
+/*
+ * The child of a fork() - in Dune mode or not - after its parent's
+ * dune_init(): the parent's VM is not ours (its ioctls fail with EIO
+ * here), but its page tables, page pool and chunk registry were copied
+ * with the rest of memory.  A VM of our own with the same chunks at the
+ * same GPAs makes them valid again, unchanged, exactly as the original
+ * Dune's children inherited their parent's tables (section 7.2.7 of
+ * docs/design/libdune-api.md).  The threads' vCPUs are re-created by
+ * dune_enter() (the generation changes).
+ */
+static int reinit_fork_child(long pid)
+{
+	int err;
+
+	dune_vm.ready = 0;
+	dune_vm.gen++;
+	dune_vm.lock = 0;
+	err = open_vm();
+	if (!err)
+		err = dune_chunks_reregister();
+	if (err)
+		return err;
+	dune_vm.pid = (int)pid;
+	dune_vm.ready = 1;
+	return 0;
+}
+
 int dune_init(bool map_full)
 {
 	static int init_lock;
-	long pid = dune_sys_getpid(), ret;
+	long pid = dune_sys_getpid();
 	int err;
 
 	(void)map_full;		/* see dune.h */
@@ -247,19 +312,19 @@ int dune_init(bool map_full)
 	while (__atomic_exchange_n(&init_lock, 1, __ATOMIC_ACQUIRE))
 		dune_sys_sched_yield();
 	if (dune_vm.ready && dune_vm.pid == pid) {
-		__atomic_store_n(&init_lock, 0, __ATOMIC_RELEASE);
-		return 0;
+		err = 0;
+		goto out;
+	}
+	if (dune_vm.ready) {
+		err = reinit_fork_child(pid);
+		goto out;
 	}
 
-	/*
-	 * A fresh process, or a child of a native fork(): the inherited VM
-	 * belongs to the parent (its ioctls fail with EIO here).  Start over.
-	 */
-	close_fd(&dune_vm.vm_fd);
-	close_fd(&dune_vm.dev_fd);
+	/* A fresh process, or one whose earlier dune_init() failed. */
 	dune_vm.ready = 0;
 	dune_vm.gen++;
 	dune_vm.lock = 0;
+	dune_vm.maxphyaddr = 0;
 	{
 		const char *d = getenv("LIBDUNE_DEBUG");
 
@@ -282,40 +347,9 @@ int dune_init(bool map_full)
 		}
 	}
 
-	ret = dune_sys_openat(AT_FDCWD, "/dev/dune", O_RDWR | O_CLOEXEC);
-	if (ret < 0) {
-		err = init_failed("cannot open /dev/dune (is dune.ko loaded?)", ret);
+	err = open_vm();
+	if (err)
 		goto out;
-	}
-	dune_vm.dev_fd = (int)ret;
-
-	ret = dune_sys_ioctl(dune_vm.dev_fd, DUNE_GET_API_VERSION, 0);
-	if (ret != DUNE_API_VERSION) {
-		err = init_failed("dune.ko speaks another API version",
-				  ret < 0 ? ret : -EPROTO);
-		goto out;
-	}
-	ret = dune_sys_ioctl(dune_vm.dev_fd, DUNE_CHECK_EXTENSION, DUNE_CAP_VM);
-	if (ret <= 0) {
-		err = init_failed("this dune.ko has no Dune mode (DUNE_CAP_VM)",
-				  ret < 0 ? ret : -EOPNOTSUPP);
-		goto out;
-	}
-	ret = dune_sys_ioctl(dune_vm.dev_fd, DUNE_CHECK_EXTENSION, DUNE_CAP_MAXPHYADDR);
-	if (ret <= DUNE_CHUNK_SHIFT || ret > 52) {
-		err = init_failed("implausible MAXPHYADDR",
-				  ret < 0 ? ret : -EINVAL);
-		goto out;
-	}
-	dune_vm.maxphyaddr = (int)ret;
-
-	ret = dune_sys_ioctl(dune_vm.dev_fd, DUNE_CREATE_VM, 0);
-	if (ret < 0) {
-		err = init_failed("DUNE_CREATE_VM failed", ret);
-		goto out;
-	}
-	dune_vm.vm_fd = (int)ret;
-
 	err = dune_pt_init();
 	if (err) {
 		init_failed("cannot set up the guest page tables", err);
@@ -346,8 +380,14 @@ long dune_enter_prepare(void)
 	struct dune_thread *t;
 	int err;
 
-	if (!dune_vm.ready || dune_vm.pid != dune_sys_getpid())
+	if (!dune_vm.ready)
 		return -EINVAL;
+	if (dune_vm.pid != dune_sys_getpid()) {
+		/* A fork child: dune_enter() alone is enough, as in the original. */
+		err = dune_init(false);
+		if (err)
+			return err;
+	}
 
 	t = dune_self;
 	if (t && t->vcpu_fd >= 0 && t->gen != dune_vm.gen)

@@ -287,6 +287,7 @@ void dune_lock(void);
 void dune_unlock(void);
 int dune_pt_init(void);
 int dune_map_range(uint64_t start, uint64_t end);
+int dune_chunks_reregister(void);
 int dune_map_fault(uint64_t addr);
 int dune_scan_maps(void);
 

@@ -378,6 +378,35 @@ static void handle_syscall(struct dune_thread *t)
 	r->rflags = (r->r11 & SYSRET_RFLAGS_MASK) | DUNE_RFLAGS_RESERVED1;
 }
 
+/*
+ * The original Dune's hypercall ABI (section 7.5.2 of
+ * docs/design/libdune-api.md): a VMCALL anywhere else in ring 0 is a
+ * system call with RAX = its number and the arguments in RDI, RSI, RDX,
+ * R10, R8, R9, as its bench_dune's raw "vmcall" with RAX = 39 expects.
+ * Unlike SYSCALL it clobbers nothing: RCX, R11 and RFLAGS stay, and the
+ * guest resumes after the VMCALL.  handle_syscall() is reused by making
+ * the registers look as SYSCALL would have left them, and undoing that.
+ * A clone child made this way starts with RCX = its RIP and R11 = its
+ * RFLAGS; rt_sigreturn has no meaning here and gets -ENOSYS.
+ */
+static void handle_raw_vmcall(struct dune_thread *t)
+{
+	struct dune_regs *r = &t->run.regs;
+	uint64_t rcx = r->rcx, r11 = r->r11, rip = r->rip, rflags = r->rflags;
+
+	if ((int)r->rax == __NR_rt_sigreturn) {
+		r->rax = (uint64_t)-ENOSYS;
+		return;
+	}
+	r->rcx = rip;
+	r->r11 = rflags;
+	handle_syscall(t);
+	r->rcx = rcx;
+	r->r11 = r11;
+	r->rip = rip;
+	r->rflags = rflags;
+}
+
 /* ---- the exception exit --------------------------------------------- */
 
 static const char *const exc_names[32] = {
@@ -631,9 +660,11 @@ void dune_host_loop(struct dune_thread *t)
 				handle_syscall(t);
 			else if (run->regs.rip == (uint64_t)dune_exc_vmcall_ret)
 				handle_exception(t);
-			else
-				dune_fatal(t, "VMCALL at rip 0x%llx, which is not one of libdune's",
-					   (unsigned long long)run->regs.rip - 3);
+			else if (run->cpl == 0)
+				handle_raw_vmcall(t);
+			else	/* dune.ko turns these into #UD (K2) */
+				dune_fatal(t, "VMCALL at CPL %u, rip 0x%llx",
+					   run->cpl, (unsigned long long)run->regs.rip - 3);
 			break;
 		case DUNE_EXIT_EPT_FAULT:
 			handle_ept_fault(t);
