@@ -64,11 +64,13 @@ module:
 user: libdune guest-tests host-tests samples
 
 # Samples: dynamically linked programs, staged for the emulated machine.
-SAMPLES := $(GUEST)/samples/hello
+SAMPLES := $(GUEST)/samples/hello $(GUEST)/samples/checkpoint
 
 samples: $(SAMPLES)
 
-$(GUEST)/samples/hello: samples/hello/hello.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
+# samples/NAME/NAME.c -> $(GUEST)/samples/NAME
+.SECONDEXPANSION:
+$(SAMPLES): $(GUEST)/samples/%: samples/$$*/$$*.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -o $@ $< $(LIBDUNE_A)
 
