@@ -55,6 +55,9 @@ u64 dune_vmxon_region_pa(unsigned int cpu);
 u64 dune_cpu_feature_control(unsigned int cpu);
 void dune_vmx_cpu_emergency_off(void);
 
+/* vcpu.c: VMCLEAR every vCPU VMCS active on this CPU (interrupts off) */
+void dune_vcpus_clear_this_cpu(void);
+
 /* vmcs.c: control fields and the host-state area */
 int vmx_ctl_value(u64 ctl_msr, u32 wanted, u32 *value);
 int dune_vmcs_write_host_state(void);

@@ -13,16 +13,27 @@
  *
  * Where the VMCS lives.  A VMCS is "active" on at most one CPU at a time
  * and must be VMCLEARed there before it is used anywhere else (SDM Vol.
- * 3C, 25.11.1).  Here the VMCS is only ever active while its thread is
- * inside DUNE_RUN and on the CPU it runs on: when the scheduler takes the
- * thread off the CPU, a preempt notifier VMCLEARs it (on that same CPU,
- * no IPI needed), and DUNE_RUN VMCLEARs it before returning.  The loop
- * VMPTRLDs it again wherever the thread runs next.  So CPU hotplug, module
- * unload and file release never find an active VMCS of ours.
+ * 3C, 25.11.1); a CPU may hold several active VMCSs, one of them current.
+ * As in KVM, a vCPU's VMCS stays active on the CPU it last ran on -
+ * across DUNE_RUN returns, sleeps and other threads' runs - because a
+ * forwarded system call returns to user space once per call, and a
+ * VMCLEAR, VMPTRLD and host-state rewrite each time would double the
+ * kernel's share of its cost.  It is VMCLEARed only when it must be:
+ *
+ *   - the thread runs on another CPU: the run loop VMCLEARs it on the old
+ *     CPU by IPI (VMCLEAR works on the CPU's own cached copy), then
+ *     VMPTRLDs it here and rewrites the per-CPU host state;
+ *   - the old CPU goes offline, suspends or reboots: everything active
+ *     there is VMCLEARed before VMXOFF (dune_vcpus_clear_this_cpu());
+ *   - the vCPU's file is released.
+ *
+ * Each CPU's list of active VMCSs is changed only on that CPU with
+ * interrupts off, so the IPI and the hotplug callback need no lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/cpu.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
@@ -41,6 +52,7 @@
 #include <asm/irq_vectors.h>
 #include <asm/msr.h>
 #include <asm/sync_core.h>
+#include <asm/tlbflush.h>
 #include <asm/tsc.h>
 
 #include "dune.h"
@@ -49,6 +61,9 @@
 
 /* VPIDs tag TLB entries per vCPU; 0 is the host's (SDM Vol. 3C, 29.1). */
 static DEFINE_IDA(dune_vpids);
+
+/* The vCPUs whose VMCS is active on each CPU (see "Where the VMCS lives"). */
+static DEFINE_PER_CPU(struct list_head, dune_loaded_vcpus);
 #define DUNE_VPID_MAX	0xffff
 
 /*
@@ -74,6 +89,8 @@ static void msr_bitmap_allow(u32 msr)
 
 int dune_vcpu_init(void)
 {
+	int cpu;
+
 	dune_msr_bitmap = (unsigned long *)__get_free_page(GFP_KERNEL);
 	if (!dune_msr_bitmap)
 		return -ENOMEM;
@@ -84,46 +101,55 @@ int dune_vcpu_init(void)
 	msr_bitmap_allow(MSR_LSTAR);
 	msr_bitmap_allow(MSR_SYSCALL_MASK);
 	msr_bitmap_allow(MSR_KERNEL_GS_BASE);
-	preempt_notifier_inc();
+	for_each_possible_cpu(cpu)
+		INIT_LIST_HEAD(per_cpu_ptr(&dune_loaded_vcpus, cpu));
 	return 0;
 }
 
 void dune_vcpu_exit(void)
 {
-	preempt_notifier_dec();
 	free_page((unsigned long)dune_msr_bitmap);
 	ida_destroy(&dune_vpids);
 }
 
-/* VMCLEAR the VMCS if it is active on this CPU.  Preemption is off. */
+/* VMCLEAR the VMCS if it is active on this CPU.  Interrupts are off. */
 static void vcpu_clear_here(struct dune_vcpu *vcpu)
 {
+	lockdep_assert_irqs_disabled();
 	if (vcpu->cpu != smp_processor_id())
 		return;
-	dune_vmclear(vcpu->vmcs_pa);
+	dune_vmclear(vcpu->vmcs_pa);		/* a failure is reported */
+	list_del(&vcpu->loaded_link);
 	vcpu->cpu = -1;
 	vcpu->launched = false;	/* VMCLEAR resets the launch state */
 }
 
-static struct dune_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
+static void vcpu_clear_ipi(void *info)
 {
-	return container_of(pn, struct dune_vcpu, preempt_notifier);
+	vcpu_clear_here(info);
 }
 
-static void vcpu_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+/*
+ * VMCLEAR the VMCS wherever it is active (interrupts on: an IPI, waited
+ * for).  A CPU that went offline has cleared it already, and the IPI then
+ * fails harmlessly.
+ */
+static void vcpu_clear(struct dune_vcpu *vcpu)
 {
-	vcpu_clear_here(preempt_notifier_to_vcpu(pn));
+	int cpu = READ_ONCE(vcpu->cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, vcpu_clear_ipi, vcpu, 1);
 }
 
-static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
+/* Before VMXOFF on this CPU (hotplug, suspend, reboot): interrupts off. */
+void dune_vcpus_clear_this_cpu(void)
 {
-	/* Nothing: the run loop loads the VMCS before the next entry. */
-}
+	struct dune_vcpu *vcpu, *next;
 
-static struct preempt_ops dune_preempt_ops = {
-	.sched_in = vcpu_sched_in,
-	.sched_out = vcpu_sched_out,
-};
+	list_for_each_entry_safe(vcpu, next, this_cpu_ptr(&dune_loaded_vcpus), loaded_link)
+		vcpu_clear_here(vcpu);
+}
 
 /*
  * DUNE_VCPU_F_CPUNODE: copy this CPU's "CPUNODE" GDT entry - a data
@@ -144,30 +170,65 @@ static void vcpu_update_cpunode(struct dune_vcpu *vcpu, int cpu)
 }
 
 /*
- * Make the VMCS current and active on this CPU (interrupts off), with this
- * CPU's host state.  A vCPU that moved here may find TLB entries tagged with its
- * VPID from an earlier visit, made stale by page-table changes it flushed
- * on another CPU: flush them (INVVPID single context).
+ * Make the VMCS current on this CPU (interrupts off; it is active nowhere
+ * else), with this CPU's host state.
+ *
+ * - Not active here yet: VMPTRLD makes it active and current; the
+ *   host-state area gets this CPU's GDT, TSS and GS base.  A vCPU that
+ *   moved here may find TLB entries tagged with its VPID from an earlier
+ *   visit, made stale by page-table changes it flushed on another CPU:
+ *   flush them (INVVPID single context).
+ * - Active here: another VMCS (another vCPU's, the self-test's, KVM's) may
+ *   have become current since; VMPTRST tells, and VMPTRLD makes ours
+ *   current again without losing its launch state.
+ *
+ * Three host values can change between entries on the same CPU: CR3 (the
+ * kernel gives an address space a different PCID after running others),
+ * CR4 (per-task bits such as TSD) and the thread's FS base (user space may
+ * change it between DUNE_RUNs): they are compared and written on change.
  */
 static int vcpu_load(struct dune_vcpu *vcpu)
 {
 	int cpu = smp_processor_id();
+	unsigned long cr3, cr4;
+	int err = 0;
 
-	if (vcpu->cpu == cpu)
-		return 0;
-	if (dune_vmptrld(vcpu->vmcs_pa))
-		return -EIO;
-	vcpu->cpu = cpu;
-	/* The host-state area: GDT, TSS and GS base are per CPU. */
-	if (dune_vmcs_write_host_state())
-		return -EIO;
-	if (vcpu->last_cpu != cpu) {
-		if (dune_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0))
+	if (vcpu->cpu != cpu) {
+		if (dune_vmptrld(vcpu->vmcs_pa))
 			return -EIO;
-		vcpu->last_cpu = cpu;
+		vcpu->cpu = cpu;
+		list_add(&vcpu->loaded_link, this_cpu_ptr(&dune_loaded_vcpus));
+		if (dune_vmcs_write_host_state())
+			return -EIO;
+		vcpu->host_cr3 = __read_cr3();
+		vcpu->host_cr4 = cr4_read_shadow();
+		rdmsrl(MSR_FS_BASE, vcpu->host_fs_base);
+		if (vcpu->last_cpu != cpu) {
+			if (dune_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0))
+				return -EIO;
+			vcpu->last_cpu = cpu;
+		}
+		vcpu_update_cpunode(vcpu, cpu);
+		return 0;
 	}
-	vcpu_update_cpunode(vcpu, cpu);
-	return 0;
+
+	if (dune_vmptrst() != vcpu->vmcs_pa && dune_vmptrld(vcpu->vmcs_pa))
+		return -EIO;
+	cr3 = __read_cr3();
+	if (unlikely(cr3 != vcpu->host_cr3)) {
+		err |= vmcs_writenat(HOST_CR3, cr3);
+		vcpu->host_cr3 = cr3;
+	}
+	cr4 = cr4_read_shadow();
+	if (unlikely(cr4 != vcpu->host_cr4)) {
+		err |= vmcs_writenat(HOST_CR4, cr4);
+		vcpu->host_cr4 = cr4;
+	}
+	if (unlikely(vcpu->run_fs_base != vcpu->host_fs_base)) {
+		err |= vmcs_writenat(HOST_FS_BASE, vcpu->run_fs_base);
+		vcpu->host_fs_base = vcpu->run_fs_base;
+	}
+	return err ? -EIO : 0;
 }
 
 /*
@@ -283,6 +344,12 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 		cond_resched();
 
 		preempt_disable();
+		/*
+		 * The thread moved since its VMCS was last active: VMCLEAR it
+		 * on the old CPU first, which takes an IPI and so interrupts.
+		 */
+		if (vcpu->cpu >= 0 && vcpu->cpu != smp_processor_id())
+			vcpu_clear(vcpu);
 		local_irq_disable();
 		/*
 		 * Checked again with interrupts off: a signal or a reschedule
@@ -401,23 +468,18 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 	memset(&run.u, 0, sizeof(run.u));
 	vcpu->run = &run;
 	vcpu->runs++;
-	/* The user's GS base lives in KERNEL_GS_BASE while we are in the kernel. */
+	/*
+	 * The user's GS base lives in KERNEL_GS_BASE while we are in the
+	 * kernel; its FS base stays in FS_BASE, which the exit must restore.
+	 */
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->msrs->host[MSR_SLOT_KERNEL_GS_BASE].value);
-
-	preempt_disable();
-	preempt_notifier_register(&vcpu->preempt_notifier);
-	preempt_enable();
+	rdmsrl(MSR_FS_BASE, vcpu->run_fs_base);
 
 	do {
 		r = vcpu_enter_guest(vcpu);
 		if (r > 0)
 			r = dune_handle_exit(vcpu);
 	} while (r > 0);
-
-	preempt_disable();
-	vcpu_clear_here(vcpu);
-	preempt_notifier_unregister(&vcpu->preempt_notifier);
-	preempt_enable();
 	vcpu->run = NULL;
 
 	run.regs = vcpu->regs;
@@ -502,14 +564,18 @@ static void vcpu_flush_vpid_this_cpu(void *info)
 }
 
 /*
- * No DUNE_RUN is in progress (it holds the file), so the VMCS is not
- * active anywhere.  Before the VPID can tag another vCPU's translations,
- * every CPU forgets this one's.
+ * No DUNE_RUN is in progress (it holds the file), but the VMCS may still
+ * be active on the CPU it last ran on: VMCLEAR it there before its memory
+ * is freed.  Before the VPID can tag another vCPU's translations, every
+ * CPU forgets this one's.
  */
 static int dune_vcpu_release(struct inode *inode, struct file *file)
 {
 	struct dune_vcpu *vcpu = file->private_data;
 
+	cpus_read_lock();
+	vcpu_clear(vcpu);
+	cpus_read_unlock();
 	on_each_cpu_mask(dune_vmx_cpumask(), vcpu_flush_vpid_this_cpu, &vcpu->vpid, 1);
 	vcpu_free(vcpu);
 	return 0;
@@ -642,7 +708,7 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	vcpu->cpu = -1;
 	vcpu->last_cpu = -1;
 	mutex_init(&vcpu->mutex);
-	preempt_notifier_init(&vcpu->preempt_notifier, &dune_preempt_ops);
+	INIT_LIST_HEAD(&vcpu->loaded_link);
 	vcpu->owner = get_task_struct(current);
 	vcpu->vm_file = get_file(vm_file);
 	vcpu->preemption_timer = dune_preemption_timer_value();
@@ -667,15 +733,17 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	if (err)
 		goto out_free;
 
-	/* Fill the VMCS on this CPU, then leave it clear for the run loop. */
-	preempt_disable();
+	/*
+	 * Fill the VMCS on this CPU, then leave it clear for the run loop
+	 * (which puts it on a CPU's list).
+	 */
+	local_irq_disable();
 	err = -EIO;
 	if (!dune_vmclear(vcpu->vmcs_pa) && !dune_vmptrld(vcpu->vmcs_pa)) {
-		vcpu->cpu = smp_processor_id();
 		err = dune_vcpu_vmcs_setup(vcpu, &config, virt_to_phys(dune_msr_bitmap));
-		vcpu_clear_here(vcpu);
+		dune_vmclear(vcpu->vmcs_pa);
 	}
-	preempt_enable();
+	local_irq_enable();
 	if (err)
 		goto out_free;
 

@@ -96,7 +96,10 @@ struct dune_vcpu {
 	struct page *cpunode_page;	/* DUNE_VCPU_F_CPUNODE: the pinned GDT page */
 	unsigned int cpunode_offset;	/* ... and where entry 15 is in it */
 	int cpunode_cpu;		/* the CPU entry 15 describes now, or -1 */
-	struct preempt_notifier preempt_notifier;
+	struct list_head loaded_link;	/* on the list of the CPU in ->cpu */
+	/* Host state last written to the VMCS, rewritten on change. */
+	unsigned long host_cr3, host_cr4, host_fs_base;
+	unsigned long run_fs_base;	/* the thread's FS base in this DUNE_RUN */
 
 	/* Guest state that lives here between VM exit and VM entry. */
 	struct dune_regs regs;		/* GPRs, RIP, RSP, RFLAGS */

@@ -175,6 +175,8 @@ static void vmx_off_this_cpu(void)
 	lockdep_assert_irqs_disabled();
 	if (!cpumask_test_cpu(cpu, &vmx_cpus))
 		return;
+	/* VMCSs still active here must be written back first (SDM 25.11.1). */
+	dune_vcpus_clear_this_cpu();
 	/*
 	 * VMXOFF can fail only under the SMM dual-monitor treatment
 	 * (VMfailValid 23).  It is reported; the CPU then stays in VMX

@@ -35,7 +35,7 @@ const char *vmx_insn_name(enum vmx_insn insn)
 		[VMX_INSN_VMREAD] = "VMREAD", [VMX_INSN_VMWRITE] = "VMWRITE",
 		[VMX_INSN_INVEPT] = "INVEPT", [VMX_INSN_INVVPID] = "INVVPID",
 		[VMX_INSN_VMLAUNCH] = "VMLAUNCH",
-		[VMX_INSN_VMRESUME] = "VMRESUME",
+		[VMX_INSN_VMRESUME] = "VMRESUME", [VMX_INSN_VMPTRST] = "VMPTRST",
 	};
 
 	return insn < VMX_INSN_COUNT ? names[insn] : "?";

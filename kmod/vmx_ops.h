@@ -50,6 +50,7 @@ enum vmx_insn {
 	VMX_INSN_INVVPID,
 	VMX_INSN_VMLAUNCH,
 	VMX_INSN_VMRESUME,
+	VMX_INSN_VMPTRST,
 	VMX_INSN_COUNT,
 };
 
@@ -124,6 +125,24 @@ static __always_inline enum vmx_outcome __##insn(u64 phys)		\
 DEFINE_VMX_PHYS_ADDR_INSN(vmxon)
 DEFINE_VMX_PHYS_ADDR_INSN(vmclear)
 DEFINE_VMX_PHYS_ADDR_INSN(vmptrld)
+
+/*
+ * VMPTRST stores the current-VMCS pointer (all ones if there is none).
+ * It has no VMfail outcome; like the others it can only fault (outside
+ * VMX operation), which the preset flags report.
+ */
+static __always_inline enum vmx_outcome __vmptrst(u64 *phys)
+{
+	bool cf, zf;
+
+	asm volatile(VMX_PRESET_FAULT_FLAGS
+		     "1: vmptrst %[pa]\n\t"
+		     "2:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : "=@ccc" (cf), "=@ccz" (zf), [pa] "=m" (*phys)
+		     : : "memory");
+	return vmx_flags_outcome(cf, zf);
+}
 
 static __always_inline enum vmx_outcome __vmxoff(void)
 {
@@ -224,6 +243,16 @@ static inline int dune_vmclear(u64 phys)
 static inline int dune_vmptrld(u64 phys)
 {
 	return vmx_check(VMX_INSN_VMPTRLD, __vmptrld(phys), phys);
+}
+
+/* The current VMCS's physical address, or -1ULL on failure or none. */
+static inline u64 dune_vmptrst(void)
+{
+	u64 phys = -1ULL;
+
+	if (vmx_check(VMX_INSN_VMPTRST, __vmptrst(&phys), 0))
+		return -1ULL;
+	return phys;
 }
 
 static inline int dune_invept(unsigned long type, u64 eptp)
