@@ -308,6 +308,9 @@ int dune_init(bool map_full)
 		goto out;
 	}
 	dune_vm.maxphyaddr = (int)ret;
+	/* Host signals as guest interrupts (signal.c, intr.c) need K4. */
+	dune_vm.intr_cap = dune_sys_ioctl(dune_vm.dev_fd, DUNE_CHECK_EXTENSION,
+					  DUNE_CAP_RUN_INTERRUPT) > 0;
 
 	ret = dune_sys_ioctl(dune_vm.dev_fd, DUNE_CREATE_VM, 0);
 	if (ret < 0) {
@@ -329,6 +332,7 @@ int dune_init(bool map_full)
 		init_failed("cannot map the process's memory", err);
 		goto out;
 	}
+	dune_layout_init();
 	dune_vm.pid = (int)pid;
 	dune_vm.ready = 1;
 out:
