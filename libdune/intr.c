@@ -33,6 +33,16 @@ void dune_intr_before_run(struct dune_thread *t)
 
 	if (!pending || run->interrupt_pending)
 		return;
+	/*
+	 * Not inside dune_guest_init (entry.S, right before the syscall
+	 * entry): until it has set KERNEL_GS_BASE and swapped GS back, a
+	 * handler's system call would find no thread through SWAPGS.  The
+	 * signal waits for the next run.
+	 */
+	if (run->regs.rip >= (uint64_t)dune_guest_init &&
+	    run->regs.rip < (uint64_t)dune_syscall_entry &&
+	    (uint64_t)dune_syscall_entry - (uint64_t)dune_guest_init < 256)
+		return;
 	sig = (unsigned int)__builtin_ctzll(pending);
 	/* The signal handler sets bits on this same thread: clear atomically. */
 	__atomic_fetch_and(&t->sig_pending, ~(1ULL << sig), __ATOMIC_RELAXED);
