@@ -93,6 +93,18 @@ static int handle_external_interrupt(struct dune_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * Reason 7: the guest can take an interrupt again - RFLAGS.IF is 1 and no
+ * STI or MOV SS blocks it (SDM Vol. 3C, 27.7.5) - and vcpu.c asked to be
+ * told, because a DUNE_RUN_F_INTERRUPT vector is waiting.  The exit comes
+ * before the guest executes anything more; the next entry injects the
+ * vector and turns the exiting off again (vcpu.c).
+ */
+static int handle_interrupt_window(struct dune_vcpu *vcpu)
+{
+	return 1;
+}
+
 static int handle_triple_fault(struct dune_vcpu *vcpu)
 {
 	return exit_to_user(vcpu, DUNE_EXIT_TRIPLE_FAULT);
@@ -231,6 +243,7 @@ static const dune_exit_handler dune_exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_GETSEC]			= inject_ud,
 	[EXIT_REASON_HLT]			= inject_gp,

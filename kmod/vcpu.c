@@ -278,10 +278,58 @@ static void vcpu_restore_host_msrs(struct dune_vcpu *vcpu)
 		wrmsrl(vcpu->msrs->host[i].index, vcpu->msrs->host[i].value);
 }
 
+/*
+ * DUNE_RUN_F_INTERRUPT: deliver the pending vector as an external
+ * interrupt, the way the local APIC would deliver one to a real CPU.
+ *
+ * VM entry can inject one event, which the CPU then delivers through the
+ * guest's IDT as if it had happened right after the entry (SDM Vol. 3C,
+ * 27.6, "Event Injection"; the VM-entry interruption-information field,
+ * 25.8.3).  An external interrupt may only be injected when the guest
+ * could take one itself: RFLAGS.IF = 1 (else the entry fails, 27.3.1.4)
+ * and no "blocking by STI" or "by MOV SS" in the interruptibility state
+ * (27.3.1.5) - the one instruction after STI, or after a load of SS, runs
+ * with interrupts held back.  And there is only one event per entry: one
+ * that is being injected already (an exception from exits.c, or an event
+ * whose delivery a VM exit interrupted, vcpu_requeue_event()) goes first.
+ *
+ * When the guest cannot take the interrupt now, the vector stays pending
+ * and "interrupt-window exiting" (bit 2 of the primary processor-based
+ * controls, 25.6.2) makes the CPU exit at the first instruction boundary
+ * where it could: IF = 1 and no blocking (27.7.5, exit reason 7).  That
+ * exit's handler does nothing; the next pass here injects.  Interrupts
+ * off, the VMCS loaded.
+ */
+static int vcpu_deliver_interrupt(struct dune_vcpu *vcpu)
+{
+	bool window = false;
+	u32 blocking;
+
+	if (vcpu->pending_vector) {
+		blocking = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+			   (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+		if (!(vcpu->inject_info & INTR_INFO_VALID_MASK) &&
+		    (vcpu->regs.rflags & X86_EFLAGS_IF) && !blocking) {
+			vcpu->inject_info = INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR |
+					    vcpu->pending_vector;
+			vcpu->inject_error_code = 0;
+			vcpu->inject_instruction_len = 0;
+			vcpu->pending_vector = 0;
+		} else {
+			window = true;
+		}
+	}
+	if (window == vcpu->intr_window)
+		return 0;
+	vcpu->intr_window = window;
+	return vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctls |
+			    (window ? CPU_BASED_INTR_WINDOW_EXITING : 0));
+}
+
 /* The per-entry part of the guest state, and any event to inject. */
 static int vcpu_write_entry_state(struct dune_vcpu *vcpu)
 {
-	int err = 0;
+	int err = vcpu_deliver_interrupt(vcpu);
 
 	err |= vmcs_writenat(GUEST_RIP, vcpu->regs.rip);
 	err |= vmcs_writenat(GUEST_RSP, vcpu->regs.rsp);
@@ -437,9 +485,18 @@ out_irq:
 
 static int vcpu_check_run(const struct dune_run *run)
 {
-	/* cpl is output only: a reused struct may hold the last one. */
-	if (run->flags || run->reserved0 || memchr_inv(run->reserved, 0, sizeof(run->reserved)))
+	/* cpl and interrupt_pending are output only: a reused struct may hold the last ones. */
+	if ((run->flags & ~DUNE_RUN_FLAGS) || run->reserved0 ||
+	    memchr_inv(run->reserved, 0, sizeof(run->reserved)))
 		return -EINVAL;
+	if (run->flags & DUNE_RUN_F_INTERRUPT) {
+		/* Vectors 0-31 are the CPU's exceptions (SDM Vol. 3A, 6.2). */
+		if (run->interrupt_vector < FIRST_EXTERNAL_VECTOR ||
+		    !dune_cap_value(DUNE_CAP_RUN_INTERRUPT))
+			return -EINVAL;
+	} else if (run->interrupt_vector) {
+		return -EINVAL;
+	}
 	if (!dune_canonical(run->regs.rip) || !dune_canonical(run->fs_base) ||
 	    !dune_canonical(run->gs_base))
 		return -EINVAL;
@@ -460,6 +517,12 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 		return r;
 	if (vcpu->dead)
 		return -EIO;
+	/* One pending interrupt at a time: the caller queues the rest. */
+	if (run.flags & DUNE_RUN_F_INTERRUPT) {
+		if (vcpu->pending_vector)
+			return -EBUSY;
+		vcpu->pending_vector = run.interrupt_vector;
+	}
 
 	vcpu->regs = run.regs;
 	vcpu->fs_base = run.fs_base;
@@ -486,6 +549,9 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 	run.fs_base = vcpu->fs_base;
 	run.gs_base = vcpu->gs_base;
 	run.cpl = vcpu->exit.cpl;
+	run.flags = 0;
+	run.interrupt_vector = 0;
+	run.interrupt_pending = vcpu->pending_vector;
 	if (copy_to_user(urun, &run, sizeof(run)))
 		return -EFAULT;
 	return r;
@@ -567,7 +633,8 @@ static void vcpu_flush_vpid_this_cpu(void *info)
  * No DUNE_RUN is in progress (it holds the file), but the VMCS may still
  * be active on the CPU it last ran on: VMCLEAR it there before its memory
  * is freed.  Before the VPID can tag another vCPU's translations, every
- * CPU forgets this one's.
+ * CPU forgets this one's.  A DUNE_RUN_F_INTERRUPT vector still pending
+ * goes with the vCPU: it was meant for this guest only.
  */
 static int dune_vcpu_release(struct inode *inode, struct file *file)
 {

@@ -98,6 +98,7 @@ static int vmcs_setup_controls(struct dune_vcpu *vcpu, u64 msr_bitmap_pa)
 
 	err |= vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, pin);
 	err |= vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	vcpu->proc_ctls = proc;		/* vcpu.c adds interrupt-window exiting */
 	err |= vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
 	err |= vmcs_write32(VM_EXIT_CONTROLS, exit);
 	err |= vmcs_write32(VM_ENTRY_CONTROLS, entry);

@@ -108,6 +108,9 @@ struct dune_vcpu {
 	u32 inject_info;		/* event to inject at the next entry */
 	u32 inject_error_code;
 	u32 inject_instruction_len;
+	u8 pending_vector;		/* DUNE_RUN_F_INTERRUPT: not delivered yet, or 0 */
+	bool intr_window;		/* "interrupt-window exiting" is on in the VMCS */
+	u32 proc_ctls;			/* the primary processor-based controls, without it */
 
 	struct dune_exit_info exit;
 	struct dune_run *run;		/* DUNE_RUN's copy of the user's struct */

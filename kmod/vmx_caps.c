@@ -230,6 +230,9 @@ long dune_cap_value(unsigned long cap)
 	case DUNE_CAP_VM:
 	case DUNE_CAP_RUN_CPL:
 		return 1;
+	case DUNE_CAP_RUN_INTERRUPT:
+		return !!(vmx_ctl_may_be_1(dune_vmx.procbased_ctls) &
+			  CPU_BASED_INTR_WINDOW_EXITING);
 	default:
 		return 0;
 	}
@@ -257,6 +260,7 @@ void dune_vmx_caps_show(struct seq_file *m)
 		[DUNE_CAP_VMCS_SHADOWING] = "vmcs_shadowing",
 		[DUNE_CAP_VM] = "vm",
 		[DUNE_CAP_RUN_CPL] = "run_cpl",
+		[DUNE_CAP_RUN_INTERRUPT] = "run_interrupt",
 	};
 	size_t i;
 

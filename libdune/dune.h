@@ -283,6 +283,25 @@ void dune_die(void) __attribute__((noreturn));
 
 #ifndef LIBDUNE_INTERNAL_H
 /*
+ * mmap(2) as a raw system call, natively or in Dune mode: returns the
+ * address, or the kernel's -errno cast to a pointer (not MAP_FAILED), as
+ * the original did.  The memory is usable in Dune mode at once.
+ */
+void *dune_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
+
+/*
+ * signal(sig, cb), and cb also as the handler of vector
+ * DUNE_SIGNAL_INTR_BASE + sig (raised only by `int $(200 + sig)`), as in
+ * the original.  cb runs natively, on the thread's host stack, like any
+ * signal handler in Dune mode: it has run by the time the system call
+ * that let the signal in (e.g. kill) returns to the guest.  Returns SIG_ERR
+ * if signal() fails, otherwise NULL (not the previous handler).
+ */
+sighandler_t dune_signal(int sig, sighandler_t cb);
+#endif
+
+#ifndef LIBDUNE_INTERNAL_H
+/*
  * The original's assert: prints the expression and its place with
  * dune_printf() and dies; NDEBUG does not disable it.  Defined only if no
  * assert is defined yet (a later <assert.h> replaces it).  Like the
@@ -437,6 +456,16 @@ static inline void dune_page_put(struct page *pg)
 /* ------------------------------------------------------------------ */
 /* Guest virtual memory                                                */
 /* ------------------------------------------------------------------ */
+
+/*
+ * The original's guest-physical windows, for programs that use them as
+ * address hints (set by dune_init(); informational, no GPA depends on
+ * them): mmap_base is LG_ALIGN(the kernel's mmap base) - GPA_MAP_SIZE,
+ * 63 GiB below the process's mmaps; stack_base is LG_ALIGN(the main
+ * stack's start) - GPA_STACK_SIZE.
+ */
+extern uintptr_t mmap_base;
+extern uintptr_t stack_base;
 
 /*
  * The process's page-table root: a pool page, so the pointer is also the
@@ -612,6 +641,20 @@ int dune_elf_load_ph(struct dune_elf *elf, Elf64_Phdr *phdr, off_t off);
  */
 int dune_register_intr_handler(int vec, dune_intr_cb cb);
 void dune_register_pgflt_handler(dune_pgflt_cb cb);
+
+/*
+ * Signal @signum (1-55) reaches @cb as vector DUNE_SIGNAL_INTR_BASE +
+ * signum: in the guest, with a struct dune_tf of wherever the thread was
+ * (ring 0 or ring 3), before it executes anything more once it can take
+ * an interrupt.  A thread that is not in Dune mode when the signal
+ * arrives gets cb called in the native signal handler, with a dune_tf
+ * built from the signal's context.  Replaces the signal's disposition
+ * (sigaction, without SA_RESTART: a system call the signal interrupts
+ * returns EINTR).  NULL unregisters and restores SIG_DFL.  Returns 0, or
+ * -EINVAL for a signal outside 1-55, SIGKILL, SIGSTOP, or one libc
+ * reserves.
+ */
+int dune_register_signal_handler(int signum, dune_intr_cb cb);
 void dune_dump_trap_frame(struct dune_tf *tf);
 
 /* ------------------------------------------------------------------ */
@@ -664,9 +707,6 @@ void dune_set_user_fs(unsigned long fs_base);
 /*
  * The rest of the original API (docs/design/libdune-api.md), not declared
  * yet:
- *  - utilities: dune_mmap, dune_signal;
- *  - traps: dune_register_signal_handler;
- *  - guest virtual memory: mmap_base, stack_base;
  *  - x2APIC: dune_apic_id, dune_apic_id_for_cpu, dune_apic_send_ipi,
  *    dune_apic_eoi (and local.h: dune_apic_init_rt_entry).
  */

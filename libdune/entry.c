@@ -266,6 +266,9 @@ static int open_vm(void)
 	if (dune_vm.maxphyaddr && dune_vm.maxphyaddr != ret)
 		return init_failed("MAXPHYADDR changed since the parent's dune_init", -EINVAL);
 	dune_vm.maxphyaddr = (int)ret;
+	/* Host signals as guest interrupts (signal.c, intr.c) need K4. */
+	dune_vm.intr_cap = dune_sys_ioctl(dune_vm.dev_fd, DUNE_CHECK_EXTENSION,
+					  DUNE_CAP_RUN_INTERRUPT) > 0;
 
 	ret = dune_sys_ioctl(dune_vm.dev_fd, DUNE_CREATE_VM, 0);
 	if (ret < 0)
@@ -363,6 +366,7 @@ int dune_init(bool map_full)
 		init_failed("cannot map the process's memory", err);
 		goto out;
 	}
+	dune_layout_init();
 	dune_vm.pid = (int)pid;
 	dune_vm.ready = 1;
 out:

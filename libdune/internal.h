@@ -215,6 +215,8 @@ struct dune_thread {
 	uint64_t pf_addr;			/* last lazily mapped #PF address */
 	unsigned int pf_repeat;
 	uint64_t probed_page;			/* last EPT fault probed natively */
+	uint64_t sig_pending;			/* signals for the guest (bit n: signal n) */
+	uint8_t intr_inflight;			/* the vector we last asked to inject */
 
 	/* Registers for a native replay, built by the host loop. */
 	struct dune_regs resume;
@@ -237,6 +239,7 @@ struct dune_vm {
 	int vm_fd;
 	int maxphyaddr;
 	int debug;				/* LIBDUNE_DEBUG set */
+	int intr_cap;				/* DUNE_CAP_RUN_INTERRUPT */
 	unsigned long gen;			/* bumped by every dune_init() */
 
 	/* Everything below is protected by lock (chunks.c). */
@@ -312,6 +315,16 @@ void dune_page_free_locked(struct page *pg);
 uint64_t *dune_pool_table(void);		/* zeroed; GPA == HVA */
 void dune_pool_table_free(uint64_t *table);
 void dune_page_publish_root(void);		/* pgroot, phys_limit from dune_vm */
+
+/* ---- intr.c: host signals as guest interrupts ------------------------ */
+
+void dune_intr_before_run(struct dune_thread *t);
+bool dune_intr_dropped(struct dune_thread *t, uint64_t vector);
+void dune_intr_after_handler(uint64_t vector);
+
+/* ---- layout.c -------------------------------------------------------- */
+
+void dune_layout_init(void);
 
 /* ---- loop.c --------------------------------------------------------- */
 

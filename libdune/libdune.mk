@@ -27,7 +27,7 @@ LIBDUNE_PC   := $(BUILD)/libdune/libdune.pc
 LIBDUNE_HDRS := $(wildcard libdune/*.h)
 LIBDUNE_OBJS := $(patsubst libdune/%,$(BUILD)/libdune/%.o,$(wildcard libdune/*.c) libdune/entry.S)
 
-LIBDUNE_GUEST_SRCS := libdune/procmap.c libdune/elf.c libdune/vm.c
+LIBDUNE_GUEST_SRCS := libdune/procmap.c libdune/elf.c libdune/vm.c libdune/signal.c
 LIBDUNE_GUEST_OBJS := $(patsubst libdune/%,$(BUILD)/libdune/%.o,$(LIBDUNE_GUEST_SRCS))
 LIBDUNE_HOST_OBJS  := $(filter-out $(LIBDUNE_GUEST_OBJS),$(LIBDUNE_OBJS))
 

@@ -483,6 +483,16 @@ static void handle_exception(struct dune_thread *t)
 			   (unsigned long long)f.vector, (unsigned long long)f.cs,
 			   (unsigned long long)f.rip);
 
+	/* A signal's vector whose handler went away before delivery (intr.c). */
+	if (!software && dune_intr_dropped(t, f.vector)) {
+		r->rip = f.rip;
+		r->rsp = f.rsp;
+		r->rflags = (f.rflags & DUNE_RFLAGS_GUEST) | DUNE_RFLAGS_RESERVED1;
+		r->rax = f.rax;
+		r->rdx = f.rdx;
+		return;
+	}
+
 	/*
 	 * A page fault on a chunk not mapped yet: map it, and "IRET".  Not
 	 * in a chunk the program's own page-table calls (dune_vm_*) claimed:
@@ -644,7 +654,10 @@ void dune_host_loop(struct dune_thread *t)
 	run->regs.rip = (uint64_t)dune_guest_init;
 
 	for (;;) {
-		long ret = dune_sys_ioctl(t->vcpu_fd, DUNE_RUN, (unsigned long)run);
+		long ret;
+
+		dune_intr_before_run(t);	/* a signal for the guest? (intr.c) */
+		ret = dune_sys_ioctl(t->vcpu_fd, DUNE_RUN, (unsigned long)run);
 
 		if (ret == -EINTR)		/* the handler has run: go on */
 			continue;

@@ -110,6 +110,7 @@ void dune_trap_dispatch(uint64_t vector, struct dune_tf *tf)
 
 	if (cb) {
 		cb(tf);
+		dune_intr_after_handler(vector);	/* more signals waiting? */
 	} else if (vector == 14 && pf) {
 		uintptr_t addr;
 
@@ -217,6 +218,7 @@ void dune_r3_dispatch(uint64_t vector, struct dune_tf *tf, uint64_t cr2)
 
 		if (cb) {
 			cb(tf);
+			dune_intr_after_handler(vector);	/* more signals waiting? */
 		} else if (vector == 14 && pf) {
 			pf(cr2, tf->err, tf);
 		} else {

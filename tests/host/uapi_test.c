@@ -46,6 +46,8 @@ TEST(exit_reasons_and_constants)
 	EXPECT_EQ(80, DUNE_EXIT_STATS_NR);
 	EXPECT_EQ(1u, DUNE_VCPU_F_CPUNODE);
 	EXPECT_EQ(1u, DUNE_VCPU_FLAGS);
+	EXPECT_EQ(1u, DUNE_RUN_F_INTERRUPT);
+	EXPECT_EQ(1u, DUNE_RUN_FLAGS);
 }
 
 TEST(vm_structs_layout)
@@ -68,7 +70,9 @@ TEST(vm_structs_layout)
 	EXPECT_EQ(152, offsetof(struct dune_run, fs_base));
 	EXPECT_EQ(168, offsetof(struct dune_run, u));
 	EXPECT_EQ(232, offsetof(struct dune_run, cpl));
-	EXPECT_EQ(236, offsetof(struct dune_run, reserved0));
+	EXPECT_EQ(236, offsetof(struct dune_run, interrupt_vector));
+	EXPECT_EQ(237, offsetof(struct dune_run, interrupt_pending));
+	EXPECT_EQ(238, offsetof(struct dune_run, reserved0));
 	EXPECT_EQ(240, offsetof(struct dune_run, reserved));
 	EXPECT_EQ(688, sizeof(struct dune_exit_stats));
 	EXPECT_EQ(16, offsetof(struct dune_exit_stats, exits));
@@ -88,6 +92,7 @@ TEST(capability_numbers)
 	EXPECT_EQ(10, DUNE_CAP_VMCS_SHADOWING);
 	EXPECT_EQ(11, DUNE_CAP_VM);
 	EXPECT_EQ(12, DUNE_CAP_RUN_CPL);
+	EXPECT_EQ(13, DUNE_CAP_RUN_INTERRUPT);
 }
 
 TEST(vmx_info_layout)

@@ -37,7 +37,9 @@
 extern char guest_vmcall[], guest_vmcall_end[], guest_store[], guest_cpuid[],
 	    guest_hlt[], guest_load_far[], guest_wrmsr_lstar[], guest_rdmsr_apic[],
 	    guest_touch[], guest_touch_stride[], guest_cpus[], guest_forever[],
-	    guest_rdmsr_lstar[], guest_to_ring3[], ring3_vmcall[], ring3_load[];
+	    guest_rdmsr_lstar[], guest_to_ring3[], ring3_vmcall[], ring3_load[],
+	    guest_intr_handler[], guest_defer[], guest_defer_after[],
+	    guest_to_ring3_if[], ring3_spin[];
 asm(".text\n"
     "guest_vmcall: mov $42, %eax\n vmcall\n guest_vmcall_end: ud2\n"
     /* *rdi = rsi, then read it back into rax */
@@ -63,7 +65,16 @@ asm(".text\n"
     /* IRET to ring 3 at rdi with stack rsi */
     "guest_to_ring3: push $0x2b\n push %rsi\n push $0x2\n push $0x33\n push %rdi\n iretq\n"
     "ring3_vmcall: mov $42, %eax\n vmcall\n ud2\n"
-    "ring3_load: mov (%rdx), %rax\n ud2\n");
+    "ring3_load: mov (%rdx), %rax\n ud2\n"
+    /* an interrupt handler: rbx = the interrupted RIP, rcx = its CS, rdx = its RFLAGS */
+    "guest_intr_handler: mov (%rsp), %rbx\n mov 8(%rsp), %rcx\n mov 16(%rsp), %rdx\n"
+    " mov $0x77, %eax\n vmcall\n ud2\n"
+    /* interrupts off until the second half: STI, one instruction in its shadow */
+    "guest_defer: mov $1, %eax\n vmcall\n sti\n nop\n"
+    "guest_defer_after: mov $2, %eax\n vmcall\n ud2\n"
+    /* IRET to ring 3 at rdi with stack rsi, interrupts on */
+    "guest_to_ring3_if: push $0x2b\n push %rsi\n push $0x202\n push $0x33\n push %rdi\n iretq\n"
+    "ring3_spin: jmp ring3_spin\n");
 
 struct guest {
 	int dev, vm, vcpu;
@@ -430,9 +441,19 @@ TEST_F(vm, run_validates_its_input)
 	g->run.regs.rip = 0x0000900000000000ULL;
 	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
 	g->run.regs.rip = (uintptr_t)guest_vmcall;
-	g->run.flags = 1;
+	g->run.flags = 2;				/* unknown flag */
 	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
-	g->run.flags = 0;
+	g->run.flags = DUNE_RUN_F_INTERRUPT;		/* vector 0: an exception's */
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	g->run.interrupt_vector = 31;
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	g->run.flags = 0;				/* a vector without the flag */
+	g->run.interrupt_vector = 0x40;
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	g->run.interrupt_vector = 0;
+	g->run.reserved0 = 1;
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	g->run.reserved0 = 0;
 	g->run.reserved[3] = 1;
 	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, NULL)); EXPECT_EQ(EFAULT, errno);
@@ -959,6 +980,129 @@ TEST_F(vm, ring3_cannot_vmcall_and_cpl_is_reported)
 	EXPECT_EQ(DUNE_EXIT_TRIPLE_FAULT, g->run.exit_reason);
 	ASSERT_EQ(0, ioctl(g->vcpu, DUNE_GET_EXIT_STATS, &st));
 	EXPECT_EQ(2, st.exits[18]);		/* ring 0's, and ring 3's (refused) */
+}
+
+/* ---- DUNE_RUN_F_INTERRUPT: event injection ----------------------------- */
+
+#define TEST_VECTOR	0xc8		/* 200: libdune's first signal vector */
+
+/*
+ * An IDT with one present gate, TEST_VECTOR -> guest_intr_handler (a 64-bit
+ * interrupt gate, DPL 0, no IST): any other vector would find no gate and
+ * end in a triple fault, so a VMCALL from the handler proves the vector.
+ * The TSS gets an RSP0 for interrupts from ring 3.
+ */
+static void guest_add_idt(struct guest *g)
+{
+	uint64_t *idt = pool_page(g), handler = (uintptr_t)guest_intr_handler;
+	uint64_t rsp0 = (uintptr_t)g->pool + CHUNK - 8192;
+
+	idt[2 * TEST_VECTOR] = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
+			       ((handler >> 16 & 0xffff) << 48);
+	idt[2 * TEST_VECTOR + 1] = handler >> 32;
+	g->config.idtr_base = (uintptr_t)idt;
+	g->config.idtr_limit = 4095;
+	memcpy((char *)g->config.tr_base + 4, &rsp0, sizeof(rsp0));	/* TSS.RSP0 */
+}
+
+static uint64_t exit_count(struct guest *g, unsigned int reason)
+{
+	struct dune_exit_stats st = { 0 };
+
+	if (ioctl(g->vcpu, DUNE_GET_EXIT_STATS, &st))
+		return ~0ULL;
+	return st.exits[reason];
+}
+
+/* With IF = 1 the vector is delivered at once, through the guest's IDT. */
+TEST_F(vm, interrupt_is_delivered_through_the_idt)
+{
+	struct guest *g = &self->g;
+
+	ASSERT_EQ(1, ioctl(g->dev, DUNE_CHECK_EXTENSION, DUNE_CAP_RUN_INTERRUPT));
+	guest_add_idt(g);
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	memset(&g->run, 0, sizeof(g->run));
+	g->run.regs.rip = (uintptr_t)guest_vmcall;
+	g->run.regs.rsp = (uintptr_t)g->pool + CHUNK - 64;
+	g->run.regs.rflags = 0x202;
+	g->run.flags = DUNE_RUN_F_INTERRUPT;
+	g->run.interrupt_vector = TEST_VECTOR;
+	ASSERT_EQ(0, run_vcpu(g->vcpu, &g->run)) TH_LOG("DUNE_RUN: %s", strerror(errno));
+	ASSERT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	EXPECT_EQ(0x77, g->run.regs.rax);		/* the handler ran ... */
+	EXPECT_EQ((uintptr_t)guest_vmcall, g->run.regs.rbx);	/* ... before any guest instruction */
+	EXPECT_EQ(0x08, g->run.regs.rcx);
+	EXPECT_EQ(0x200, g->run.regs.rdx & 0x200);	/* it interrupted IF = 1 */
+	EXPECT_EQ(0, g->run.regs.rflags & 0x200);	/* the interrupt gate cleared IF */
+	EXPECT_EQ(0, g->run.interrupt_pending);
+	EXPECT_EQ(0, g->run.flags);
+	EXPECT_EQ(0, g->run.interrupt_vector);
+	EXPECT_EQ(0, exit_count(g, 7));			/* no interrupt window needed */
+}
+
+/*
+ * With IF = 0 the vector waits - across DUNE_RUN calls, a second request
+ * is EBUSY - and arrives right after STI and the one instruction in its
+ * shadow, through an interrupt-window exit.
+ */
+TEST_F(vm, interrupt_waits_for_sti)
+{
+	struct guest *g = &self->g;
+
+	guest_add_idt(g);
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	memset(&g->run, 0, sizeof(g->run));
+	g->run.regs.rip = (uintptr_t)guest_defer;
+	g->run.regs.rsp = (uintptr_t)g->pool + CHUNK - 64;
+	g->run.regs.rflags = 0x2;
+	g->run.flags = DUNE_RUN_F_INTERRUPT;
+	g->run.interrupt_vector = TEST_VECTOR;
+	ASSERT_EQ(0, run_vcpu(g->vcpu, &g->run));
+	ASSERT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	EXPECT_EQ(1, g->run.regs.rax);			/* the first half ran, undisturbed */
+	EXPECT_EQ(TEST_VECTOR, g->run.interrupt_pending);
+
+	g->run.flags = DUNE_RUN_F_INTERRUPT;		/* one at a time */
+	g->run.interrupt_vector = 0x40;
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run));
+	EXPECT_EQ(EBUSY, errno);
+	g->run.flags = 0;
+	g->run.interrupt_vector = 0;
+
+	ASSERT_EQ(0, run_vcpu(g->vcpu, &g->run));
+	ASSERT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	EXPECT_EQ(0x77, g->run.regs.rax);
+	EXPECT_EQ((uintptr_t)guest_defer_after, g->run.regs.rbx);
+	EXPECT_EQ(0, g->run.interrupt_pending);
+	EXPECT_LE(1, exit_count(g, 7));
+}
+
+/*
+ * Requested while ring 0 runs with IF = 0, the vector arrives once the
+ * guest is in ring 3 with IF = 1: on the TSS's RSP0 stack, CS = ring 3's.
+ */
+TEST_F(vm, interrupt_reaches_ring3)
+{
+	struct guest *g = &self->g;
+
+	guest_add_idt(g);
+	ASSERT_EQ(0, guest_create_vcpu(g));
+	memset(&g->run, 0, sizeof(g->run));
+	g->run.regs.rip = (uintptr_t)guest_to_ring3_if;
+	g->run.regs.rsp = (uintptr_t)g->pool + CHUNK - 64;
+	g->run.regs.rflags = 0x2;
+	g->run.regs.rdi = (uintptr_t)ring3_spin;
+	g->run.regs.rsi = (uintptr_t)g->pool + CHUNK - 4096;
+	g->run.flags = DUNE_RUN_F_INTERRUPT;
+	g->run.interrupt_vector = TEST_VECTOR;
+	ASSERT_EQ(0, run_vcpu(g->vcpu, &g->run));
+	ASSERT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
+	EXPECT_EQ(0x77, g->run.regs.rax);
+	EXPECT_EQ((uintptr_t)ring3_spin, g->run.regs.rbx);
+	EXPECT_EQ(0x33, g->run.regs.rcx);
+	EXPECT_EQ(0, g->run.cpl);			/* the handler's VMCALL */
+	EXPECT_EQ((uintptr_t)g->pool + CHUNK - 8192 - 40, g->run.regs.rsp);
 }
 
 /* Many entries and exits, many VMs and vCPUs created and destroyed. */

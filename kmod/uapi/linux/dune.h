@@ -81,7 +81,8 @@ enum dune_cap {
 	DUNE_CAP_VMCS_SHADOWING = 10,
 	DUNE_CAP_VM = 11,		/* DUNE_CREATE_VM and Dune mode */
 	DUNE_CAP_RUN_CPL = 12,		/* struct dune_run reports the guest's CPL */
-	DUNE_CAP_MAX = DUNE_CAP_RUN_CPL
+	DUNE_CAP_RUN_INTERRUPT = 13,	/* DUNE_RUN_F_INTERRUPT: inject an interrupt */
+	DUNE_CAP_MAX = DUNE_CAP_RUN_INTERRUPT
 };
 
 /*
@@ -231,16 +232,30 @@ enum dune_exit {
 #define DUNE_EPT_GVA_VALID	(1u << 4)	/* u.ept.gva: the address accessed */
 
 /*
- * DUNE_RUN: run the vCPU until something needs user space.  In: flags
- * (must be 0), regs, fs_base, gs_base.  Out: everything.  Returns 0 with
- * an exit_reason, or -1 with errno: EINTR when a signal is pending (the
- * state in *run is saved and valid: handle the signal, run again), EIO
- * from another process, EBUSY from another thread, EINVAL for a non-
+ * DUNE_RUN: run the vCPU until something needs user space.  In: flags,
+ * interrupt_vector, regs, fs_base, gs_base.  Out: everything.  Returns 0
+ * with an exit_reason, or -1 with errno: EINTR when a signal is pending
+ * (the state in *run is saved and valid: handle the signal, run again),
+ * EIO from another process, EBUSY from another thread, EINVAL for a non-
  * canonical RIP, FS or GS base, RFLAGS with a reserved or VM bit set (or
- * bit 1 clear), or a nonzero flags or reserved field.
+ * bit 1 clear), an unknown flag, or a nonzero reserved field.
+ *
+ * DUNE_RUN_F_INTERRUPT (if DUNE_CAP_RUN_INTERRUPT): deliver an external
+ * interrupt with vector @interrupt_vector (32-255, else EINVAL) through
+ * the guest's IDT, at whatever privilege level the guest is, as soon as
+ * the guest can take one: at once if its RFLAGS.IF is 1 and nothing
+ * blocks interrupts, else when it enables them (an "interrupt window",
+ * docs/04-vm-exits.md).  Until then the vCPU keeps the vector pending,
+ * across DUNE_RUN calls, and reports it in @interrupt_pending; a second
+ * request while one is pending fails with EBUSY and changes nothing.
+ * Without the flag, interrupt_vector must be 0.  On the way out, flags
+ * and interrupt_vector are 0, so the same struct can be run again.
  */
+#define DUNE_RUN_F_INTERRUPT	(1u << 0)
+#define DUNE_RUN_FLAGS		DUNE_RUN_F_INTERRUPT
+
 struct dune_run {
-	__u32 flags;			/* in: must be 0 */
+	__u32 flags;			/* in: DUNE_RUN_F_*; out: 0 */
 	__u32 exit_reason;		/* out: enum dune_exit */
 	struct dune_regs regs;		/* in/out */
 	__u64 fs_base;			/* in/out */
@@ -262,7 +277,9 @@ struct dune_run {
 		__u64 pad[8];
 	} u;
 	__u32 cpl;			/* out: guest CPL at the exit; in: ignored */
-	__u32 reserved0;		/* in: must be 0; out: 0 */
+	__u8 interrupt_vector;		/* in: DUNE_RUN_F_INTERRUPT's vector; out: 0 */
+	__u8 interrupt_pending;		/* out: the vector still waiting, or 0; in: ignored */
+	__u16 reserved0;		/* in: must be 0; out: 0 */
 	__u64 reserved[7];		/* in: must be 0; out: 0 */
 };
 
