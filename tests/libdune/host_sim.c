@@ -183,7 +183,9 @@ static void check_config(const struct dune_vcpu_config *c)
 	check_identity(c->idtr_base);
 	check_identity(c->idtr_base + c->idtr_limit);
 	check_identity(c->tr_base);
-	check_identity(tss->ist[0] - 80);
+	check_identity(tss->ist[0] - 88);
+	CK(tss->ist[1] && (tss->ist[1] & 15) == 0);	/* IST2: page faults */
+	check_identity(tss->ist[1] - 88);
 	check_identity(c->lstar);
 	for (i = 0; i < 256; i++) {
 		uint64_t l = idt[2 * i], h = idt[2 * i + 1];
@@ -191,7 +193,7 @@ static void check_config(const struct dune_vcpu_config *c)
 
 		CK(off == (uint64_t)dune_exc_stubs + 16 * i);
 		CK(((l >> 16) & 0xffff) == DUNE_GDT_CS);
-		CK(((l >> 32) & 7) == 1);			/* IST1 */
+		CK(((l >> 32) & 7) == (i == 14 ? 2 : 1));	/* IST2 for #PF */
 		/* interrupt gate, DPL 0; DPL 3 for INT3 and INTO */
 		CK(((l >> 40) & 0xff) == (i == 3 || i == 4 ? 0xee : 0x8e));
 		check_identity(off);
@@ -318,13 +320,18 @@ static void guest_syscall(struct dune_run *run, long nr, long a1, long a2, long 
 	run->exit_reason = DUNE_EXIT_VMCALL;
 }
 
-/* An exception: the CPU's frame on IST1, the stubs' pushes, the VMCALL. */
+/*
+ * An exception: the CPU's frame on IST1 (IST2 for vector 14), the stubs'
+ * pushes, the VMCALL.  CR3 is libdune's root.
+ */
 static void guest_exception(struct vcpu *v, struct dune_run *run, int vector,
 			    uint64_t error, uint64_t cr2, uint64_t rip, bool software)
 {
-	uint64_t *w = (uint64_t *)(v->t->ist_top - (software ? 72 : 80));
+	uint64_t top = vector == 14 ? (uint64_t)v->t + DUNE_T_PF_IST_TOP : v->t->ist_top;
+	uint64_t *w = (uint64_t *)(top - (software ? 80 : 88));
 	int i = 0;
 
+	w[i++] = dune_vm.cr3;
 	w[i++] = cr2;
 	w[i++] = run->regs.rdx;
 	w[i++] = run->regs.rax;
