@@ -244,8 +244,6 @@ int dune_init(bool map_full)
 	long pid = dune_sys_getpid(), ret;
 	int err;
 
-	(void)map_full;		/* see dune.h */
-
 	while (__atomic_exchange_n(&init_lock, 1, __ATOMIC_ACQUIRE))
 		dune_sys_sched_yield();
 	if (dune_vm.ready && dune_vm.pid == pid) {
@@ -261,6 +259,7 @@ int dune_init(bool map_full)
 	close_fd(&dune_vm.dev_fd);
 	dune_vm.ready = 0;
 	dune_vm.gen++;
+	dune_vm.auto_user = map_full;	/* §7.3.2, and dune.h */
 	dune_vm.lock = 0;
 	{
 		const char *d = getenv("LIBDUNE_DEBUG");

@@ -248,6 +248,7 @@ struct dune_vm {
 	int vm_fd;
 	int maxphyaddr;
 	int debug;				/* LIBDUNE_DEBUG set */
+	int auto_user;				/* dune_init(map_full): auto leaves carry U */
 	unsigned long gen;			/* bumped by every dune_init() */
 
 	/* Everything below is protected by lock (chunks.c). */
