@@ -319,8 +319,9 @@ static int fresh_stack_init(struct fresh_stack *fs)
 {
 	uintptr_t b;
 
-	fs->base = mmap(NULL, 8 * CHUNK, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* Far from anything the process had: no chunk registered there yet. */
+	fs->base = mmap((void *)0x510000000000UL, 8 * CHUNK, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (fs->base == MAP_FAILED)
 		return -1;
 	b = ((uintptr_t)fs->base + CHUNK - 1) & ~(CHUNK - 1);	/* chunk k */
@@ -359,34 +360,37 @@ static void on_pgflt_fresh(uintptr_t addr, uint64_t fec, struct dune_tf *tf)
 	tf->rip = (uint64_t)fs_pf_after;
 }
 
+/* @arg NULL: a #UD (dispatched in the guest); else a #PF (via the host loop). */
 static int frame_on_fresh_stack(void *arg)
 {
 	struct fresh_stack fs;
 	uint64_t r12 = 0xabcdef, r13 = 0x13;
 
-	(void)arg;
 	CHECK(fresh_stack_init(&fs) == 0);
 	fs_more = fs.base + 6 * CHUNK;
 	CHECK(dune_register_intr_handler(T_ILLOP, on_ud_fresh) == 0);
 	dune_register_pgflt_handler(on_pgflt_fresh);
-	__asm__ __volatile__("movq %%rsp, %%rbx\n\t"
-			     "movq %2, %%rsp\n"
-			     "fs_ud_insn: ud2\n\t"
-			     "movq %%rbx, %%rsp"
-			     : "+r"(r12), "+r"(r13) : "r"(fs.top) : "rbx", "memory");
-	CHECK(fs_ud_seen == 1 && fs_rip == (uint64_t)fs_ud_insn);
-	CHECK(r12 == 0xabcdef && r13 == 0x13);
-	CHECK(fs_more[0] == 7);
-	__asm__ __volatile__("movq %%rsp, %%rbx\n\t"
-			     "movq %2, %%rsp\n"	/* chunk k + 3, the frame in k + 2 */
-			     "fs_pf_insn: movq 0xffff900000000040, %%rax\n"
-			     "fs_pf_after:\n\t"
-			     "movq %%rbx, %%rsp"
-			     : "+r"(r12), "+r"(r13) : "r"(fs.top + 2 * CHUNK)
-			     : "rax", "rbx", "memory");
-	CHECK(fs_pf_seen == 1 && fs_vec_ok && fs_rip == (uint64_t)fs_pf_insn);
-	CHECK(fs_pf2_seen == 1);
-	CHECK(fs_more[CHUNK] == 8);
+	if (!arg) {
+		__asm__ __volatile__("movq %%rsp, %%rbx\n\t"
+				     "movq %2, %%rsp\n"
+				     "fs_ud_insn: ud2\n\t"
+				     "movq %%rbx, %%rsp"
+				     : "+r"(r12), "+r"(r13) : "r"(fs.top) : "rbx", "memory");
+		CHECK(fs_ud_seen == 1 && fs_rip == (uint64_t)fs_ud_insn);
+		CHECK(fs_pf_seen == 0);
+		CHECK(fs_more[0] == 7);
+	} else {
+		__asm__ __volatile__("movq %%rsp, %%rbx\n\t"
+				     "movq %2, %%rsp\n"	/* chunk k + 3, the frame in k + 2 */
+				     "fs_pf_insn: movq 0xffff900000000040, %%rax\n"
+				     "fs_pf_after:\n\t"
+				     "movq %%rbx, %%rsp"
+				     : "+r"(r12), "+r"(r13) : "r"(fs.top + 2 * CHUNK)
+				     : "rax", "rbx", "memory");
+		CHECK(fs_pf_seen == 1 && fs_vec_ok && fs_rip == (uint64_t)fs_pf_insn);
+		CHECK(fs_pf2_seen == 1 && fs_ud_seen == 0);
+		CHECK(fs_more[CHUNK] == 8);
+	}
 	CHECK(r12 == 0xabcdef && r13 == 0x13);
 	return 0;
 }
@@ -396,6 +400,14 @@ TEST(handler_frame_on_a_stack_not_mapped_yet)
 	struct child_result res;
 
 	ASSERT_EQ(0, run_child(NULL, frame_on_fresh_stack, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+TEST(pgflt_handler_frame_on_a_stack_not_mapped_yet)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, frame_on_fresh_stack, "pf", 0, &res));
 	ASSERT_CHILD_EXIT(&res, 0);
 }
 
