@@ -296,11 +296,29 @@ static int pt_walk(uint64_t va, bool create, uint64_t **pde)
 	return 0;
 }
 
+/*
+ * The automatic leaf of chunk @va at @gpa.  With dune_init(true) (the
+ * original's "full" mode, dune_init_and_enter) program memory is open to
+ * ring 3 - PTE_U - as it was in the original; never libdune's page tables
+ * (the pool) or its registry.  Otherwise supervisor-only (§7.3.2).
+ */
+static uint64_t auto_leaf(uint64_t va, uint64_t gpa)
+{
+	uint64_t leaf = gpa | PTE_LEAF_2M | DUNE_PTE_AUTO;
+	uint64_t reg = (uint64_t)reg_fwd, chunk = va & ~DUNE_CHUNK_MASK;
+
+	if (!dune_vm.auto_user || dune_pool_contains(gpa))
+		return leaf;
+	if (reg && chunk < reg + REG_BYTES && chunk + DUNE_CHUNK_SIZE > reg)
+		return leaf;
+	return leaf | PTE_U;
+}
+
 uint64_t dune_chunk_auto_leaf(uint64_t va)
 {
 	uint64_t gpa = dune_chunk_gpa(va);
 
-	return gpa == DUNE_NO_GPA ? 0 : gpa | PTE_LEAF_2M | DUNE_PTE_AUTO;
+	return gpa == DUNE_NO_GPA ? 0 : auto_leaf(va, gpa);
 }
 
 /*
@@ -319,7 +337,7 @@ static int install_leaf(uint64_t va, uint64_t gpa)
 	err = pt_walk(va, true, &pde);
 	if (err)
 		return err > 0 ? 0 : err;
-	return __atomic_compare_exchange_n(pde, &zero, gpa | PTE_LEAF_2M | DUNE_PTE_AUTO,
+	return __atomic_compare_exchange_n(pde, &zero, auto_leaf(va, gpa),
 					   false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 

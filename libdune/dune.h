@@ -328,9 +328,20 @@ sighandler_t dune_signal(int sig, sighandler_t cb);
  * same process does nothing.  A child created by a native fork() has no
  * VM of its own and may call it again.
  *
- * @map_full is accepted for compatibility and ignored: the original chose
- * between mapping everything up front and only what /proc/self/maps lists;
- * libdune maps what is there and adds the rest on first use.
+ * @map_full, as in the original, decides what RING 3 may touch:
+ *
+ *   !!! dune_init(true) - and dune_init_and_enter(), which calls it - makes
+ *   !!! ALL OF THE PROGRAM'S MEMORY (code, data, heap, stacks, libraries)
+ *   !!! readable, writable and executable from ring 3 (PTE_U on libdune's
+ *   !!! automatic mappings).  That is the original's "full" mode, which
+ *   !!! code like bench_dune_ring needs to run the program's own functions
+ *   !!! at CPL 3.  It is NO ISOLATION: do not use it for a sandbox.
+ *
+ * dune_init(false) keeps program memory supervisor-only: ring 3 may use
+ * only what the program opens with dune_vm_* and PERM_U.  libdune's page
+ * tables (the page pool) and its chunk registry are supervisor-only in both
+ * modes.  Either way, libdune maps the process's memory as it is used
+ * (what /proc/self/maps lists now, the rest on first use).
  *
  * Returns 0, or a negative errno value (e.g. -ENOENT without /dev/dune).
  */

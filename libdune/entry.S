@@ -249,9 +249,10 @@ dune_syscall_vmcall_ret:
 
 /*
  * Exception stubs: the IDT points vector N at dune_exc_stubs + 16 * N.
- * All gates use IST1, so the CPU switches to the thread's exception stack
- * before pushing SS, RSP, RFLAGS, CS, RIP (and an error code for vectors
- * 8, 10-14, 17, 21, 29 and 30).  Each stub makes the frame uniform - a 0
+ * Every gate has an IST: the CPU switches to one of the thread's exception
+ * stacks - IST2 for a page fault, IST1 for the rest - before pushing SS,
+ * RSP, RFLAGS, CS, RIP (and an error code for vectors 8, 10-14, 17, 21,
+ * 29 and 30).  Each stub makes the frame uniform - a 0
  * where there is no error code - pushes its vector and joins the common
  * stub.  The .org at the end of each pads it to 16 bytes and stops the
  * build if a stub ever outgrows its slot.
@@ -277,8 +278,9 @@ dune_exc_stubs:
  * (trap.c), the exception is handled right here in the guest, without a
  * VM exit (.Ldispatch).  A page fault always goes to the host loop first,
  * and so does any vector without a handler: save what the host loop needs
- * and cannot read from the VMCS - CR2 (the #PF address) - and the two
- * registers this code uses, then leave the guest with VMCALL.  The host
+ * and cannot read from the VMCS - CR2 (the #PF address), CR3 (are these
+ * libdune's page tables?) - and the two registers this code uses, then
+ * leave the guest with VMCALL.  The host
  * loop reads the whole frame (struct dune_exc_frame) at the guest RSP, and
  * either fixes the cause and "returns" from the exception by loading RIP,
  * RSP, RFLAGS, RAX and RDX from the frame, or sends a page fault back to
@@ -313,23 +315,28 @@ dune_exc_common:
 	pushq	%rdx
 	movq	%cr2, %rax
 	pushq	%rax
+	movq	%cr3, %rax
+	pushq	%rax
 	vmcall
 dune_exc_vmcall_ret:
 	ud2
 
 /*
- * The host loop resumes a page fault here, with RSP at the frame it left
- * (CR2, RDX, RAX, vector, error code, IRET frame) and RAX, RDX as at the
- * VMCALL: undo the two pushes and dispatch.
+ * The host loop resumes an exception here when the guest is to handle it
+ * (a handler, or the original's default: trap.c), with RSP at the frame it
+ * left (CR3, CR2, RDX, RAX, vector, error code, IRET frame) and RAX, RDX
+ * as at the VMCALL: undo the pushes and dispatch.  The host loop has made
+ * sure that the handler's frame below the interrupted RSP is mapped: a
+ * page fault there would land on IST2, where this frame still is.
  */
 dune_exc_redispatch:
-	addq	$8, %rsp			/* CR2: the register still holds it */
+	addq	$16, %rsp			/* CR3, CR2: the registers hold them */
 	popq	%rdx
 	movq	8(%rsp), %rax
 
 /*
- * Dispatch in the guest.  On IST1: [RAX][vector]([error code])[RIP][CS]
- * [RFLAGS][RSP][SS], RAX = the vector.
+ * Dispatch in the guest.  On IST1 (IST2 for vector 14): [RAX][vector]
+ * ([error code])[RIP][CS][RFLAGS][RSP][SS], RAX = the vector.
  *
  * 1. Give the frame an error code if it has none: an INT n on a vector for
  *    which the CPU pushes one (a software interrupt pushes none) lands 8
@@ -337,7 +344,10 @@ dune_exc_redispatch:
  * 2. Build struct dune_tf (dune.h, the original's layout) and the vector
  *    on the interrupted stack, below its 128-byte red zone, 64-byte
  *    aligned and with room for an XSAVE area: from then on IST1 is free,
- *    and a handler may take exceptions of its own.
+ *    and a handler may take exceptions of its own.  A page fault while
+ *    writing it (a chunk libdune maps on first use) goes to IST2 and the
+ *    host loop, which maps the chunk and resumes here; for vector 14 the
+ *    host loop mapped the range before sending the fault here.
  * 3. XSAVE the interrupted FPU state (the handler is ordinary C and may
  *    use SSE and AVX), call dune_trap_dispatch(vector, tf), XRSTOR.
  * 4. Load every register from the frame, which the handler may have
@@ -520,12 +530,18 @@ dune_r3_text_start:
 	xorl	%r15d, %r15d
 	jmp	.Lr3_common
 
-/* An exception from ring 3.  IST1: 0 vector, 8 error code, 16 RIP, 24 CS, ... */
+/*
+ * An exception from ring 3.  IST1, or IST2 for a page fault (ring 3 cannot
+ * INT 14: its gate has DPL 0): 0 vector, 8 error code, 16 RIP, 24 CS, ...
+ */
 .Lexc_user:
 	pushq	%rax
-	/* now 0 RAX, 8 vector, 16 error, 24 RIP, 32 CS, 40 RFLAGS, 48 RSP, 56 SS = ist_top - 8 */
+	/* now 0 RAX, 8 vector, 16 error, 24 RIP, 32 CS, 40 RFLAGS, 48 RSP, 56 SS = IST top - 8 */
 	leaq	(64 - DUNE_T_IST_TOP)(%rsp), %rax	/* the thread */
-	movq	DUNE_T_R0_SP(%rax), %rax
+	cmpq	$14, 8(%rsp)
+	jne	1f
+	leaq	(64 - DUNE_T_PF_IST_TOP)(%rsp), %rax
+1:	movq	DUNE_T_R0_SP(%rax), %rax
 	subq	$DUNE_TF_SIZE, %rax
 	TF_SAVE_GPRS %rax, 0
 	movq	%rdx, 16(%rax)			/* rdx */
@@ -534,7 +550,10 @@ dune_r3_text_start:
 	TF_COPY_HW_FRAME %rax, 0, 16
 	movq	8(%rsp), %r13			/* the vector */
 	leaq	(64 - DUNE_T_IST_TOP)(%rsp), %r12
-	movq	%cr2, %r15
+	cmpq	$14, %r13
+	jne	2f
+	leaq	(64 - DUNE_T_PF_IST_TOP)(%rsp), %r12
+2:	movq	%cr2, %r15
 	movq	%rax, %rsp			/* off IST1 */
 	movq	%rax, %rbx
 	movq	$0, DUNE_T_IN_USERMODE(%r12)

@@ -87,7 +87,7 @@ _Static_assert(offsetof(struct dune_thread, init_rip) == DUNE_T_INIT_RIP, "DUNE_
 _Static_assert(sizeof(struct dune_jump_ctx) == 112, "struct dune_jump_ctx (entry.S)");
 _Static_assert(sizeof(struct dune_thread) <= DUNE_T_GUARD1,
 	       "struct dune_thread must fit below the first guard page");
-_Static_assert(sizeof(struct dune_exc_frame) == 80, "exception frame");
+_Static_assert(sizeof(struct dune_exc_frame) == 88, "exception frame");
 
 static void idt_init(void)
 {
@@ -98,7 +98,8 @@ static void idt_init(void)
 
 		dune_idt[2 * v] = (addr & 0xffff) |
 				  ((uint64_t)DUNE_GDT_CS << 16) |
-				  (1ULL << 32) |		/* IST1 */
+				  /* IST2 for #PF, IST1 for the rest (internal.h) */
+				  ((v == 14 ? 2ULL : 1ULL) << 32) |
 				  ((v == 3 || v == 4 ? IDT_INTR_GATE3 : IDT_INTR_GATE) << 40) |
 				  (((addr >> 16) & 0xffff) << 48);
 		dune_idt[2 * v + 1] = addr >> 32;
@@ -123,7 +124,8 @@ static void thread_init_tables(struct dune_thread *t)
 	t->gdt[DUNE_GDT_TR / 8 + 1] = base >> 32;
 
 	t->tss.ist[0] = t->ist_top;
-	t->tss.rsp[0] = t->ist_top;		/* unused (every gate has IST1) */
+	t->tss.ist[1] = (uint64_t)t + DUNE_T_PF_IST_TOP;
+	t->tss.rsp[0] = t->ist_top;		/* unused (every gate has an IST) */
 	t->tss.iomap_base = sizeof(t->tss);	/* no I/O permission bitmap */
 }
 
@@ -310,8 +312,6 @@ int dune_init(bool map_full)
 	long pid = dune_sys_getpid();
 	int err;
 
-	(void)map_full;		/* see dune.h */
-
 	while (__atomic_exchange_n(&init_lock, 1, __ATOMIC_ACQUIRE))
 		dune_sys_sched_yield();
 	if (dune_vm.ready && dune_vm.pid == pid) {
@@ -326,6 +326,7 @@ int dune_init(bool map_full)
 	/* A fresh process, or one whose earlier dune_init() failed. */
 	dune_vm.ready = 0;
 	dune_vm.gen++;
+	dune_vm.auto_user = map_full;	/* §7.3.2, and dune.h */
 	dune_vm.lock = 0;
 	dune_vm.maxphyaddr = 0;
 	{

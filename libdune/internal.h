@@ -37,7 +37,8 @@
  *
  *   0        struct dune_thread (state, GDT, TSS, run structure)
  *   4 KiB    guard page
- *   8 KiB    IST1 stack: exceptions in Dune mode push their frame here
+ *   8 KiB    IST2 stack, 8 KiB: page faults (vector 14) push their frame here
+ *   16 KiB   IST1 stack, 8 KiB: every other exception in Dune mode
  *   24 KiB   scratch stack: a vfork child's first steps (loop.c)
  *   28 KiB   guard page
  *   32 KiB   host stack, 256 KiB: the host loop and native signal handlers
@@ -45,7 +46,14 @@
  */
 #define DUNE_THREAD_AREA	(288 * 1024)
 #define DUNE_T_GUARD1		(4 * 1024)
-#define DUNE_T_IST_BASE		(8 * 1024)
+/*
+ * Page faults have an exception stack of their own (IST2), so that the
+ * dispatch code of any other vector, still on IST1, may take one - when
+ * it writes the handler's frame onto a stack libdune has yet to map -
+ * without the CPU pushing the #PF's frame over the one being copied.
+ */
+#define DUNE_T_IST_BASE		(8 * 1024)	/* the lowest byte of both */
+#define DUNE_T_PF_IST_TOP	(16 * 1024)
 #define DUNE_T_IST_TOP		(24 * 1024)
 #define DUNE_T_SCRATCH_TOP	(28 * 1024)
 #define DUNE_T_GUARD2		(28 * 1024)
@@ -133,13 +141,16 @@
 /* ---- Exception frame ------------------------------------------------ */
 
 /*
- * What a guest exception leaves on the thread's IST1 stack, lowest address
- * first: entry.S's common stub pushed CR2, RDX, RAX over what the per-vector
+ * What a guest exception leaves on the thread's IST1 stack (IST2 for a
+ * page fault), lowest address first: entry.S's common stub pushed CR3,
+ * CR2, RDX, RAX over what the per-vector
  * stub pushed (the vector, and a 0 where the CPU pushes no error code),
  * over the CPU's own frame (RIP, CS, RFLAGS, RSP, SS).  The VMCALL after
- * the pushes leaves guest RSP pointing at cr2.
+ * the pushes leaves guest RSP pointing at cr3.  CR3 tells the host loop
+ * whether the guest ran on libdune's own page tables (pgroot).
  */
 struct dune_exc_frame {
+	uint64_t cr3;
 	uint64_t cr2;
 	uint64_t rdx;
 	uint64_t rax;
@@ -240,6 +251,7 @@ struct dune_vm {
 	int maxphyaddr;
 	int debug;				/* LIBDUNE_DEBUG set */
 	int intr_cap;				/* DUNE_CAP_RUN_INTERRUPT */
+	int auto_user;				/* dune_init(map_full): auto leaves carry U */
 	unsigned long gen;			/* bumped by every dune_init() */
 
 	/* Everything below is protected by lock (chunks.c). */

@@ -446,42 +446,100 @@ static uint64_t replay_rip(uint64_t vector, uint64_t rip, bool software)
 	return rip;
 }
 
+/*
+ * The CPL-0 exceptions the native CPU raises the same way (§7.6.4): with
+ * no handler, these are replayed natively for the genuine signal.  So is
+ * any INT n (@rip is replay_rip()'s, before the instruction for INT n).
+ */
+static bool replayable(const struct dune_exc_frame *f, bool software, uint64_t rip)
+{
+	static const uint32_t native = 1u << 0 | 1u << 1 | 1u << 3 | 1u << 4 |
+				       1u << 5 | 1u << 6 | 1u << 7 | 1u << 10 |
+				       1u << 11 | 1u << 12 | 1u << 13 | 1u << 16 |
+				       1u << 17 | 1u << 19;
+
+	if (software || f->vector >= 32 || rip != f->rip)
+		return true;
+	return (native >> f->vector) & 1;
+}
+
+/* Both exception stacks, IST2 below IST1 (internal.h). */
+static bool on_exception_stack(const struct dune_thread *t, uint64_t rsp)
+{
+	return rsp >= (uint64_t)t + DUNE_T_IST_BASE && rsp <= (uint64_t)t + DUNE_T_IST_TOP;
+}
+
+/*
+ * Before sending an exception back to the guest's dispatch path: map the
+ * chunks under the room it takes below the interrupted stack (entry.S,
+ * .Ldispatch: red zone, then 64-byte alignment, then the XSAVE area and
+ * the frame).  The frame is written while still on the exception stack,
+ * and for a page fault that is IST2, which a second page fault would
+ * overwrite.  A chunk a dune_vm_* call claimed is the program's: if its
+ * page is missing there, the second fault is fatal (on_exception_stack).
+ */
+#define DISPATCH_ROOM	(128 + 63 + 4096 + 8 + 168)
+
+static void map_handler_stack(struct dune_thread *t, uint64_t rsp)
+{
+	uint64_t va;
+
+	for (va = (rsp - DISPATCH_ROOM) & ~DUNE_CHUNK_MASK; va < rsp; va += DUNE_CHUNK_SIZE) {
+		if (va >= DUNE_USER_TOP || dune_chunk_claimed(va))
+			continue;
+		if (dune_map_fault(va) < 0)
+			dune_fatal(t, "cannot map the stack at 0x%llx for an exception handler",
+				   (unsigned long long)va);
+	}
+}
+
 static void handle_exception(struct dune_thread *t)
 {
 	struct dune_regs *r = &t->run.regs;
 	const uint64_t *w = (const uint64_t *)r->rsp;
+	uint64_t pf_top = (uint64_t)t + DUNE_T_PF_IST_TOP, top;
 	struct dune_exc_frame f;
-	bool software = false;
+	bool software = false, pgroot;
 	uint64_t rip;
 
 	/*
-	 * IST1 puts every frame at the same place: 80 bytes below the top,
-	 * or 72 when INT n used a vector for which the CPU itself would have
-	 * pushed an error code (software interrupts push none).
+	 * Each IST puts every frame at the same place: 88 bytes below its
+	 * top, or 80 when INT n used a vector for which the CPU itself would
+	 * have pushed an error code (software interrupts push none).  Page
+	 * faults, and INT $14, use IST2; the rest IST1.
 	 */
-	if (r->rsp == t->ist_top - 80) {
-		dune_copy(&f, w, sizeof(f));
-	} else if (r->rsp == t->ist_top - 72) {
-		software = true;
-		f.cr2 = w[0];
-		f.rdx = w[1];
-		f.rax = w[2];
-		f.vector = w[3];
-		f.error_code = 0;
-		f.rip = w[4];
-		f.cs = w[5];
-		f.rflags = w[6];
-		f.rsp = w[7];
-		f.ss = w[8];
+	if (r->rsp == t->ist_top - 88 || r->rsp == t->ist_top - 80) {
+		top = t->ist_top;
+	} else if (r->rsp == pf_top - 88 || r->rsp == pf_top - 80) {
+		top = pf_top;
 	} else {
-		dune_fatal(t, "exception VMCALL with RSP 0x%llx, not on the thread's exception stack (top 0x%llx)",
-			   (unsigned long long)r->rsp, (unsigned long long)t->ist_top);
+		dune_fatal(t, "exception VMCALL with RSP 0x%llx, not on the thread's exception stacks (tops 0x%llx, 0x%llx)",
+			   (unsigned long long)r->rsp, (unsigned long long)t->ist_top,
+			   (unsigned long long)pf_top);
 	}
-	if (f.cs != DUNE_GDT_CS || f.vector > 255 ||
+	if (r->rsp == top - 88) {
+		dune_copy(&f, w, sizeof(f));
+	} else {
+		software = true;
+		f.cr3 = w[0];
+		f.cr2 = w[1];
+		f.rdx = w[2];
+		f.rax = w[3];
+		f.vector = w[4];
+		f.error_code = 0;
+		f.rip = w[5];
+		f.cs = w[6];
+		f.rflags = w[7];
+		f.rsp = w[8];
+		f.ss = w[9];
+	}
+	if (f.cs != DUNE_GDT_CS || f.vector > 255 || (f.vector == 14) != (top == pf_top) ||
 	    (software && !has_error_code(f.vector)))
 		dune_fatal(t, "corrupt exception frame: vector %llu, cs 0x%llx, rip 0x%llx",
 			   (unsigned long long)f.vector, (unsigned long long)f.cs,
 			   (unsigned long long)f.rip);
+	/* CR3 may carry a PCID in its low 12 bits. */
+	pgroot = (f.cr3 & ~0xfffULL & ((1ULL << 52) - 1)) == dune_vm.cr3;
 
 	/* A signal's vector whose handler went away before delivery (intr.c). */
 	if (!software && dune_intr_dropped(t, f.vector)) {
@@ -496,10 +554,11 @@ static void handle_exception(struct dune_thread *t)
 	/*
 	 * A page fault on a chunk not mapped yet: map it, and "IRET".  Not
 	 * in a chunk the program's own page-table calls (dune_vm_*) claimed:
-	 * there, a missing entry is the program's business.
+	 * there, a missing entry is the program's business.  Nor on a root
+	 * other than libdune's: libdune writes only pgroot (§7.3.4).
 	 */
 	if (f.vector == 14 && !software && !(f.error_code & PF_PROT) &&
-	    f.cr2 < DUNE_USER_TOP && !dune_chunk_claimed(f.cr2)) {
+	    f.cr2 < DUNE_USER_TOP && pgroot && !dune_chunk_claimed(f.cr2)) {
 		int ret = dune_map_fault(f.cr2);
 
 		if (ret < 0)
@@ -524,14 +583,15 @@ static void handle_exception(struct dune_thread *t)
 	}
 
 	/*
-	 * Not a chunk miss, and the program has a page-fault handler: send
-	 * the fault back to the guest's dispatch path (entry.S), with RSP at
-	 * the frame as it is.
+	 * Anything else while the guest was still on an exception stack -
+	 * moving a frame to a handler's stack that is not there - has no
+	 * frame left to return to.
 	 */
-	if (f.vector == 14 && !software && dune_trap_has_handler(14)) {
-		r->rip = (uint64_t)dune_exc_redispatch;
-		return;
-	}
+	if (on_exception_stack(t, f.rsp))
+		dune_fatal(t, "%s (vector %llu, address 0x%llx) at rip 0x%llx while libdune was building an exception handler's frame: is the interrupted stack mapped?",
+			   f.vector < 32 ? exc_names[f.vector] : "interrupt",
+			   (unsigned long long)f.vector, (unsigned long long)f.cr2,
+			   (unsigned long long)f.rip);
 
 	/* No use replaying these: they describe a broken guest, not an access. */
 	if (f.vector == 8 || f.vector == 18)
@@ -539,7 +599,27 @@ static void handle_exception(struct dune_thread *t)
 			   exc_names[f.vector], (unsigned long long)f.vector,
 			   (unsigned long long)f.rip);
 
+	/*
+	 * Back to the guest's dispatch path (entry.S), with RSP at the frame
+	 * as it is: a page fault - or INT $14 - when the program has a
+	 * handler for it (other vectors with a handler never come here), and
+	 * the original's defaults (trap.c: message, dump, death) where a
+	 * native replay would be wrong (§7.6.4):
+	 *  - a page fault below 2^47 comes from the guest's page tables
+	 *    (dune_vm_mprotect, dune_vm_unmap, ...), which the native CPU does
+	 *    not have: replayed, it would silently succeed, out of Dune mode;
+	 *  - on a root other than pgroot, native memory differs anyway;
+	 *  - vectors the native CPU never raises the same way.
+	 */
 	rip = replay_rip(f.vector, f.rip, software);
+	if (dune_trap_has_handler(f.vector) ||
+	    (f.vector == 14 && !software && f.cr2 < DUNE_USER_TOP) ||
+	    !pgroot || !replayable(&f, software, rip)) {
+		map_handler_stack(t, f.rsp);
+		r->rip = (uint64_t)dune_exc_redispatch;
+		return;
+	}
+
 	if (f.vector != 14 || software || debug()) {
 		char what[48];
 

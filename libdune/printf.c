@@ -7,7 +7,8 @@
  * positional arguments, large precisions) and use vector registers - all
  * forbidden on libdune's host side by rule R1 (see loop.c).  So libdune
  * has its own small formatter: integers, strings, characters and pointers,
- * into a caller's buffer, then one raw write(2) to standard error.  One
+ * with printf(3)'s flags, widths, precisions and lengths, into a caller's
+ * buffer, then one raw write(2) to standard error.  One
  * write per message also keeps lines of different threads from mixing.
  */
 #include <stdarg.h>
@@ -35,137 +36,237 @@ static void put_n(struct out *o, char c, int n)
 		put(o, c);
 }
 
-/* Format one number: @neg adds a '-', @prefix is "0x", "0" or "". */
-static void put_number(struct out *o, unsigned long long v, unsigned int base,
-		       bool upper, bool neg, const char *prefix, int width,
-		       bool left, bool zero)
-{
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	char tmp[24];
-	int n = 0, plen = (int)dune_strlen(prefix) + (neg ? 1 : 0), pad;
+/*
+ * One conversion's flags, width and precision, as printf(3) reads them:
+ * "%-+ #0" flags, a width (digits or '*'), a precision ('.' then digits
+ * or '*'; -1 when there is none) and a length (hh, h, l, ll, j, z, t).
+ */
+struct spec {
+	bool left, plus, space, alt, zero;
+	int width;
+	int prec;
+	int size;		/* -2 hh, -1 h, 0 int, 1 long, 2 long long */
+};
 
-	do {
-		tmp[n++] = digits[v % base];
-		v /= base;
-	} while (v);
-	pad = width - n - plen;
-	if (!left && !zero)
+static void put_padded(struct out *o, const char *s, int len, const struct spec *sp)
+{
+	int pad = sp->width - len;
+
+	if (!sp->left)
 		put_n(o, ' ', pad);
-	if (neg)
-		put(o, '-');
-	while (*prefix)
-		put(o, *prefix++);
-	if (!left && zero)
-		put_n(o, '0', pad);
-	while (n)
-		put(o, tmp[--n]);
-	if (left)
+	while (len-- > 0)
+		put(o, *s++);
+	if (sp->left)
 		put_n(o, ' ', pad);
 }
 
+/*
+ * An integer: @sign is '-', '+', ' ' or 0; @prefix "0x", "0X" or "".  The
+ * precision is the minimum number of digits (0 with the value 0: none);
+ * the 0 flag pads with zeroes only without a precision and without '-'.
+ */
+static void put_integer(struct out *o, unsigned long long v, unsigned int base, bool upper,
+			char sign, const char *prefix, const struct spec *sp)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char tmp[24];
+	int n = 0, zeros, plen = (int)dune_strlen(prefix) + (sign ? 1 : 0), pad;
+
+	while (v) {
+		tmp[n++] = digits[v % base];
+		v /= base;
+	}
+	if (n == 0 && sp->prec != 0)
+		tmp[n++] = '0';
+	zeros = sp->prec > n ? sp->prec - n : 0;
+	/* %#o: the first digit is a 0 */
+	if (base == 8 && sp->alt && zeros == 0 && (n == 0 || tmp[n - 1] != '0'))
+		zeros = 1;
+	pad = sp->width - plen - zeros - n;
+	if (sp->zero && !sp->left && sp->prec < 0 && pad > 0) {
+		zeros += pad;
+		pad = 0;
+	}
+	if (!sp->left)
+		put_n(o, ' ', pad);
+	if (sign)
+		put(o, sign);
+	while (*prefix)
+		put(o, *prefix++);
+	put_n(o, '0', zeros);
+	while (n)
+		put(o, tmp[--n]);
+	if (sp->left)
+		put_n(o, ' ', pad);
+}
+
+static long long signed_arg(va_list *ap, int size)
+{
+	switch (size) {
+	case -2:
+		return (signed char)va_arg(*ap, int);
+	case -1:
+		return (short)va_arg(*ap, int);
+	case 0:
+		return va_arg(*ap, int);
+	case 1:
+		return va_arg(*ap, long);
+	default:
+		return va_arg(*ap, long long);
+	}
+}
+
+static unsigned long long unsigned_arg(va_list *ap, int size)
+{
+	switch (size) {
+	case -2:
+		return (unsigned char)va_arg(*ap, unsigned int);
+	case -1:
+		return (unsigned short)va_arg(*ap, unsigned int);
+	case 0:
+		return va_arg(*ap, unsigned int);
+	case 1:
+		return va_arg(*ap, unsigned long);
+	default:
+		return va_arg(*ap, unsigned long long);
+	}
+}
+
+/* Reads flags, width, precision and length at *@fmt; leaves it at the conversion. */
+static void parse_spec(const char **fmt, va_list *ap, struct spec *sp)
+{
+	const char *f = *fmt;
+
+	dune_zero(sp, sizeof(*sp));
+	sp->prec = -1;
+	for (;; f++) {
+		if (*f == '-')
+			sp->left = true;
+		else if (*f == '+')
+			sp->plus = true;
+		else if (*f == ' ')
+			sp->space = true;
+		else if (*f == '#')
+			sp->alt = true;
+		else if (*f == '0')
+			sp->zero = true;
+		else
+			break;
+	}
+	if (*f == '*') {
+		sp->width = va_arg(*ap, int);
+		if (sp->width < 0) {
+			sp->left = true;
+			sp->width = -sp->width;
+		}
+		f++;
+	} else {
+		while (*f >= '0' && *f <= '9')
+			sp->width = sp->width * 10 + (*f++ - '0');
+	}
+	if (*f == '.') {
+		f++;
+		sp->prec = 0;
+		if (*f == '*') {
+			sp->prec = va_arg(*ap, int);
+			if (sp->prec < 0)
+				sp->prec = -1;		/* as if omitted */
+			f++;
+		} else {
+			while (*f >= '0' && *f <= '9')
+				sp->prec = sp->prec * 10 + (*f++ - '0');
+		}
+	}
+	for (;; f++) {
+		if (*f == 'h')
+			sp->size = sp->size < 0 ? -2 : -1;
+		else if (*f == 'l')
+			sp->size = sp->size > 0 ? 2 : 1;
+		else if (*f == 'z' || *f == 't' || *f == 'j')
+			sp->size = 1;		/* all 64-bit on x86-64 */
+		else if (*f != 'L' && *f != 'q')
+			break;
+	}
+	*fmt = f;
+}
+
+/*
+ * The printf(3) subset libdune and its users need: d i u x X o c s p %,
+ * with flags, width, precision and length as C specifies them, so that
+ * every conversion consumes exactly the arguments printf(3) would.
+ * Floating point (no vector registers here) and %n are not supported:
+ * they print as written, and a floating-point argument is not consumed.
+ */
 int dune_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct out o = { .buf = buf, .size = size, .len = 0 };
+	va_list args;
 
+	va_copy(args, ap);
 	for (; *fmt; fmt++) {
-		bool left = false, zero = false, alt = false, upper = false;
-		int width = 0, lng = 0;
-		unsigned long long v;
-		const char *s;
-		int len;
+		const char *start = fmt;
+		struct spec sp;
 
 		if (*fmt != '%') {
 			put(&o, *fmt);
 			continue;
 		}
-		/* flags */
-		for (fmt++; ; fmt++) {
-			if (*fmt == '-')
-				left = true;
-			else if (*fmt == '0')
-				zero = true;
-			else if (*fmt == '#')
-				alt = true;
-			else
-				break;
-		}
-		/* width */
-		if (*fmt == '*') {
-			width = va_arg(ap, int);
-			if (width < 0) {
-				left = true;
-				width = -width;
-			}
-			fmt++;
-		}
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		/* length: h and hh read an int like the default */
-		for (;; fmt++) {
-			if (*fmt == 'l')
-				lng++;
-			else if (*fmt == 'z' || *fmt == 't' || *fmt == 'j')
-				lng = 2;
-			else if (*fmt != 'h')
-				break;
-		}
-
+		fmt++;
+		parse_spec(&fmt, &args, &sp);
 		switch (*fmt) {
 		case 'd':
 		case 'i': {
-			long long sv;
+			long long v = signed_arg(&args, sp.size);
+			char sign = v < 0 ? '-' : sp.plus ? '+' : sp.space ? ' ' : 0;
 
-			if (lng >= 2)
-				sv = va_arg(ap, long long);
-			else if (lng == 1)
-				sv = va_arg(ap, long);
-			else
-				sv = va_arg(ap, int);
-			v = sv < 0 ? -(unsigned long long)sv : (unsigned long long)sv;
-			put_number(&o, v, 10, false, sv < 0, "", width, left, zero);
+			put_integer(&o, v < 0 ? -(unsigned long long)v : (unsigned long long)v,
+				    10, false, sign, "", &sp);
 			break;
 		}
 		case 'u':
-		case 'x':
-		case 'X':
+			put_integer(&o, unsigned_arg(&args, sp.size), 10, false, 0, "", &sp);
+			break;
 		case 'o':
-			if (lng >= 2)
-				v = va_arg(ap, unsigned long long);
-			else if (lng == 1)
-				v = va_arg(ap, unsigned long);
-			else
-				v = va_arg(ap, unsigned int);
-			if (*fmt == 'u') {
-				put_number(&o, v, 10, false, false, "", width, left, zero);
-			} else if (*fmt == 'o') {
-				put_number(&o, v, 8, false, false, alt && v ? "0" : "",
-					   width, left, zero);
-			} else {
-				upper = *fmt == 'X';
-				put_number(&o, v, 16, upper, false,
-					   alt && v ? (upper ? "0X" : "0x") : "",
-					   width, left, zero);
+			put_integer(&o, unsigned_arg(&args, sp.size), 8, false, 0, "", &sp);
+			break;
+		case 'x':
+		case 'X': {
+			unsigned long long v = unsigned_arg(&args, sp.size);
+			bool upper = *fmt == 'X';
+
+			put_integer(&o, v, 16, upper, 0,
+				    sp.alt && v ? (upper ? "0X" : "0x") : "", &sp);
+			break;
+		}
+		case 'p': {
+			unsigned long long v = (unsigned long)va_arg(args, void *);
+
+			if (!v) {		/* as glibc */
+				put_padded(&o, "(nil)", 5, &sp);
+				break;
 			}
+			sp.alt = false;
+			put_integer(&o, v, 16, false, sp.plus ? '+' : sp.space ? ' ' : 0,
+				    "0x", &sp);
 			break;
-		case 'p':
-			v = (unsigned long)va_arg(ap, void *);
-			put_number(&o, v, 16, false, false, "0x", width, left, zero);
+		}
+		case 'c': {
+			char c = (char)va_arg(args, int);
+
+			put_padded(&o, &c, 1, &sp);
 			break;
-		case 'c':
-			put_n(&o, ' ', left ? 0 : width - 1);
-			put(&o, (char)va_arg(ap, int));
-			put_n(&o, ' ', left ? width - 1 : 0);
+		}
+		case 's': {
+			const char *s = va_arg(args, const char *);
+			int len = 0;
+
+			if (!s)			/* as glibc: all or nothing */
+				s = sp.prec < 0 || sp.prec >= 6 ? "(null)" : "";
+			while (s[len] && (sp.prec < 0 || len < sp.prec))
+				len++;
+			put_padded(&o, s, len, &sp);
 			break;
-		case 's':
-			s = va_arg(ap, const char *);
-			if (!s)
-				s = "(null)";
-			len = (int)dune_strlen(s);
-			put_n(&o, ' ', left ? 0 : width - len);
-			while (*s)
-				put(&o, *s++);
-			put_n(&o, ' ', left ? width - len : 0);
-			break;
+		}
 		case '%':
 			put(&o, '%');
 			break;
@@ -173,11 +274,12 @@ int dune_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			fmt--;		/* a lone '%' at the end */
 			break;
 		default:		/* unknown: print it as it was */
-			put(&o, '%');
-			put(&o, *fmt);
+			while (start <= fmt)
+				put(&o, *start++);
 			break;
 		}
 	}
+	va_end(args);
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = '\0';
 	return (int)o.len;

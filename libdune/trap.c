@@ -15,16 +15,22 @@
  * returns with IRETQ.
  *
  * Vectors without a handler keep libdune's defaults (loop.c): a page fault
- * on a chunk not mapped yet is mapped, anything else is replayed natively
- * for the genuine signal.  A page fault always goes to the host loop first
- * (only it can tell a chunk miss, and map the chunk); when it is not a
- * chunk miss and a handler is registered, the host loop sends it back to
- * the guest's dispatch path.  That costs one VM exit per such fault.
+ * on a chunk not mapped yet is mapped; an exception the native CPU raises
+ * the same way is replayed natively for the genuine signal; the rest - a
+ * page fault on a user address the guest's page tables refuse, anything
+ * on a root other than pgroot - comes back here for the original's
+ * defaults (message, dump, death: §7.6.4).  A page fault always goes to
+ * the host loop first (only it can tell a chunk miss, and map the chunk);
+ * when it is not a chunk miss and a handler is registered, the host loop
+ * sends it back to the guest's dispatch path.  That costs one VM exit per
+ * such fault.
  *
  * This file is host-side code in the sense of rule R1 (loop.c): no libc,
  * no vector registers.  The handlers it calls are the program's own and
  * may use anything: the stub saved the FPU state around them.
  */
+#include <fcntl.h>
+
 #include "dune.h"		/* the original API in full: struct dune_tf, callbacks */
 #include "internal.h"
 #include "sys.h"
@@ -100,30 +106,76 @@ void dune_dump_trap_frame(struct dune_tf *tf)
 }
 
 /*
+ * The process's mappings, for a page fault's post-mortem, as the
+ * original's dune_procmap_dump() shows them - but /proc/self/maps copied
+ * as it is with raw system calls: this is host-side code (no stdio).
+ */
+static void dump_maps(void)
+{
+	char buf[512];
+	long fd, n;
+
+	fd = dune_sys_openat(AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dune_printf("dune: --- Process Map ---\n");
+	while ((n = dune_sys_read((int)fd, buf, sizeof(buf))) > 0)
+		dune_sys_write(2, buf, (size_t)n);
+	dune_sys_close((int)fd);
+}
+
+/*
+ * The original's defaults for a vector without a handler: its messages, a
+ * register dump (and the process's mappings for a page fault), death.
+ */
+static void __attribute__((noreturn)) default_die(uint64_t vector, struct dune_tf *tf,
+						  uint64_t cr2)
+{
+	if (vector == 14)
+		dune_printf("unhandled page fault %lx %lx\n",
+			    (unsigned long)cr2, (unsigned long)tf->err);
+	else if (vector == 2 || vector == 8 || vector == 13)
+		dune_printf("fatal exception %d, code %lx - dying...\n",
+			    (int)vector, (unsigned long)tf->err);
+	else
+		dune_printf("unhandled exception %d\n", (int)vector);
+	dune_dump_trap_frame(tf);
+	if (vector == 14)
+		dump_maps();
+	dune_die();
+}
+
+/*
  * Called by entry.S on the interrupted stack, interrupts on, FPU state
- * saved.  @tf is what the stub will return to.
+ * saved.  @tf is what the stub will return to.  Without a handler (the
+ * host loop chose the original's default, or the handler went away
+ * between the stub's check and here): default_die().
  */
 void dune_trap_dispatch(uint64_t vector, struct dune_tf *tf)
 {
 	dune_intr_cb cb = __atomic_load_n(&dune_intr_cbs[vector & 255], __ATOMIC_ACQUIRE);
 	dune_pgflt_cb pf = __atomic_load_n(&dune_pgflt_handler, __ATOMIC_ACQUIRE);
+	uintptr_t addr = 0;
 
+	/* Before anything can fault again.  (Stale for INT $14, as natively.) */
+	if (vector == 14)
+		__asm__ __volatile__("mov %%cr2, %0" : "=r"(addr));
 	if (cb) {
 		cb(tf);
 		dune_intr_after_handler(vector);	/* more signals waiting? */
 	} else if (vector == 14 && pf) {
-		uintptr_t addr;
-
-		__asm__ __volatile__("mov %%cr2, %0" : "=r"(addr));
 		pf(addr, tf->err, tf);
 	} else {
-		/* The handler went away between the stub's check and here. */
-		dune_printf("dune: unhandled exception %llu\n", (unsigned long long)vector);
-		dune_dump_trap_frame(tf);
-		dune_die();
+		default_die(vector, tf, addr);
 	}
 	if (tf->cs & 3) {
-		dune_printf("dune: a handler returned to ring 3, which libdune does not run yet\n");
+		/*
+		 * The spec (§7.6.2 step 6) would make this a transition to
+		 * ring 3; libdune goes to ring 3 only through
+		 * dune_jump_to_user() and dune_pop_trap_frame().
+		 */
+		dune_printf("dune: a ring-0 exception handler set a ring-3 CS (0x%x): use dune_jump_to_user() or dune_pop_trap_frame() - dying...\n",
+			    (unsigned int)tf->cs);
 		dune_dump_trap_frame(tf);
 		dune_die();
 	}
@@ -222,17 +274,7 @@ void dune_r3_dispatch(uint64_t vector, struct dune_tf *tf, uint64_t cr2)
 		} else if (vector == 14 && pf) {
 			pf(cr2, tf->err, tf);
 		} else {
-			/* The original's defaults; never a native replay (I2). */
-			if (vector == 14)
-				dune_printf("unhandled page fault %lx %lx\n",
-					    (unsigned long)cr2, (unsigned long)tf->err);
-			else if (vector == 2 || vector == 8 || vector == 13)
-				dune_printf("fatal exception %d, code %lx - dying...\n",
-					    (int)vector, (unsigned long)tf->err);
-			else
-				dune_printf("unhandled exception %d\n", (int)vector);
-			dune_dump_trap_frame(tf);
-			dune_die();
+			default_die(vector, tf, cr2);	/* never a native replay (I2) */
 		}
 	}
 	r3_check_return(tf);

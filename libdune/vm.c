@@ -156,6 +156,65 @@ static void put_frame(physaddr_t pa)
 }
 
 /*
+ * References.  Every pool page a leaf maps holds one reference for that
+ * leaf, whoever made it - map_pages, map_phys, insert_page, clone - and
+ * loses it when the leaf goes - unmap, replacement, free.  A big leaf
+ * holds one on each 4 KiB pool page it covers.  So a program may map a
+ * page it allocated, drop its own reference, and the unmap frees it.
+ * libdune's automatic leaves hold none (the pool's own chunks have them,
+ * over free pages too).
+ */
+static uint64_t leaf_pages(int level)
+{
+	return 1ULL << (9 * level);
+}
+
+/* How many references leaf @e at @level holds (on pool pages). */
+static uint64_t leaf_refs(ptent_t e, int level)
+{
+	return level && is_auto(e) ? 0 : leaf_pages(level);
+}
+
+static physaddr_t leaf_frame(ptent_t e, int level)
+{
+	return PTE_ADDR(level ? e & ~(ptent_t)PTE_PAT_PS : e);
+}
+
+static void get_frames(physaddr_t pa, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		if (dune_page_isfrompool(pa + i * PGSIZE))
+			__atomic_add_fetch(&dune_pa2page(pa + i * PGSIZE)->ref, 1,
+					   __ATOMIC_RELAXED);
+}
+
+static void put_frames(physaddr_t pa, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		put_frame(pa + i * PGSIZE);
+}
+
+/* The same with the allocator's lock held. */
+static void put_frames_locked(physaddr_t pa, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++) {
+		struct page *pg;
+
+		if (!dune_page_isfrompool(pa + i * PGSIZE))
+			continue;
+		pg = dune_pa2page(pa + i * PGSIZE);
+		if (__atomic_sub_fetch(&pg->ref, 1, __ATOMIC_ACQ_REL) == 0)
+			dune_page_free_locked(pg);
+	}
+}
+
+/*
  * Split the automatic leaf at @e (a PD entry) into 512 4 KiB entries with
  * the same translation and permissions.  0 or -ENOMEM.  Spinlock held.
  */
@@ -446,12 +505,8 @@ static void free_tables_locked(ptent_t *table, int level, bool put_leaves)
 		if (!e)
 			continue;
 		if (level == 0 || (e & PTE_PS)) {
-			if (level == 0 && put_leaves && dune_page_isfrompool(PTE_ADDR(e))) {
-				struct page *pg = dune_pa2page(PTE_ADDR(e));
-
-				if (__atomic_sub_fetch(&pg->ref, 1, __ATOMIC_ACQ_REL) == 0)
-					dune_page_free_locked(pg);
-			}
+			if (put_leaves)
+				put_frames_locked(leaf_frame(e, level), leaf_refs(e, level));
 			continue;
 		}
 		if (e & PTE_P)
@@ -471,18 +526,23 @@ struct map_arg {
 static int map_phys_cb(const void *arg, ptent_t *pte, void *va)
 {
 	struct map_arg *m = (struct map_arg *)arg;
+	physaddr_t pa = PTE_ADDR(m->pa + ((uint64_t)va - m->va));
 	ptent_t old = *pte;
 
+	/* The new leaf's references first: it may map the same pages. */
+	get_frames(pa, leaf_pages(m->level));
 	if (m->level && (old & PTE_P) && !(old & PTE_PS)) {
-		/* A big leaf over a table: the orphaned tables go back. */
+		/* A big leaf over a table: the orphaned tables and their pages go back. */
 		*pte = 0;
 		dune_lock();
-		free_tables_locked(table_of(old), m->level - 1, false);
+		free_tables_locked(table_of(old), m->level - 1, true);
 		dune_unlock();
+	} else if (old) {
+		put_frames(leaf_frame(old, m->level), leaf_refs(old, m->level));
 	}
 	if (old & PTE_P)
 		m->present_changed = true;
-	*pte = PTE_ADDR(m->pa + ((uint64_t)va - m->va)) | m->bits;
+	*pte = pa | m->bits;
 	return 0;
 }
 
@@ -588,18 +648,10 @@ static int unmap_cb(const void *arg, ptent_t *pte, void *va)
 {
 	const struct walk *w = arg;
 	ptent_t old = *pte;
-	uint64_t n = 1, i;
 
 	(void)va;
 	*pte = 0;
-	if (w->level == 1)
-		n = NPTENTRIES;
-	else if (w->level == 2)
-		n = NPTENTRIES * NPTENTRIES;
-	if (w->level)
-		old &= ~(ptent_t)PTE_PAT_PS;
-	for (i = 0; i < n; i++)
-		put_frame(PTE_ADDR(old) + i * PGSIZE);
+	put_frames(leaf_frame(old, w->level), leaf_refs(old, w->level));
 	return 0;
 }
 
@@ -667,9 +719,7 @@ static int clone_level_locked(const ptent_t *src, ptent_t *dst, int level)
 		if (!e)
 			continue;
 		if (level == 0 || (e & PTE_PS)) {
-			if (level == 0 && dune_page_isfrompool(PTE_ADDR(e)))
-				__atomic_add_fetch(&dune_pa2page(PTE_ADDR(e))->ref, 1,
-						   __ATOMIC_RELAXED);
+			get_frames(leaf_frame(e, level), leaf_refs(e, level));
 			dst[i] = e;
 			continue;
 		}

@@ -37,6 +37,8 @@
 /* Flags for run_child() */
 #define CHILD_NATIVE_OK		0x1	/* the child may end outside Dune mode */
 #define CHILD_INIT_ONLY		0x2	/* dune_init() only: fn calls dune_enter */
+#define CHILD_PRECISE		0x4	/* dune_init(false) + dune_enter(): program
+					   memory supervisor-only (no map_full) */
 
 /* A hang in the child ends it with SIGALRM after this many seconds. */
 #define CHILD_ALARM		60
@@ -106,7 +108,13 @@ static inline int run_child(child_fn pre, child_fn fn, void *arg,
 			if (ret)
 				_exit(ret);
 		}
-		ret = (flags & CHILD_INIT_ONLY) ? dune_init(true) : dune_init_and_enter();
+		if (flags & CHILD_PRECISE) {
+			ret = dune_init(false);
+			if (!ret && !(flags & CHILD_INIT_ONLY))
+				ret = dune_enter();
+		} else {
+			ret = (flags & CHILD_INIT_ONLY) ? dune_init(true) : dune_init_and_enter();
+		}
 		if (ret) {
 			fprintf(stderr, "child: entering Dune mode failed: %s\n",
 				strerror(-ret));

@@ -6,8 +6,11 @@
  *
  * The ring-3 code is a page of assembly below (r3_page), made user-
  * accessible with dune_vm_mprotect(PERM_U); its stack is an mmap made
- * PERM_U the same way.  Everything else stays supervisor-only.  Each test
- * runs in a child in Dune mode and reports through its exit status.
+ * PERM_U the same way.  Tests that need everything else supervisor-only
+ * enter with dune_init(false) (CHILD_PRECISE): dune_init_and_enter() opens
+ * all program memory to ring 3, as the original's map_full did (§7.3.2).
+ * Each test runs in a child in Dune mode and reports through its exit
+ * status.
  *
  * Ring-3 conventions here: "exit" is system call 1002, which makes the
  * handler record RBX, R12, R13 and return RDI from dune_jump_to_user().
@@ -360,7 +363,7 @@ TEST(ring3_access_to_a_supervisor_page_faults_to_the_handler)
 {
 	struct child_result res;
 
-	ASSERT_EQ(0, run_child(NULL, supervisor_page_faults, NULL, 0, &res));
+	ASSERT_EQ(0, run_child(NULL, supervisor_page_faults, NULL, CHILD_PRECISE, &res));
 	ASSERT_CHILD_EXIT(&res, 0);
 }
 
@@ -476,7 +479,7 @@ TEST(ring3_page_fault_without_handler_dies_in_the_guest)
 {
 	struct child_result res;
 
-	ASSERT_EQ(0, run_child(NULL, fault_without_handler, NULL, 0, &res));
+	ASSERT_EQ(0, run_child(NULL, fault_without_handler, NULL, CHILD_PRECISE, &res));
 	ASSERT_CHILD_EXIT(&res, 1);
 	ASSERT_NE(NULL, strstr(res.out, "unhandled page fault"))
 		TH_LOG("output:\n%s", res.out);
@@ -589,6 +592,91 @@ TEST(ring3_jump_refuses_kernel_addresses)
 	struct child_result res;
 
 	ASSERT_EQ(0, run_child(NULL, bad_frames, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/* ---- map_full: ring 3 runs the program's own code (§7.3.2, Q3) ----------- */
+
+/*
+ * An ordinary function of the program, run at CPL 3 on its own stack, as
+ * the original's bench_dune_ring does: it uses the stack, calls another
+ * function and leaves with the "exit" system call.
+ */
+static __attribute__((noinline)) uint64_t r3_fib(uint64_t n)
+{
+	volatile uint64_t v[32];
+	uint64_t i;
+
+	v[0] = 0;
+	v[1] = 1;
+	for (i = 2; i <= n && i < 32; i++)
+		v[i] = v[i - 1] + v[i - 2];
+	return v[n < 32 ? n : 31];
+}
+
+static void __attribute__((noreturn, used)) r3_program_fn(uint64_t n)
+{
+	uint64_t r = r3_fib(n);
+
+	__asm__ __volatile__("syscall" : : "a"(SYS_EXIT), "D"(r) : "rcx", "r11", "memory");
+	__builtin_unreachable();
+}
+
+static int jump_on(void *rip, void *stack_top, uint64_t rdi)
+{
+	struct dune_tf tf;
+
+	memset(&tf, 0, sizeof(tf));
+	tf.rip = (uint64_t)rip;
+	tf.rsp = ((uint64_t)stack_top & ~15ULL) - 8;	/* as after a call */
+	tf.rflags = 0x2;
+	tf.rdi = rdi;
+	return dune_jump_to_user(&tf);
+}
+
+static int program_code_in_ring3(void *arg)
+{
+	char *stack = malloc(64 * 1024);
+
+	(void)arg;
+	CHECK(stack != NULL);
+	memset(stack, 0, 64 * 1024);
+	dune_register_syscall_handler(on_syscall);
+	CHECK(jump_on(r3_program_fn, stack + 64 * 1024, 10) == 55);
+	CHECK(jump_on(r3_program_fn, stack + 64 * 1024, 20) == 6765);
+	/* and data: ring 3 reads the program's variables */
+	CHECK(r3_setup() == 0);
+	CHECK(jump(r3_touch, (uint64_t)&secret) == 1);
+	free(stack);
+	return 0;
+}
+
+TEST(ring3_map_full_runs_program_functions_on_a_malloc_stack)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, program_code_in_ring3, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+static int program_code_supervisor(void *arg)
+{
+	(void)arg;
+	CHECK(r3_setup() == 0);
+	dune_register_syscall_handler(on_syscall);
+	dune_register_pgflt_handler(on_pgflt);
+	pf_addr = 0;
+	CHECK(jump(r3_program_fn, 10) == -EFAULT);
+	CHECK(pf_addr == (uintptr_t)r3_program_fn);
+	CHECK((pf_fec & 0x5) == 0x5);		/* present, user */
+	return 0;
+}
+
+TEST(ring3_without_map_full_faults_on_program_memory)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, program_code_supervisor, NULL, CHILD_PRECISE, &res));
 	ASSERT_CHILD_EXIT(&res, 0);
 }
 

@@ -243,6 +243,174 @@ TEST(nested_exception_in_a_handler)
 	ASSERT_CHILD_EXIT(&res, 0);
 }
 
+/* ---- INT $14 from software ---------------------------------------------- */
+
+/*
+ * INT $14 pushes no error code, unlike a page fault: the page-fault handler
+ * still gets a well-formed frame (error code 0, RIP after the INT), and so
+ * does a vector handler for 14; without either, it is replayed natively
+ * like any INT n (SIGSEGV: the gate is not open to Linux user code).
+ */
+extern char int14_after[];
+static volatile int int14_seen;
+static volatile uint64_t int14_err, int14_rip;
+
+static void on_int14_pgflt(uintptr_t addr, uint64_t fec, struct dune_tf *tf)
+{
+	(void)addr;
+	int14_seen++;
+	int14_err = fec | tf->err;
+	int14_rip = tf->rip;
+}
+
+static void on_int14_vector(struct dune_tf *tf)
+{
+	int14_seen += 10;
+	int14_err = tf->err;
+	int14_rip = tf->rip;
+}
+
+static int software_int14(void *arg)
+{
+	uint64_t rbx = 0x1234;
+
+	(void)arg;
+	dune_register_pgflt_handler(on_int14_pgflt);
+	__asm__ __volatile__("int $14\n"
+			     "int14_after:" : "+b"(rbx) : : "memory");
+	CHECK(int14_seen == 1 && int14_err == 0);
+	CHECK(int14_rip == (uint64_t)int14_after);
+	CHECK(rbx == 0x1234);
+	CHECK(dune_register_intr_handler(T_PGFLT, on_int14_vector) == 0);
+	__asm__ __volatile__("int $14" : : : "memory");
+	CHECK(int14_seen == 11 && int14_err == 0);
+	return 0;
+}
+
+TEST(int_14_reaches_the_page_fault_handler)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, software_int14, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/* ---- handler frames on a stack libdune has not mapped yet ---------------- */
+
+/*
+ * The dispatch path writes the handler's frame below the interrupted
+ * stack while still on an exception stack.  Here that stack is fresh
+ * memory (mmap'd in Dune mode, never touched): RSP sits just above a
+ * 2 MiB chunk boundary, and the frame lands in the chunk below, which
+ * libdune maps only on its first page fault.  That fault must not
+ * overwrite the exception frame being copied (it has its own IST), and
+ * for a page fault, libdune maps the handler's stack first.  The handlers
+ * fault again themselves: a first touch of more fresh memory, and a
+ * page fault they handle (nested dispatch).
+ */
+#define CHUNK		(2UL << 20)
+
+struct fresh_stack {
+	char *base;		/* 8 MiB, untouched */
+	char *top;		/* RSP to run on: 512 bytes above a chunk boundary */
+};
+
+static int fresh_stack_init(struct fresh_stack *fs)
+{
+	uintptr_t b;
+
+	/* Far from anything the process had: no chunk registered there yet. */
+	fs->base = mmap((void *)0x510000000000UL, 8 * CHUNK, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (fs->base == MAP_FAILED)
+		return -1;
+	b = ((uintptr_t)fs->base + CHUNK - 1) & ~(CHUNK - 1);	/* chunk k */
+	fs->top = (char *)(b + CHUNK + 512);			/* in chunk k + 1 */
+	fs->top[0] = 1;			/* map chunk k + 1 only (a chunk miss) */
+	return 0;
+}
+
+extern char fs_ud_insn[], fs_pf_insn[], fs_pf_after[], fs_pf2_after[];
+static volatile int fs_ud_seen, fs_pf_seen, fs_pf2_seen;
+static volatile uint64_t fs_rip, fs_vec_ok;
+static char *fs_more;		/* fresh memory the handlers touch */
+
+static void on_ud_fresh(struct dune_tf *tf)
+{
+	fs_ud_seen++;
+	fs_rip = tf->rip;
+	fs_more[0] = 7;				/* a chunk miss in the handler */
+	tf->rip += 2;
+}
+
+static void on_pgflt_fresh(uintptr_t addr, uint64_t fec, struct dune_tf *tf)
+{
+	(void)fec;
+	if (addr == 0xffff900000000080ULL) {	/* the nested one */
+		fs_pf2_seen++;
+		tf->rip = (uint64_t)fs_pf2_after;
+		return;
+	}
+	fs_pf_seen++;
+	fs_rip = tf->rip;
+	fs_vec_ok = addr == 0xffff900000000040ULL;
+	fs_more[CHUNK] = 8;			/* a chunk miss in the handler */
+	__asm__ __volatile__("movq 0xffff900000000080, %%rax\n"
+			     "fs_pf2_after:" : : : "rax", "memory");
+	tf->rip = (uint64_t)fs_pf_after;
+}
+
+/* @arg NULL: a #UD (dispatched in the guest); else a #PF (via the host loop). */
+static int frame_on_fresh_stack(void *arg)
+{
+	struct fresh_stack fs;
+	uint64_t r12 = 0xabcdef, r13 = 0x13;
+
+	CHECK(fresh_stack_init(&fs) == 0);
+	fs_more = fs.base + 6 * CHUNK;
+	CHECK(dune_register_intr_handler(T_ILLOP, on_ud_fresh) == 0);
+	dune_register_pgflt_handler(on_pgflt_fresh);
+	if (!arg) {
+		__asm__ __volatile__("movq %%rsp, %%rbx\n\t"
+				     "movq %2, %%rsp\n"
+				     "fs_ud_insn: ud2\n\t"
+				     "movq %%rbx, %%rsp"
+				     : "+r"(r12), "+r"(r13) : "r"(fs.top) : "rbx", "memory");
+		CHECK(fs_ud_seen == 1 && fs_rip == (uint64_t)fs_ud_insn);
+		CHECK(fs_pf_seen == 0);
+		CHECK(fs_more[0] == 7);
+	} else {
+		__asm__ __volatile__("movq %%rsp, %%rbx\n\t"
+				     "movq %2, %%rsp\n"	/* chunk k + 3, the frame in k + 2 */
+				     "fs_pf_insn: movq 0xffff900000000040, %%rax\n"
+				     "fs_pf_after:\n\t"
+				     "movq %%rbx, %%rsp"
+				     : "+r"(r12), "+r"(r13) : "r"(fs.top + 2 * CHUNK)
+				     : "rax", "rbx", "memory");
+		CHECK(fs_pf_seen == 1 && fs_vec_ok && fs_rip == (uint64_t)fs_pf_insn);
+		CHECK(fs_pf2_seen == 1 && fs_ud_seen == 0);
+		CHECK(fs_more[CHUNK] == 8);
+	}
+	CHECK(r12 == 0xabcdef && r13 == 0x13);
+	return 0;
+}
+
+TEST(handler_frame_on_a_stack_not_mapped_yet)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, frame_on_fresh_stack, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+TEST(pgflt_handler_frame_on_a_stack_not_mapped_yet)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, frame_on_fresh_stack, "pf", 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
 /* ---- page faults ------------------------------------------------------ */
 
 extern char pf_insn[], pf_after[];

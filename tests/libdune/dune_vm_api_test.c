@@ -6,8 +6,10 @@
  * Runs in the emulated VMX machine with dune.ko loaded; each test forks a
  * child that enters Dune mode (dune_child.h).  Mappings the tests make
  * with dune_vm_* at FRESH_VA exist only in the guest page tables: the
- * process has nothing there natively, so a fault on them that libdune
- * replays natively ends in SIGSEGV.
+ * process has nothing there natively.  A page fault the guest's tables
+ * cause on a user address is never replayed natively (it could succeed
+ * there, out of Dune mode): without a handler, libdune dies with the
+ * original's "unhandled page fault" (§7.6.4).
  */
 #include <stdint.h>
 
@@ -58,7 +60,7 @@ TEST_F_TIMEOUT(vm, map_pages_fresh_va_read_write, 120)
 	ASSERT_CHILD_EXIT(&res, 0);
 }
 
-/* mprotect read-only: reads work, a write faults (replayed: SIGSEGV). */
+/* mprotect read-only: reads work, a write faults: "unhandled page fault". */
 static int mprotect_ro_write(void *arg)
 {
 	volatile char *p = FRESH_VA;
@@ -70,8 +72,8 @@ static int mprotect_ro_write(void *arg)
 	CHECK(dune_vm_mprotect(pgroot, FRESH_VA, PGSIZE, PERM_R) == 0);
 	CHECK(p[7] == 'x');
 	CHECK(write(1, "R", 1) == 1);
-	p[7] = 'y';			/* #PF (protection): SIGSEGV */
-	return 1;
+	p[7] = 'y';			/* #PF (protection): death */
+	return 3;
 }
 
 TEST_F_TIMEOUT(vm, mprotect_readonly_then_write_faults, 120)
@@ -79,8 +81,12 @@ TEST_F_TIMEOUT(vm, mprotect_readonly_then_write_faults, 120)
 	struct child_result res;
 
 	ASSERT_EQ(0, run_child(NULL, mprotect_ro_write, NULL, 0, &res));
-	ASSERT_CHILD_SIGNAL(&res, SIGSEGV);
-	EXPECT_STREQ("R", res.out);
+	ASSERT_CHILD_EXIT(&res, 1);
+	/* write (2) to a present page (1) */
+	EXPECT_EQ(0, strncmp(res.out, "Runhandled page fault 600000000007 3\n", 37))
+		TH_LOG("output:\n%s", res.out);
+	EXPECT_NE(NULL, strstr(res.out, "--- Begin Trap Dump ---"));
+	EXPECT_NE(NULL, strstr(res.out, "--- Process Map ---"));
 }
 
 struct walk_log {
@@ -277,6 +283,185 @@ TEST_F_TIMEOUT(vm, insert_page_and_copy_on_write, 120)
 	struct child_result res;
 
 	ASSERT_EQ(0, run_child(NULL, cow, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/*
+ * §8.2: dune_vm_unmap of a whole automatic chunk, at CPL 0, without a
+ * handler: the next access is "unhandled page fault" and death - not a
+ * silent remap by libdune (the chunk is claimed), and not a native replay
+ * (the process still has the memory natively, where it would succeed).
+ */
+static int unmap_auto_chunk(void *arg)
+{
+	char *m = mmap(NULL, 3 * BIG_PGSIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	volatile char *c;
+
+	(void)arg;
+	CHECK(m != MAP_FAILED);
+	c = (char *)(((uintptr_t)m + BIG_PGSIZE - 1) & ~(uintptr_t)(BIG_PGSIZE - 1));
+	c[100] = 5;				/* an automatic leaf now */
+	dune_vm_unmap(pgroot, (void *)c, BIG_PGSIZE);
+	CHECK(write(1, "U", 1) == 1);
+	return c[100];				/* #PF: death */
+}
+
+TEST_F_TIMEOUT(vm, unmap_of_an_auto_chunk_is_fatal_not_remapped, 120)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, unmap_auto_chunk, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 1);
+	EXPECT_EQ(0, strncmp(res.out, "Uunhandled page fault ", 22))
+		TH_LOG("output:\n%s", res.out);
+}
+
+/*
+ * On a root other than pgroot (a clone in CR3), an exception without a
+ * handler is never replayed natively (§7.6.4): native memory is not what
+ * the guest sees.  The original's default instead.
+ */
+static int ud_on_a_clone(void *arg)
+{
+	volatile char stack_probe[16384];
+	ptent_t *clone;
+
+	(void)arg;
+	stack_probe[0] = stack_probe[sizeof(stack_probe) - 1] = 0;
+	clone = dune_vm_clone(pgroot);
+	CHECK(clone != NULL);
+	load_cr3((unsigned long)clone);
+	__asm__ __volatile__("ud2");
+	return 3;
+}
+
+TEST_F_TIMEOUT(vm, exception_on_a_clone_root_is_not_replayed, 120)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, ud_on_a_clone, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 1);
+	EXPECT_NE(NULL, strstr(res.out, "unhandled exception 6"))
+		TH_LOG("output:\n%s", res.out);
+}
+
+/*
+ * §8.2: dune_vm_default_pgflt_handler as the program's page-fault handler.
+ * A COW page shared by two roots is copied on the first write in each
+ * (the root is the one in CR3); reads never fault; a read fault on a COW
+ * entry changes nothing (and returns: no loop inside the handler).
+ */
+static volatile int cow_faults;
+
+static void on_cow_fault(uintptr_t addr, uint64_t fec, struct dune_tf *tf)
+{
+	(void)tf;
+	cow_faults++;
+	dune_vm_default_pgflt_handler(addr, fec);
+}
+
+static int cow_two_roots(void *arg)
+{
+	volatile char stack_probe[16384];
+	volatile char *a = FRESH_VA, *b = FRESH_VA + PGSIZE;
+	struct page *pg, *in_a, *in_b;
+	ptent_t *clone, *pte;
+	char seen;
+
+	(void)arg;
+	stack_probe[0] = stack_probe[sizeof(stack_probe) - 1] = 0;
+	dune_register_pgflt_handler(on_cow_fault);
+	CHECK(dune_vm_map_pages(pgroot, FRESH_VA, PGSIZE, PERM_R | PERM_W) == 0);
+	strcpy((char *)a, "orig");
+	pg = dune_vm_lookup_page(pgroot, FRESH_VA);
+	CHECK(pg && pg->ref == 1);
+	CHECK(dune_vm_insert_page(pgroot, (void *)b, pg, PERM_R | PERM_COW) == 0);
+	clone = dune_vm_clone(pgroot);
+	CHECK(clone != NULL);
+	CHECK(pg->ref == 4);			/* a and b, in both roots */
+
+	/* A read fault on the COW entry: no change. */
+	dune_vm_default_pgflt_handler((uintptr_t)b, 0);
+	CHECK(dune_vm_lookup_page(pgroot, (void *)b) == pg);
+	/* reads do not fault */
+	CHECK(b[0] == 'o' && cow_faults == 0);
+
+	b[0] = 'A';				/* pgroot: one fault, a copy */
+	b[1] = 'a';				/* no more */
+	CHECK(cow_faults == 1);
+	in_a = dune_vm_lookup_page(pgroot, (void *)b);
+	CHECK(in_a && in_a != pg && in_a->ref == 1);
+	CHECK(dune_vm_lookup(pgroot, (void *)b, CREATE_NONE, &pte) == 0);
+	CHECK((*pte & PTE_W) && !(*pte & PTE_COW));
+	CHECK(pg->ref == 3);
+
+	load_cr3((unsigned long)clone);		/* the clone: its own copy */
+	seen = b[0];
+	b[0] = 'B';
+	load_cr3((unsigned long)pgroot);
+	CHECK(seen == 'o');
+	CHECK(cow_faults == 2);
+	in_b = dune_vm_lookup_page(clone, (void *)b);
+	CHECK(in_b && in_b != pg && in_b != in_a && in_b->ref == 1);
+	CHECK(pg->ref == 2);
+	CHECK(strcmp((const char *)a, "orig") == 0);
+	CHECK(strcmp((const char *)b, "Aaig") == 0);
+	CHECK(((char *)dune_page2pa(in_b))[0] == 'B');
+	dune_vm_free(clone);
+	CHECK(pg->ref == 1);
+	return 0;
+}
+
+TEST_F_TIMEOUT(vm, default_pgflt_handler_copies_once_per_root, 120)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, cow_two_roots, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/*
+ * dune_vm_map_phys of pool pages takes a reference per page, which the
+ * unmap (or dune_vm_free of a clone) gives back: map, drop the caller's
+ * own reference, unmap -> the page is free again, not leaked, not freed
+ * twice.
+ */
+static int map_phys_refs(void *arg)
+{
+	struct page *pg = dune_page_alloc();
+	int before;
+	ptent_t *clone;
+	volatile char *p = FRESH_VA + 8 * PGSIZE;
+
+	(void)arg;
+	CHECK(pg != NULL);
+	CHECK(pg->ref == 1);
+	CHECK(dune_vm_map_phys(pgroot, (void *)p, PGSIZE, (void *)dune_page2pa(pg),
+			       PERM_R | PERM_W) == 0);
+	CHECK(pg->ref == 2);
+	before = nalloc();			/* with the new page tables */
+	p[0] = 'm';
+	clone = dune_vm_clone(pgroot);
+	CHECK(clone != NULL && pg->ref == 3);
+	dune_vm_free(clone);
+	CHECK(pg->ref == 2);
+	/* mapping the same page again replaces the leaf: no extra reference */
+	CHECK(dune_vm_map_phys(pgroot, (void *)p, PGSIZE, (void *)dune_page2pa(pg),
+			       PERM_R | PERM_W) == 0);
+	CHECK(pg->ref == 2);
+	dune_page_put(pg);			/* the caller's own */
+	CHECK(pg->ref == 1 && nalloc() == before);
+	dune_vm_unmap(pgroot, (void *)p, PGSIZE);
+	CHECK(nalloc() == before - 1);		/* freed by the unmap */
+	return 0;
+}
+
+TEST_F_TIMEOUT(vm, map_phys_references_are_symmetric, 120)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, map_phys_refs, NULL, 0, &res));
 	ASSERT_CHILD_EXIT(&res, 0);
 }
 

@@ -185,7 +185,9 @@ static void check_config(const struct dune_vcpu_config *c)
 	check_identity(c->idtr_base);
 	check_identity(c->idtr_base + c->idtr_limit);
 	check_identity(c->tr_base);
-	check_identity(tss->ist[0] - 80);
+	check_identity(tss->ist[0] - 88);
+	CK(tss->ist[1] && (tss->ist[1] & 15) == 0);	/* IST2: page faults */
+	check_identity(tss->ist[1] - 88);
 	check_identity(c->lstar);
 	for (i = 0; i < 256; i++) {
 		uint64_t l = idt[2 * i], h = idt[2 * i + 1];
@@ -193,7 +195,7 @@ static void check_config(const struct dune_vcpu_config *c)
 
 		CK(off == (uint64_t)dune_exc_stubs + 16 * i);
 		CK(((l >> 16) & 0xffff) == DUNE_GDT_CS);
-		CK(((l >> 32) & 7) == 1);			/* IST1 */
+		CK(((l >> 32) & 7) == (i == 14 ? 2 : 1));	/* IST2 for #PF */
 		/* interrupt gate, DPL 0; DPL 3 for INT3 and INTO */
 		CK(((l >> 40) & 0xff) == (i == 3 || i == 4 ? 0xee : 0x8e));
 		check_identity(off);
@@ -320,13 +322,18 @@ static void guest_syscall(struct dune_run *run, long nr, long a1, long a2, long 
 	run->exit_reason = DUNE_EXIT_VMCALL;
 }
 
-/* An exception: the CPU's frame on IST1, the stubs' pushes, the VMCALL. */
+/*
+ * An exception: the CPU's frame on IST1 (IST2 for vector 14), the stubs'
+ * pushes, the VMCALL.  CR3 is libdune's root.
+ */
 static void guest_exception(struct vcpu *v, struct dune_run *run, int vector,
 			    uint64_t error, uint64_t cr2, uint64_t rip, bool software)
 {
-	uint64_t *w = (uint64_t *)(v->t->ist_top - (software ? 72 : 80));
+	uint64_t top = vector == 14 ? (uint64_t)v->t + DUNE_T_PF_IST_TOP : v->t->ist_top;
+	uint64_t *w = (uint64_t *)(top - (software ? 80 : 88));
 	int i = 0;
 
+	w[i++] = dune_vm.cr3;
 	w[i++] = cr2;
 	w[i++] = run->regs.rdx;
 	w[i++] = run->regs.rax;
@@ -790,6 +797,60 @@ TEST(formatter_matches_libc)
 	EXPECT_EQ(6, dune_snprintf(a, 4, "%s", "abcdef"));
 	EXPECT_STREQ("abc", a);
 }
+
+/*
+ * Precision, the other flags, '*' widths and precisions, and every length:
+ * the same text as libc, and - the trailing "%d" of each format checks it
+ * - the same arguments consumed.
+ */
+#define SAME(...) do {							\
+	char a_[256], b_[256];						\
+	int na_ = dune_snprintf(a_, sizeof(a_), __VA_ARGS__);		\
+	int nb_ = snprintf(b_, sizeof(b_), __VA_ARGS__);		\
+									\
+	EXPECT_STREQ(b_, a_);						\
+	EXPECT_EQ(nb_, na_);						\
+} while (0)
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat"
+#pragma GCC diagnostic ignored "-Wformat-extra-args"
+#pragma GCC diagnostic ignored "-Wformat-overflow"
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+TEST(formatter_precision_flags_lengths)
+{
+	static const long long vals[] = { 0, 1, -1, 7, -42, 123456, -2147483648LL,
+					  0x7fffffffffffffffLL };
+	unsigned int j;
+
+	for (j = 0; j < sizeof(vals) / sizeof(vals[0]); j++) {
+		long long v = vals[j];
+		int iv = (int)v;
+
+		SAME("%.3d|%.0d|%8.3d|%-8.3d|%08.3d|%+d|% d|%+.2d|%d", iv, iv, iv, iv, iv, iv, iv, iv, 99);
+		SAME("%.5u|%.0u|%#.3o|%#o|%.0o|%#.0o|%d", (unsigned)iv, (unsigned)iv, (unsigned)iv,
+		     (unsigned)iv, (unsigned)iv, (unsigned)iv, 99);
+		SAME("%.4x|%#.4x|%#10.4X|%-#10x|%#010x|%.0x|%d", (unsigned)iv, (unsigned)iv,
+		     (unsigned)iv, (unsigned)iv, (unsigned)iv, (unsigned)iv, 99);
+		SAME("%*d|%-*d|%*.*d|%.*d|%d", 6, iv, 6, iv, 9, 4, iv, -1, iv, 99);
+		SAME("%lld|%llu|%llx|%.20lld|%+lld|%d", v, (unsigned long long)v,
+		     (unsigned long long)v, v, v, 99);
+		SAME("%ld|%lu|%#lx|%zu|%zd|%zx|%td|%jd|%jx|%d", (long)v, (unsigned long)v,
+		     (unsigned long)v, (size_t)v, (ssize_t)v, (size_t)v, (ptrdiff_t)v,
+		     (intmax_t)v, (uintmax_t)v, 99);
+		SAME("%hd|%hu|%hx|%hhd|%hhu|%hhx|%d", iv, iv, iv, iv, iv, iv, 99);
+	}
+	SAME("%.3s|%.*s|%-5s|%5.2s|%-6.1s|%.0s|%d", "abcdef", 2, "xyz", "ab", "abc", "abc", "q", 99);
+	SAME("%.*s|%*s|%d", -1, "neg-prec", -4, "l", 99);
+	SAME("%c|%-3c|%3c|%%|%5%|%d", 'a', 'b', 'c', 99);
+	SAME("%p|%20p|%-20p|%p|%d", (void *)0x1234, (void *)0xdeadbeef, (void *)0x10, (void *)0, 99);
+	SAME("%X|%o|%#X|%x|%d", 0xabcdefu, 0777u, 0u, 0u, 99);
+	SAME("%s|%.10s|%d", (char *)NULL, (char *)NULL, 99);
+	SAME("%-+5d|%+-5d|%- 5d|%0-5d|%d", 3, 3, 3, 3, 99);
+	SAME("%5.0d|%-5.0d|%d", 0, 0, 99);
+	SAME("[%10.4ld] [%-10.4lx] %d", 42L, 0xabL, 99);
+}
+#pragma GCC diagnostic pop
 
 TEST(enter_without_init_fails)
 {
