@@ -48,6 +48,12 @@ LIBDUNE_SIM := $(BUILD)/host/libdune_sim_test
 # shared libraries, and text near 0x555555554000 (far above MAXPHYADDR);
 # and once more against libdune.so (found through $ORIGIN/../lib).
 LIBDUNE_DYN_TESTS := $(GUEST)/tests/dune_mode_dyn_test $(GUEST)/tests/dune_mode_so_test
+# Programs written only from the original Dune's documentation and headers
+# (tests/orig), as their users build them: "libdune/dune.h" from the source
+# tree, -Wall, libdune.a; hello also against libdune.so.  Run by
+# dune_orig_test.
+ORIG_PROGS := $(patsubst tests/orig/%.c,$(GUEST)/tests/orig/%,$(wildcard tests/orig/*.c)) \
+	      $(GUEST)/tests/orig/hello-shared
 
 .PHONY: all module user guest-tests host-tests samples check demo checkpatch clean install
 
@@ -74,7 +80,7 @@ $(SAMPLES): $(GUEST)/samples/%: samples/$$*/$$*.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -o $@ $< $(LIBDUNE_A)
 
-guest-tests: $(GUEST_TESTS) $(LIBDUNE_TESTS) $(LIBDUNE_DYN_TESTS) $(GUEST_SCRIPTS)
+guest-tests: $(GUEST_TESTS) $(LIBDUNE_TESTS) $(LIBDUNE_DYN_TESTS) $(ORIG_PROGS) $(GUEST_SCRIPTS)
 
 host-tests: $(HOST_TESTS) $(LIBDUNE_SIM)
 
@@ -97,6 +103,15 @@ $(LIBDUNE_TESTS): $(GUEST)/tests/%: tests/libdune/%.c tests/libdune/dune_child.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
 		-static -pthread -o $@ $< $(LIBDUNE_A)
+
+$(GUEST)/tests/orig/%: tests/orig/%.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wall -I$(CURDIR) -static -pthread -o $@ $< $(LIBDUNE_A)
+
+$(GUEST)/tests/orig/hello-shared: tests/orig/hello.c $(GUEST)/lib/libdune.so.0 $(LIBDUNE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wall -I$(CURDIR) -o $@ $< -L$(BUILD)/libdune -l:libdune.so \
+		-Wl,-rpath,'$$ORIGIN/../../lib'
 
 $(GUEST)/lib/libdune.so.0: $(LIBDUNE_SO)
 	@mkdir -p $(dir $@)
