@@ -64,9 +64,22 @@ module:
 user: libdune guest-tests host-tests samples
 
 # Samples: dynamically linked programs, staged for the emulated machine.
-SAMPLES := $(GUEST)/samples/hello
+SANDBOX_SRCS := $(wildcard samples/sandbox/*.c)
+SANDBOX_POLICIES := $(patsubst samples/sandbox/policies/%,$(GUEST)/samples/policies/%,\
+		    $(wildcard samples/sandbox/policies/*.policy))
+SAMPLES := $(GUEST)/samples/hello $(GUEST)/samples/dune-sandbox $(SANDBOX_POLICIES)
 
 samples: $(SAMPLES)
+
+# dune-sandbox: a PIE (its text near 0x55..., far from the program windows).
+$(GUEST)/samples/dune-sandbox: $(SANDBOX_SRCS) samples/sandbox/sandbox.h $(LIBDUNE_A) $(LIBDUNE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -pie -fPIE -pthread -o $@ \
+		$(SANDBOX_SRCS) $(LIBDUNE_A)
+
+$(GUEST)/samples/policies/%: samples/sandbox/policies/%
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(GUEST)/samples/hello: samples/hello/hello.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
 	@mkdir -p $(dir $@)
