@@ -143,6 +143,7 @@ void sup_fds_begin(void);
 void sup_fds_end(void);
 long do_syscall(struct dune_tf *tf, long nr, const uint64_t a[6]);
 long forward(long nr, const uint64_t a[6]);
+int abs_path(int dirfd, const char *path, char *out, size_t len);
 long check_path(int dirfd, uint64_t upath, bool write, char *abs, size_t len);
 void kill_program(const char *why, int sig) __attribute__((noreturn));
 

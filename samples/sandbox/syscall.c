@@ -110,7 +110,7 @@ void kill_program(const char *why, int sig)
 /* ---- paths ---------------------------------------------------------------- */
 
 /* Make @path absolute (relative to @dirfd) and drop ".", ".." and "//". */
-static int abs_path(int dirfd, const char *path, char *out, size_t len)
+int abs_path(int dirfd, const char *path, char *out, size_t len)
 {
 	char buf[PATH_MAX * 2], *parts[512], *p, *save;
 	int n = 0, i;
