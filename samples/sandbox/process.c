@@ -103,6 +103,9 @@ long sys_execve(struct dune_tf *tf, int dirfd, uint64_t path, uint64_t argv, uin
 		return ret;
 	if (tmpfs_path(abs))
 		return -EACCES;
+	/* busybox runs its applets by exec'ing /proc/self/exe: the program */
+	if (is_self_exe(abs))
+		snprintf(abs, sizeof(abs), "%s", prog_path);
 	ret = check_program(abs, err, sizeof(err));
 	if (ret)
 		return ret;

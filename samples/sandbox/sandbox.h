@@ -139,6 +139,7 @@ void trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ---- syscall.c ---- */
 void on_syscall(struct dune_tf *tf);
 bool is_supervisor_fd(int fd);
+bool is_self_exe(const char *abs);
 void sup_fds_begin(void);
 void sup_fds_end(void);
 long do_syscall(struct dune_tf *tf, long nr, const uint64_t a[6]);

@@ -516,7 +516,7 @@ long forward(long nr, const uint64_t a[6])
 	return (long)tf.rax;
 }
 
-static bool is_self_exe(const char *abs)
+bool is_self_exe(const char *abs)
 {
 	char mine[64];
 
@@ -603,6 +603,13 @@ static long path_call(long nr, const uint64_t a[6])
 			n = len;
 		memcpy((void *)buf, prog_path, n);	/* checked: A_OUTL */
 		return (long)n;
+	}
+	/* opening /proc/self/exe opens the program */
+	if (is_open && is_self_exe(abs)) {
+		if (write)
+			return -ETXTBSY;
+		ret = open(prog_path, O_RDONLY | (int)((nr == SYS_openat ? a[2] : a[1]) & O_CLOEXEC));
+		return ret < 0 ? -errno : check_opened(ret, false);
 	}
 	ret = forward(nr, a);
 	if (is_open)
