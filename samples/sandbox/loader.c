@@ -372,5 +372,12 @@ int load_program(const char *path, char *const argv[], char *const envp[],
 		return fail(err, errlen, ret, "%s: cannot build the stack: %s", path,
 			    strerror(-ret));
 	out->entry = prog.interp[0] ? interp.entry : prog.entry;
+	/* /proc/self/exe reads as this file (a script's: its interpreter) */
+	if (path != prog_path) {
+		char abs[4096];
+
+		if (!abs_path(AT_FDCWD, path, abs, sizeof(abs)))
+			snprintf(prog_path, sizeof(prog_path), "%s", abs);
+	}
 	return 0;
 }

@@ -284,6 +284,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: command not found\n", progname, argv[optind]);
 		return 127;
 	}
+	{
+		char abs[PATH_MAX];
+
+		if (!abs_path(AT_FDCWD, prog_path, abs, sizeof(abs)))
+			snprintf(prog_path, sizeof(prog_path), "%s", abs);
+	}
 	ret = check_program(prog_path, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", progname, err);

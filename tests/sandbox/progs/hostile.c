@@ -174,7 +174,7 @@ static int m_bad_pointers(void)
 	fails += expect("pipe(supervisor)", raw(SYS_pipe, s, 0, 0), EFAULT);
 	fails += expect("uname(supervisor)", raw(SYS_uname, s, 0, 0), EFAULT);
 	fails += expect("clock_gettime(supervisor)", raw(SYS_clock_gettime, 0, s, 0), EFAULT);
-	fails += expect("rt_sigaction(supervisor)", raw(SYS_rt_sigaction, SIGINT, s, 8), EFAULT);
+	fails += expect("rt_sigaction(supervisor)", syscall(SYS_rt_sigaction, SIGINT, s, 0L, 8L), EFAULT);
 	fails += expect("getcwd(supervisor)", raw(SYS_getcwd, s, 64, 0), EFAULT);
 	fails += expect("execve(supervisor)", raw(SYS_execve, t, 0, 0), EFAULT);
 	{
