@@ -70,17 +70,61 @@ module:
 user: libdune guest-tests host-tests samples
 
 # Samples: dynamically linked programs, staged for the emulated machine.
-SAMPLES := $(GUEST)/samples/hello $(GUEST)/samples/checkpoint
+SANDBOX_SRCS := $(wildcard samples/sandbox/*.c)
+SANDBOX_POLICIES := $(patsubst samples/sandbox/policies/%,$(GUEST)/samples/policies/%,\
+		    $(wildcard samples/sandbox/policies/*.policy))
+C_SAMPLES := $(GUEST)/samples/hello $(GUEST)/samples/checkpoint
+SAMPLES := $(C_SAMPLES) $(GUEST)/samples/dune-sandbox $(SANDBOX_POLICIES)
 
 samples: $(SAMPLES)
 
+# dune-sandbox: a PIE (its text near 0x55..., far from the program windows).
+$(GUEST)/samples/dune-sandbox: $(SANDBOX_SRCS) samples/sandbox/sandbox.h $(LIBDUNE_A) $(LIBDUNE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -pie -fPIE -pthread -o $@ \
+		$(SANDBOX_SRCS) $(LIBDUNE_A)
+
+$(GUEST)/samples/policies/%: samples/sandbox/policies/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+
 # samples/NAME/NAME.c -> $(GUEST)/samples/NAME
 .SECONDEXPANSION:
-$(SAMPLES): $(GUEST)/samples/%: samples/$$*/$$*.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
+$(C_SAMPLES): $(GUEST)/samples/%: samples/$$*/$$*.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -o $@ $< $(LIBDUNE_A)
 
-guest-tests: $(GUEST_TESTS) $(LIBDUNE_TESTS) $(LIBDUNE_DYN_TESTS) $(ORIG_PROGS) $(GUEST_SCRIPTS)
+guest-tests: $(GUEST_TESTS) $(LIBDUNE_TESTS) $(LIBDUNE_DYN_TESTS) $(ORIG_PROGS) $(GUEST_SCRIPTS) \
+	     sandbox-tests
+
+# The sandbox's suites (tests/sandbox): shell scripts printing TAP, the
+# programs they run in the sandbox (static, and one dynamic), and Debian's
+# own dynamically linked programs (tools/vm/run copies their libraries).
+SANDBOX_PROGS := $(patsubst tests/sandbox/progs/%.c,$(GUEST)/tests/sandbox/%,\
+		 $(wildcard tests/sandbox/progs/*.c)) $(GUEST)/tests/sandbox/hello_dyn
+SANDBOX_SUITES := $(patsubst tests/sandbox/%,$(GUEST)/tests/%,$(wildcard tests/sandbox/*_test))
+SANDBOX_DEBIAN := ls cat sort md5sum sha256sum wc head tail tr seq gzip tar grep sed find \
+		  diff base64 cut uniq xargs od echo true mawk
+SANDBOX_DEBIAN_BINS := $(addprefix $(GUEST)/debian/,$(SANDBOX_DEBIAN))
+
+.PHONY: sandbox-tests
+sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) samples
+
+$(GUEST)/tests/sandbox/%: tests/sandbox/progs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -static -pthread -o $@ $<
+
+$(GUEST)/tests/sandbox/hello_dyn: tests/sandbox/progs/hello.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -o $@ $<
+
+$(GUEST)/tests/%_test: tests/sandbox/%_test
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(GUEST)/debian/%:
+	@mkdir -p $(dir $@)
+	cp -L /usr/bin/$* $@
 
 host-tests: $(HOST_TESTS) $(LIBDUNE_SIM)
 

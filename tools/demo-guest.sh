@@ -29,5 +29,14 @@ echo
 echo "== a process in Dune mode: samples/hello =="
 /opt/dune/samples/hello
 echo
+echo "== the sandbox: an untrusted shell pipeline in ring 3, every system call decided in ring 0 =="
+sb=/opt/dune/samples/dune-sandbox
+$sb --policy /opt/dune/samples/policies/shell.policy -- /bin/busybox sh -c \
+	'echo "I am $(uname -n)"; ls / | sort | head -3; echo secret >/tmp/x; cat /tmp/x'
+echo "(the host's /tmp/x: $(cat /tmp/x 2>/dev/null || echo absent))"
+$sb --trace -- /bin/busybox echo traced 2>&1 | tail -n 4
+$sb -- /opt/dune/tests/sandbox/hostile load-cr3
+echo "hostile load-cr3: exit status $?"
+echo
 echo "== unload: VMXOFF everywhere =="
 rmmod dune && dmesg | tail -n 1

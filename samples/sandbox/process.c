@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * process.c - programs, processes and threads inside the sandbox.
+ *
+ * execve: the new program is loaded into this same process, inside the
+ * sandbox: the handler checks the path and the new file, copies argv and
+ * envp, and leaves ring 3 for good (dune_ret_from_user); run_loop() then
+ * drops every mapping of the old program, closes its close-on-exec
+ * descriptors, resets its signal handlers, loads the new one and jumps.
+ *
+ * fork/vfork/clone without CLONE_VM: forwarded, so the host makes a real
+ * child process.  libdune lets a fork child continue *natively* (its VM
+ * belongs to the parent), right after the system call in our handler.
+ * The child enters Dune mode afresh, gives the program's mappings their
+ * PTE_U entries again in its new page tables, and resumes the program in
+ * ring 3 with 0 in RAX: a sandboxed child under the same policy.  vfork is
+ * a fork here (the parent does not wait; the memory is not shared).
+ *
+ * clone with CLONE_VM|CLONE_THREAD: a thread, see below.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "sandbox.h"
+
+#define EXEC_RET	0x5eec
+
+char prog_path[4096];
+char **prog_argv, **prog_envp;
+int nprocs_forked;
+
+void register_handlers(void);
+void run_loop(struct dune_tf *tf) __attribute__((noreturn));
+
+static int *live_procs;		/* shared by every process of the sandbox */
+
+/* ---- execve ---------------------------------------------------------------- */
+
+static void free_vec(char **v)
+{
+	int i;
+
+	if (!v)
+		return;
+	for (i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* A copy of a NULL-terminated string array in the program's memory. */
+static long copy_vec(uint64_t uv, char ***out)
+{
+	const uint64_t *v = (const uint64_t *)uv;
+	char **r;
+	int n = 0, i;
+
+	if (uv) {
+		for (;;) {
+			if (!mem_check((uint64_t)&v[n], 8, false))
+				return -EFAULT;
+			if (!v[n])
+				break;
+			if (++n > 65536)
+				return -E2BIG;
+		}
+	}
+	r = calloc(n + 1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		long len = mem_strlen(v[i], 128 * 1024);
+
+		if (len < 0) {
+			free_vec(r);
+			return len == -ENAMETOOLONG ? -E2BIG : len;
+		}
+		r[i] = strndup((const char *)v[i], len);
+	}
+	*out = r;
+	return 0;
+}
+
+long sys_execve(struct dune_tf *tf, int dirfd, uint64_t path, uint64_t argv, uint64_t envp)
+{
+	char abs[PATH_MAX], err[512];
+	char **nargv = NULL, **nenvp = NULL;
+	uint64_t a[6] = { path, argv, envp, 0, 0, 0 };
+	long ret;
+
+	(void)tf;
+	ret = check_path(dirfd, path, false, abs, sizeof(abs));
+	if (ret)
+		return ret;
+	if (tmpfs_path(abs))
+		return -EACCES;
+	/* busybox runs its applets by exec'ing /proc/self/exe: the program */
+	if (is_self_exe(abs))
+		snprintf(abs, sizeof(abs), "%s", prog_path);
+	ret = check_program(abs, err, sizeof(err));
+	if (ret)
+		return ret;
+	ret = copy_vec(argv, &nargv);
+	if (ret)
+		return ret;
+	ret = copy_vec(envp, &nenvp);
+	if (ret) {
+		free_vec(nargv);
+		return ret;
+	}
+	if (!nargv[0]) {	/* as Linux does for an empty argv */
+		free(nargv);
+		nargv = calloc(2, sizeof(*nargv));
+		nargv[0] = strdup("");
+	}
+	trace_call(SYS_execve, a, 0);
+	snprintf(prog_path, sizeof(prog_path), "%s", abs);
+	free_vec(prog_argv);
+	free_vec(prog_envp);
+	prog_argv = nargv;
+	prog_envp = nenvp;
+	dune_ret_from_user(EXEC_RET);
+}
+
+/* The descriptors an exec closes. */
+static void close_cloexec(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int fds[1024], n = 0, i;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) && n < 1024) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] == '.' || fd == dirfd(d) || is_supervisor_fd(fd))
+			continue;
+		fds[n++] = fd;
+	}
+	closedir(d);
+	for (i = 0; i < n; i++) {
+		int fl = fcntl(fds[i], F_GETFD);
+
+		if (fl >= 0 && (fl & FD_CLOEXEC)) {
+			uint64_t a[6] = { (uint64_t)fds[i], 0, 0, 0, 0, 0 };
+			long ret;
+
+			if (!tmpfs_handle(SYS_close, a, &ret))
+				close(fds[i]);
+		}
+	}
+}
+
+/* Load prog_path into a fresh address space; the frame to start it. */
+static void load(struct dune_tf *tf, bool first)
+{
+	struct loaded l;
+	char err[512];
+
+	if (!first) {
+		mem_reset();
+		close_cloexec();
+		signals_exec_reset();
+	}
+	dune_set_user_fs(0);
+	if (load_program(prog_path, prog_argv, prog_envp, &l, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", progname, err);
+		if (first)
+			exit(127);
+		kill_program("execve failed after the old program was gone", SIGKILL);
+	}
+	memset(tf, 0, sizeof(*tf));
+	tf->rip = l.entry;
+	tf->rsp = l.sp;
+	tf->rflags = 0x202;
+}
+
+void run_loop(struct dune_tf *tf)
+{
+	for (;;) {
+		int ret = dune_jump_to_user(tf);
+
+		if (ret != EXEC_RET) {
+			fprintf(stderr, "%s: unexpected return from ring 3 (%d)\n", progname, ret);
+			_exit(126);
+		}
+		load(tf, false);
+	}
+}
+
+void run_program(void)
+{
+	struct dune_tf tf;
+
+	live_procs = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			  -1, 0);
+	if (live_procs == MAP_FAILED)
+		live_procs = NULL;
+	else
+		*live_procs = 1;
+	load(&tf, true);
+	run_loop(&tf);
+}
+
+/* ---- fork ------------------------------------------------------------------ */
+
+void process_exiting(void);
+void process_exiting(void)
+{
+	if (live_procs)
+		__atomic_sub_fetch(live_procs, 1, __ATOMIC_RELAXED);
+}
+
+long sys_fork(struct dune_tf *tf, bool unused)
+{
+	const unsigned long ok = CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |
+				 CLONE_PARENT_SETTID | CLONE_VM | CLONE_VFORK;
+	unsigned long flags = SIGCHLD;
+	uint64_t a[6] = { 0 }, newsp = 0, fs;
+	struct dune_tf ctf;
+	long ret;
+
+	(void)unused;
+	if ((int)tf->rax == SYS_clone) {
+		flags = tf->rdi;
+		newsp = tf->rsi;
+		if (flags & ~ok)
+			return -EINVAL;
+		if ((flags & CLONE_PARENT_SETTID) && !mem_check(tf->rdx, 4, true))
+			return -EFAULT;
+		if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) &&
+		    !mem_check(tf->rcx, 4, true))
+			return -EFAULT;
+		a[2] = tf->rdx;
+		a[3] = tf->rcx;
+	}
+	if (policy.max_procs && live_procs &&
+	    __atomic_add_fetch(live_procs, 1, __ATOMIC_RELAXED) > policy.max_procs) {
+		__atomic_sub_fetch(live_procs, 1, __ATOMIC_RELAXED);
+		trace_note("%s: fork refused: max-processes %ld\n", progname, policy.max_procs);
+		return -EAGAIN;
+	} else if (!policy.max_procs && live_procs) {
+		__atomic_add_fetch(live_procs, 1, __ATOMIC_RELAXED);
+	}
+	a[0] = flags & ~(CLONE_VM | CLONE_VFORK);
+	fs = dune_get_user_fs();
+	ctf = *tf;
+	fflush(NULL);
+	ret = forward(SYS_clone, a);
+	if (ret != 0) {
+		if (ret < 0 && live_procs)
+			__atomic_sub_fetch(live_procs, 1, __ATOMIC_RELAXED);
+		return ret;
+	}
+	/* The child, running natively: into a sandbox of its own. */
+	sup_fds_begin();
+	ret = dune_init(true);
+	if (!ret)
+		ret = dune_enter();
+	if (ret) {
+		fprintf(stderr, "%s: fork child: cannot enter Dune mode (%ld)\n", progname, ret);
+		_exit(127);
+	}
+	sup_fds_end();
+	register_handlers();
+	if (mem_remap_all()) {
+		fprintf(stderr, "%s: fork child: cannot map the program\n", progname);
+		_exit(127);
+	}
+	dune_set_user_fs(fs);
+	ctf.rax = 0;
+	if (newsp)
+		ctf.rsp = newsp;
+	run_loop(&ctf);
+}
+
+/* ---- threads ----------------------------------------------------------------- */
+
+/*
+ * The supervisor half of a program thread is a pthread of ours (so that it
+ * has its own TLS for our libc), created in Dune mode: libdune gives it a
+ * vCPU.  It takes the program thread's identity (set_tid_address for
+ * CLONE_CHILD_CLEARTID, so that the program's pthread_join works when it
+ * exits) and jumps to ring 3 on the program's stack with the program's
+ * thread pointer.
+ */
+struct thread_start {
+	struct dune_tf tf;
+	uint64_t fs;
+	unsigned long flags;
+	volatile int tid;
+};
+
+static void *thread_main(void *arg)
+{
+	struct thread_start *ts = arg;
+	struct dune_tf tf = ts->tf;
+	unsigned long flags = ts->flags;
+	uint64_t fs = ts->fs;
+	int tid = (int)syscall(SYS_gettid);
+
+	if (flags & CLONE_CHILD_SETTID)
+		*(int *)tf.rcx = tid;
+	if (flags & CLONE_CHILD_CLEARTID)
+		syscall(SYS_set_tid_address, tf.rcx);
+	__atomic_store_n(&ts->tid, tid, __ATOMIC_RELEASE);	/* ts is the parent's now */
+	dune_set_user_fs(fs);
+	run_loop(&tf);
+}
+
+long sys_clone_thread(struct dune_tf *tf)
+{
+	const unsigned long ok = CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+				 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |
+				 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+	unsigned long flags = tf->rdi;
+	struct thread_start *ts;
+	pthread_attr_t attr;
+	pthread_t th;
+	int tid, err;
+
+	if ((flags & ~ok) || !(flags & CLONE_THREAD) || !tf->rsi)
+		return -EINVAL;
+	if ((flags & CLONE_PARENT_SETTID) && !mem_check(tf->rdx, 4, true))
+		return -EFAULT;
+	if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !mem_check(tf->rcx, 4, true))
+		return -EFAULT;
+	if ((flags & CLONE_SETTLS) && tf->r8 >= (1UL << 47))
+		return -EINVAL;
+	ts = calloc(1, sizeof(*ts));
+	if (!ts)
+		return -ENOMEM;
+	ts->tf = *tf;
+	ts->tf.rax = 0;
+	ts->tf.rsp = tf->rsi;
+	ts->flags = flags;
+	ts->fs = flags & CLONE_SETTLS ? tf->r8 : dune_get_user_fs();
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	err = pthread_create(&th, &attr, thread_main, ts);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		free(ts);
+		return -err;
+	}
+	while (!(tid = __atomic_load_n(&ts->tid, __ATOMIC_ACQUIRE)))
+		sched_yield();
+	free(ts);
+	if (flags & CLONE_PARENT_SETTID)
+		*(int *)tf->rdx = tid;
+	return tid;
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * trace.c - one line per system call, in strace's format:
+ *
+ *   openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3
+ *   read(3, "root:x:0:0:root:/root:/bin/bash\n"..., 4096) = 1203
+ *   open("/nope", O_RDONLY) = -1 ENOENT (No such file or directory)
+ *
+ * Arguments are decoded from systab.c's descriptions.  Strings and buffers
+ * are read only where mem.c says the program may read them (an invalid
+ * pointer prints as a number, as strace does).  Output buffers are shown
+ * after the call, with what the kernel put there.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "sandbox.h"
+
+FILE *trace_out;
+
+static void put_str(FILE *f, uint64_t addr, long len, bool nul)
+{
+	long i, n, max = 32;
+
+	if (nul) {
+		len = mem_strlen(addr, 4096);
+		if (len < 0) {
+			fprintf(f, "%#lx", (unsigned long)addr);
+			return;
+		}
+	}
+	if (len < 0 || !mem_check(addr, len < max ? len : max, false)) {
+		fprintf(f, "%#lx", (unsigned long)addr);
+		return;
+	}
+	n = len < max ? len : max;
+	fputc('"', f);
+	for (i = 0; i < n; i++) {
+		unsigned char c = ((const unsigned char *)addr)[i];
+
+		switch (c) {
+		case '\n': fputs("\\n", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		default:
+			if (c >= 32 && c < 127)
+				fputc(c, f);
+			else
+				fprintf(f, "\\%o", c);
+		}
+	}
+	fputc('"', f);
+	if (n < len)
+		fputs("...", f);
+}
+
+struct flagname {
+	unsigned long bit;
+	const char *name;
+};
+
+static void put_flags(FILE *f, unsigned long v, const struct flagname *t, const char *zero)
+{
+	bool first = true;
+	int i;
+
+	if (!v && zero) {
+		fputs(zero, f);
+		return;
+	}
+	for (i = 0; t[i].name; i++) {
+		if (t[i].bit && (v & t[i].bit) == t[i].bit) {
+			fprintf(f, "%s%s", first ? "" : "|", t[i].name);
+			v &= ~t[i].bit;
+			first = false;
+		}
+	}
+	if (v || first)
+		fprintf(f, "%s%#lx", first ? "" : "|", v);
+}
+
+static const struct flagname oflags[] = {
+	{ O_CREAT, "O_CREAT" },
+	{ O_EXCL, "O_EXCL" }, { O_NOCTTY, "O_NOCTTY" }, { O_TRUNC, "O_TRUNC" },
+	{ O_APPEND, "O_APPEND" }, { O_NONBLOCK, "O_NONBLOCK" }, { O_DIRECTORY, "O_DIRECTORY" },
+	{ O_NOFOLLOW, "O_NOFOLLOW" }, { O_CLOEXEC, "O_CLOEXEC" }, { O_PATH, "O_PATH" },
+	{ 0, NULL },
+};
+
+static const struct flagname prots[] = {
+	{ PROT_READ, "PROT_READ" }, { PROT_WRITE, "PROT_WRITE" }, { PROT_EXEC, "PROT_EXEC" },
+	{ 0, NULL },
+};
+
+static const struct flagname mflags[] = {
+	{ MAP_SHARED, "MAP_SHARED" }, { MAP_PRIVATE, "MAP_PRIVATE" }, { MAP_FIXED, "MAP_FIXED" },
+	{ MAP_ANONYMOUS, "MAP_ANONYMOUS" }, { MAP_NORESERVE, "MAP_NORESERVE" },
+	{ MAP_DENYWRITE, "MAP_DENYWRITE" }, { MAP_STACK, "MAP_STACK" },
+	{ MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE" }, { 0, NULL },
+};
+
+static void put_arg(FILE *f, const struct sysdesc *d, int i, const uint64_t a[6], long ret)
+{
+	struct argdesc ad = d->a[i];
+	uint64_t v = a[i];
+
+	switch (ad.k) {
+	case A_INT:
+	case A_FD:
+	case A_SIG:
+		fprintf(f, "%ld", (long)(ad.k == A_FD || ad.k == A_SIG ? (int)v : (long)v));
+		break;
+	case A_DIRFD:
+		if ((int)v == AT_FDCWD)
+			fputs("AT_FDCWD", f);
+		else
+			fprintf(f, "%d", (int)v);
+		break;
+	case A_STR:
+		put_str(f, v, 0, true);
+		break;
+	case A_INL:
+		put_str(f, v, (long)a[ad.n], false);
+		break;
+	case A_OUTL:
+		if (ret < 0)
+			fprintf(f, "%#lx", (unsigned long)v);
+		else
+			put_str(f, v, ret, false);
+		break;
+	case A_OFLAGS: {
+		unsigned long acc = v & O_ACCMODE, rest = v & ~(unsigned long)O_ACCMODE;
+
+		fputs(acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY" :
+		      acc == O_RDWR ? "O_RDWR" : "O_ACCMODE", f);
+		if (rest) {
+			fputc('|', f);
+			put_flags(f, rest, oflags, NULL);
+		}
+		break;
+	}
+	case A_PROT:
+		put_flags(f, v, prots, "PROT_NONE");
+		break;
+	case A_MFLAGS:
+		put_flags(f, v, mflags, NULL);
+		break;
+	case A_STRV: {
+		uint64_t *p = (uint64_t *)v;
+		int n;
+
+		if (!mem_check(v, 8, false)) {
+			fprintf(f, "%#lx", (unsigned long)v);
+			break;
+		}
+		fputc('[', f);
+		for (n = 0; n < 16 && mem_check((uint64_t)&p[n], 8, false) && p[n]; n++) {
+			if (n)
+				fputs(", ", f);
+			put_str(f, p[n], 0, true);
+		}
+		if (n == 16)
+			fputs(", ...", f);
+		fputc(']', f);
+		break;
+	}
+	case A_HEX:
+		fprintf(f, "%#lx", (unsigned long)v);
+		break;
+	default:
+		if (v)
+			fprintf(f, "%#lx", (unsigned long)v);
+		else
+			fputs("NULL", f);
+	}
+}
+
+void trace_call(long nr, const uint64_t args[6], long ret)
+{
+	const struct sysdesc *d = sys_desc(nr);
+	FILE *f = trace_out;
+	char buf[32];
+	int i, n = 0;
+
+	if (!f)
+		return;
+	if (getpid() != real_pid)
+		fprintf(f, "[pid %d] ", getpid());
+	fprintf(f, "%s(", sys_name(nr, buf, sizeof(buf)));
+	if (d) {
+		while (n < 6 && d->a[n].k != A_NONE)
+			n++;
+		for (i = 0; i < n; i++) {
+			if (i)
+				fputs(", ", f);
+			put_arg(f, d, i, args, ret);
+		}
+	} else {
+		for (i = 0; i < 6; i++)
+			fprintf(f, "%s%#lx", i ? ", " : "", (unsigned long)args[i]);
+	}
+	if (nr == SYS_exit_group || nr == SYS_exit) {
+		fputs(") = ?\n", f);
+		fflush(f);
+		return;
+	}
+	if (ret < 0 && ret > -4096) {
+		const char *name = errno_name((int)-ret);
+
+		if (name)
+			fprintf(f, ") = -1 %s (%s)\n", name, strerror((int)-ret));
+		else
+			fprintf(f, ") = -1 E%ld (%s)\n", -ret, strerror((int)-ret));
+	} else if (d && d->ret_ptr) {
+		fprintf(f, ") = %#lx\n", (unsigned long)ret);
+	} else {
+		fprintf(f, ") = %ld\n", ret);
+	}
+	fflush(f);
+}
+
+void trace_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!trace_out)
+		return;
+	va_start(ap, fmt);
+	vfprintf(trace_out, fmt, ap);
+	va_end(ap);
+	fflush(trace_out);
+}
