@@ -8,6 +8,9 @@
 #   make check           run every test: host tests, build checks, and the
 #                        suites inside the emulated VMX machine (tools/vm/run)
 #   make demo            boot the emulated VMX machine and show dune.ko at work
+#   make bench           the benchmarks (bench/): in the emulated machine, or
+#                        natively where /dev/dune exists; table on stdout,
+#                        JSON and chart in build/bench/ (tools/bench-run)
 #   make checkpatch      the kernel's checkpatch.pl over kmod/
 #   make install         libdune: headers in $(PREFIX)/include/libdune, libdune.a,
 #                        libdune.so and libdune.pc in $(PREFIX)/lib (PREFIX=/usr/local,
@@ -55,7 +58,8 @@ LIBDUNE_DYN_TESTS := $(GUEST)/tests/dune_mode_dyn_test $(GUEST)/tests/dune_mode_
 ORIG_PROGS := $(patsubst tests/orig/%.c,$(GUEST)/tests/orig/%,$(wildcard tests/orig/*.c)) \
 	      $(GUEST)/tests/orig/hello-shared
 
-.PHONY: all module user guest-tests host-tests samples check demo checkpatch clean install
+.PHONY: all module user guest-tests host-tests samples bench bench-build check demo checkpatch \
+	clean install
 
 all: module user
 
@@ -67,7 +71,7 @@ module:
 		{ echo "KDIR not found: install linux-headers-$$(uname -r) or set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-user: libdune guest-tests host-tests samples
+user: libdune guest-tests host-tests samples bench-build
 
 # Samples: dynamically linked programs, staged for the emulated machine.
 SANDBOX_SRCS := $(wildcard samples/sandbox/*.c)
@@ -125,6 +129,29 @@ $(GUEST)/tests/%_test: tests/sandbox/%_test
 $(GUEST)/debian/%:
 	@mkdir -p $(dir $@)
 	cp -L /usr/bin/$* $@
+
+# The benchmark (bench/): one static program, the static binary its
+# fork+exec row runs, and the script that starts it in the guest.
+BENCH_SRCS := bench/bench.c bench/native.c bench/dune.c bench/intercept.c
+BENCH_BINS := $(GUEST)/bench/bench $(GUEST)/bench/bench-nop $(GUEST)/bench/run-bench
+
+bench-build: $(BENCH_BINS)
+
+$(GUEST)/bench/bench: $(BENCH_SRCS) bench/bench.h $(LIBDUNE_A) $(LIBDUNE_HDRS) kmod/uapi/linux/dune.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -static -pthread -o $@ \
+		$(BENCH_SRCS) $(LIBDUNE_A)
+
+$(GUEST)/bench/bench-nop: bench/nop.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -static -o $@ $<
+
+$(GUEST)/bench/run-bench: bench/run-bench
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+bench: $(BENCH_BINS)
+	tools/bench-run
 
 host-tests: $(HOST_TESTS) $(LIBDUNE_SIM)
 

@@ -28,6 +28,10 @@
 #include "vm.h"
 #include "vmx_ops.h"
 
+/* The tracepoints' definitions live here (trace.h); one per VM exit. */
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 void dune_vcpu_inject_exception(struct dune_vcpu *vcpu, u8 vector, bool has_error, u32 error)
 {
 	vcpu->inject_info = INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | vector |
@@ -286,6 +290,7 @@ int dune_handle_exit(struct dune_vcpu *vcpu)
 	u32 basic = vcpu->exit.reason & 0xffff;
 	dune_exit_handler handler = NULL;
 
+	trace_dune_exit(vcpu->exit.reason, vcpu->regs.rip, vcpu->exit.qualification, vcpu->vpid);
 	if (basic < DUNE_EXIT_STATS_NR)
 		vcpu->exits[basic]++;
 	if (vcpu->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -278,6 +279,29 @@ TEST(vmx_instruction_selftest)
 	EXPECT_NE(NULL, strstr(out, "invept bad type: VMfailValid (error 28)"));
 	EXPECT_NE(NULL, strstr(out, "vmread without current VMCS: VMfailInvalid"));
 	free(out);
+}
+
+/*
+ * dune.ko's tracepoint (kmod/trace.h): one event per VM exit, like KVM's
+ * kvm_exit, in tracefs for perf and trace-cmd.  bench/run-bench checks
+ * that it records exits; here, that it is there with its fields.
+ */
+TEST(exit_tracepoint_in_tracefs)
+{
+	const char *fmt = "/sys/kernel/tracing/events/dune/dune_exit/format";
+	char *text;
+
+	if (access("/sys/kernel/tracing/events", F_OK) &&
+	    mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno == ENODEV)
+		SKIP(return, "no tracefs in this kernel");
+	text = read_text(fmt);
+	ASSERT_NE(NULL, text) TH_LOG("%s: %s", fmt, strerror(errno));
+	EXPECT_NE(NULL, strstr(text, "name: dune_exit"));
+	EXPECT_NE(NULL, strstr(text, "field:u32 reason;"));
+	EXPECT_NE(NULL, strstr(text, "field:u16 vcpu_id;"));
+	EXPECT_NE(NULL, strstr(text, "field:u64 rip;"));
+	EXPECT_NE(NULL, strstr(text, "field:u64 qualification;")) TH_LOG("%s", text);
+	free(text);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * trace.h - dune.ko's tracepoints, for perf and trace-cmd users.
+ *
+ * One event per VM exit, like KVM's kvm_exit: which exit (the basic exit
+ * reason, SDM Vol. 3D, Appendix C, with bit 31 for a failed VM entry),
+ * where the guest was (RIP), the exit qualification, and which vCPU (its
+ * VPID, unique among the live vCPUs; the thread is in the common fields).
+ *
+ *   mount -t tracefs nodev /sys/kernel/tracing
+ *   echo 1 > /sys/kernel/tracing/events/dune/dune_exit/enable
+ *   cat /sys/kernel/tracing/trace_pipe
+ *   perf stat -e dune:dune_exit -- ./program
+ *
+ * A disabled tracepoint costs one patched-out jump (a static key).
+ *
+ * This header is read several times by <trace/define_trace.h>, hence the
+ * unusual guard; exits.c defines CREATE_TRACE_POINTS before including it.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM dune
+
+#if !defined(_DUNE_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _DUNE_TRACE_H
+
+#include <linux/tracepoint.h>
+#include <asm/vmx.h>
+
+TRACE_EVENT(dune_exit,
+	TP_PROTO(u32 reason, u64 rip, u64 qualification, u16 vcpu_id),
+	TP_ARGS(reason, rip, qualification, vcpu_id),
+
+	TP_STRUCT__entry(
+		__field(u32, reason)
+		__field(u16, vcpu_id)
+		__field(u64, rip)
+		__field(u64, qualification)
+	),
+
+	TP_fast_assign(
+		__entry->reason = reason;
+		__entry->vcpu_id = vcpu_id;
+		__entry->rip = rip;
+		__entry->qualification = qualification;
+	),
+
+	TP_printk("vcpu %u reason %s%s rip 0x%llx info 0x%llx",
+		  __entry->vcpu_id,
+		  __entry->reason & VMX_EXIT_REASONS_FAILED_VMENTRY ? "FAILED_ENTRY " : "",
+		  __print_symbolic(__entry->reason & 0xffff, VMX_EXIT_REASONS),
+		  __entry->rip, __entry->qualification)
+);
+
+#endif /* _DUNE_TRACE_H */
+
+/* The module is built outside the kernel tree: the header is next to us. */
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>
