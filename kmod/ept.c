@@ -295,6 +295,18 @@ static int ept_lookup_host(struct vm_area_struct *vma, unsigned long hva, bool w
 	return 0;
 }
 
+/* At the vCPU's end: the table pages no fault used. */
+void dune_ept_free_spares(struct dune_vcpu *vcpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < DUNE_EPT_SPARES; i++) {
+		if (vcpu->ept_spare[i])
+			__free_page(vcpu->ept_spare[i]);
+		vcpu->ept_spare[i] = NULL;
+	}
+}
+
 int dune_ept_fault(struct dune_vcpu *vcpu)
 {
 	struct dune_vm *vm = vcpu->vm;
@@ -302,7 +314,7 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	u64 qual = vcpu->exit.qualification;
 	bool write = qual & EPT_VIOLATION_ACC_WRITE;
 	bool exec = qual & EPT_VIOLATION_ACC_INSTR;
-	struct page *spare[EPT_LEVELS - 1] = { };
+	struct page **spare = vcpu->ept_spare;
 	struct vm_area_struct *vma;
 	struct page *page = NULL;
 	unsigned long hva, seq, vm_flags;
@@ -335,8 +347,16 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	if (page && writable)
 		set_page_dirty_lock(page);
 
-	for (i = 0; i < ARRAY_SIZE(spare); i++) {
-		spare[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	/*
+	 * The table pages a new translation might need, zeroed, allocated
+	 * before the spinlock.  They stay with the vCPU until a fault uses
+	 * them: most faults find every table there already, and allocating
+	 * and clearing three pages on each would cost more than the rest of
+	 * the fault.
+	 */
+	for (i = 0; i < DUNE_EPT_SPARES; i++) {
+		if (!spare[i])
+			spare[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 		if (!spare[i])
 			have_spares = false;
 	}
@@ -360,9 +380,6 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 		ept_install(vm, gpa, entry_4k, entry_2m, spare);
 	spin_unlock(&vm->ept_lock);
 
-	for (i = 0; i < ARRAY_SIZE(spare); i++)
-		if (spare[i])
-			__free_page(spare[i]);
 	if (page)
 		put_page(page);
 	if (!have_spares)

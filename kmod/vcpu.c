@@ -505,12 +505,80 @@ static int vcpu_check_run(const struct dune_run *run)
 	return 0;
 }
 
+/*
+ * struct dune_run in and out, one field at a time inside a single
+ * user_access_begin() window instead of copy_from_user()/copy_to_user():
+ * this is the forwarded system call's path, taken twice per call.  The
+ * copies would move all 296 bytes (the exit union too, which is output
+ * only) and each does its own might_fault() checks, which on a debug
+ * kernel take lockdep's mmap_lock annotation.  Every input field is still
+ * read and checked (vcpu_check_run()); every output field is written.
+ */
+#define RUN_WORDS(field)	(sizeof(field) / sizeof(u64))
+
+static int vcpu_run_in(struct dune_run *run, const struct dune_run __user *urun)
+{
+	const u64 __user *uregs = (const u64 __user *)&urun->regs;
+	u64 *regs = (u64 *)&run->regs;
+	unsigned int i;
+
+	BUILD_BUG_ON(sizeof(run->regs) % sizeof(u64));
+	if (!user_access_begin(urun, sizeof(*urun)))
+		return -EFAULT;
+	unsafe_get_user(run->flags, &urun->flags, efault);
+	for (i = 0; i < RUN_WORDS(run->regs); i++)
+		unsafe_get_user(regs[i], &uregs[i], efault);
+	unsafe_get_user(run->fs_base, &urun->fs_base, efault);
+	unsafe_get_user(run->gs_base, &urun->gs_base, efault);
+	unsafe_get_user(run->interrupt_vector, &urun->interrupt_vector, efault);
+	unsafe_get_user(run->reserved0, &urun->reserved0, efault);
+	for (i = 0; i < ARRAY_SIZE(run->reserved); i++)
+		unsafe_get_user(run->reserved[i], &urun->reserved[i], efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+static int vcpu_run_out(struct dune_run __user *urun, const struct dune_run *run)
+{
+	u64 __user *uregs = (u64 __user *)&urun->regs;
+	u64 __user *uu = (u64 __user *)&urun->u;
+	const u64 *regs = (const u64 *)&run->regs;
+	const u64 *u = (const u64 *)&run->u;
+	unsigned int i;
+
+	BUILD_BUG_ON(sizeof(run->u) % sizeof(u64));
+	if (!user_access_begin(urun, sizeof(*urun)))
+		return -EFAULT;
+	unsafe_put_user(run->flags, &urun->flags, efault);
+	unsafe_put_user(run->exit_reason, &urun->exit_reason, efault);
+	for (i = 0; i < RUN_WORDS(run->regs); i++)
+		unsafe_put_user(regs[i], &uregs[i], efault);
+	unsafe_put_user(run->fs_base, &urun->fs_base, efault);
+	unsafe_put_user(run->gs_base, &urun->gs_base, efault);
+	for (i = 0; i < RUN_WORDS(run->u); i++)
+		unsafe_put_user(u[i], &uu[i], efault);
+	unsafe_put_user(run->cpl, &urun->cpl, efault);
+	unsafe_put_user(run->interrupt_vector, &urun->interrupt_vector, efault);
+	unsafe_put_user(run->interrupt_pending, &urun->interrupt_pending, efault);
+	unsafe_put_user(0, &urun->reserved0, efault);
+	for (i = 0; i < ARRAY_SIZE(run->reserved); i++)
+		unsafe_put_user(0, &urun->reserved[i], efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
 static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 {
 	struct dune_run run;
 	int r;
 
-	if (copy_from_user(&run, urun, sizeof(run)))
+	if (vcpu_run_in(&run, urun))
 		return -EFAULT;
 	r = vcpu_check_run(&run);
 	if (r)
@@ -552,7 +620,7 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 	run.flags = 0;
 	run.interrupt_vector = 0;
 	run.interrupt_pending = vcpu->pending_vector;
-	if (copy_to_user(urun, &run, sizeof(run)))
+	if (vcpu_run_out(urun, &run))
 		return -EFAULT;
 	return r;
 }
@@ -586,10 +654,14 @@ static long dune_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long a
 
 	if (current->mm != vcpu->vm->mm)
 		return -EIO;
+	/*
+	 * Only the owner gets past here, and a thread is in at most one
+	 * system call at a time: no two of these ioctls on one vCPU can
+	 * overlap, so they need no lock (release comes only after the last
+	 * one, as it holds the file).
+	 */
 	if (current != vcpu->owner)
 		return -EBUSY;
-	if (mutex_lock_killable(&vcpu->mutex))
-		return -EINTR;
 	switch (cmd) {
 	case DUNE_RUN:
 		r = vcpu_run(vcpu, (struct dune_run __user *)arg);
@@ -600,12 +672,12 @@ static long dune_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long a
 	default:
 		r = -ENOTTY;
 	}
-	mutex_unlock(&vcpu->mutex);
 	return r;
 }
 
 static void vcpu_free(struct dune_vcpu *vcpu)
 {
+	dune_ept_free_spares(vcpu);
 	if (vcpu->vpid)
 		ida_free(&dune_vpids, vcpu->vpid);
 	if (vcpu->vmcs)
@@ -774,7 +846,6 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	vcpu->vm = vm;
 	vcpu->cpu = -1;
 	vcpu->last_cpu = -1;
-	mutex_init(&vcpu->mutex);
 	INIT_LIST_HEAD(&vcpu->loaded_link);
 	vcpu->owner = get_task_struct(current);
 	vcpu->vm_file = get_file(vm_file);

@@ -77,11 +77,13 @@ struct dune_exit_info {
 	u32 cpl;			/* SS.DPL: the privilege level (SDM 25.4.1) */
 };
 
+/* Paging-structure pages one EPT fault may need: every level but the root. */
+#define DUNE_EPT_SPARES		3
+
 struct dune_vcpu {
 	struct dune_vm *vm;
 	struct file *vm_file;		/* a reference: the VM outlives its vCPUs */
 	struct task_struct *owner;	/* the only thread that may run it */
-	struct mutex mutex;		/* one DUNE_RUN at a time */
 
 	void *vmcs;			/* the VMCS region (SDM Vol. 3C, 25.2) */
 	u64 vmcs_pa;
@@ -114,6 +116,8 @@ struct dune_vcpu {
 
 	struct dune_exit_info exit;
 	struct dune_run *run;		/* DUNE_RUN's copy of the user's struct */
+	/* Zeroed pages for new EPT tables, kept between faults (ept.c). */
+	struct page *ept_spare[DUNE_EPT_SPARES];
 
 	u64 runs;
 	u64 exits[DUNE_EXIT_STATS_NR];
@@ -130,6 +134,7 @@ void dune_ept_free(struct dune_vm *vm);
 bool dune_ept_zap(struct dune_vm *vm, u64 gpa_start, u64 gpa_end);
 void dune_ept_flush(struct dune_vm *vm);
 int dune_ept_fault(struct dune_vcpu *vcpu);
+void dune_ept_free_spares(struct dune_vcpu *vcpu);
 
 /* vcpu.c */
 long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,

@@ -152,7 +152,11 @@ static long map_chunks(const struct dune_chunk *chunks, unsigned int count)
 #define CLAIM_WORDS	((DUNE_USER_TOP >> DUNE_CHUNK_SHIFT) / 64)
 #define REG_BYTES	((FWD_TOP + REV_TOP + CLAIM_WORDS) * 8)
 
-static uint64_t *reg_fwd, *reg_rev, *reg_claim;
+static uint64_t *reg_fwd, *reg_rev;
+/* Read by entry.S too (a ring-0 page fault in a claimed chunk). */
+uint64_t *dune_claim_bitmap;
+
+_Static_assert(offsetof(struct dune_vm, cr3) == DUNE_VM_CR3, "DUNE_VM_CR3: entry.S reads pgroot");
 
 static int registry_init(void)
 {
@@ -167,7 +171,7 @@ static int registry_init(void)
 		return (int)p;
 	reg_fwd = (uint64_t *)p;
 	reg_rev = reg_fwd + FWD_TOP;
-	reg_claim = reg_rev + REV_TOP;
+	dune_claim_bitmap = reg_rev + REV_TOP;
 	return 0;
 }
 
@@ -230,18 +234,18 @@ bool dune_chunk_claimed(uint64_t va)
 {
 	uint64_t n = va >> DUNE_CHUNK_SHIFT;
 
-	if (va >= DUNE_USER_TOP || !reg_claim)
+	if (va >= DUNE_USER_TOP || !dune_claim_bitmap)
 		return false;
-	return (__atomic_load_n(&reg_claim[n / 64], __ATOMIC_ACQUIRE) >> (n % 64)) & 1;
+	return (__atomic_load_n(&dune_claim_bitmap[n / 64], __ATOMIC_ACQUIRE) >> (n % 64)) & 1;
 }
 
 void dune_chunk_claim(uint64_t va)
 {
 	uint64_t n = va >> DUNE_CHUNK_SHIFT;
 
-	if (va >= DUNE_USER_TOP || !reg_claim || dune_chunk_claimed(va))
+	if (va >= DUNE_USER_TOP || !dune_claim_bitmap || dune_chunk_claimed(va))
 		return;
-	__atomic_or_fetch(&reg_claim[n / 64], 1ULL << (n % 64), __ATOMIC_ACQ_REL);
+	__atomic_or_fetch(&dune_claim_bitmap[n / 64], 1ULL << (n % 64), __ATOMIC_ACQ_REL);
 }
 
 /* ---- pgroot ----------------------------------------------------------- */

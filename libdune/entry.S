@@ -305,7 +305,7 @@ dune_exc_common:
 1:	pushq	%rax
 	movq	8(%rsp), %rax			/* the vector */
 	cmpq	$14, %rax
-	je	.Lto_host
+	je	.Lpf_ring0
 	pushq	%rdx
 	leaq	dune_intr_cbs(%rip), %rdx
 	cmpq	$0, (%rdx,%rax,8)
@@ -320,6 +320,106 @@ dune_exc_common:
 	vmcall
 dune_exc_vmcall_ret:
 	ud2
+
+/*
+ * PGROOT_PRESENT va, fail: jump to \fail unless libdune's page tables
+ * (pgroot, which the caller checked is CR3) have a present PD entry - or a
+ * 1 GiB leaf - for the address in register \va.  A present entry is all a
+ * chunk miss would have written.  The tables are pool pages, whose virtual
+ * address is their physical one.  Uses RCX and RDX.
+ */
+.macro PGROOT_PRESENT va, fail
+	movq	dune_vm+DUNE_VM_CR3(%rip), %rdx
+	.irp	shift, 39, 30, 21
+	movq	\va, %rcx
+	shrq	$\shift, %rcx
+	andl	$511, %ecx
+	movq	(%rdx,%rcx,8), %rdx
+	testb	$1, %dl				/* P */
+	jz	\fail
+	.if	\shift == 30
+	testb	$0x80, %dl			/* PS: a 1 GiB leaf */
+	jnz	.Lpresent\@
+	.endif
+	andq	.Lpte_addr(%rip), %rdx
+	.endr
+.Lpresent\@:
+.endm
+
+/*
+ * A page fault in ring 0 with a handler registered, that cannot be a
+ * chunk miss, is dispatched right here, like any other vector with a
+ * handler: no VM exit.  Everything the host loop would have checked
+ * before sending it back to .Ldispatch is checked, or the fault goes to
+ * the host loop as before:
+ *  - a #PF raised by the CPU (INT $14 has no error code, and RSP tells);
+ *  - a handler: a vector-14 handler or a page-fault handler;
+ *  - CR3 is pgroot (a chunk miss exists only there);
+ *  - not a chunk miss: a protection fault (error code bit 0, P), an
+ *    address above the user half, or one in a chunk a dune_vm_* call
+ *    claimed (libdune never maps those: the program's own entries);
+ *  - the interrupted RSP is not on an exception stack (a fault while
+ *    .Ldispatch was building a frame there: the host loop's diagnosis);
+ *  - the handler's stack - the room .Ldispatch takes below the
+ *    interrupted RSP (loop.c, DISPATCH_ROOM) - is mapped in pgroot: its
+ *    lowest and highest byte are in chunks with a present entry.  The
+ *    frame is written from IST2, which a page fault there would overwrite.
+ * On IST2: 0 RAX, 8 vector, 16 error code, 24 RIP, 32 CS, 40 RFLAGS,
+ * 48 RSP, 56 SS at IST2's top - 64.
+ */
+#define PF_DISPATCH_ROOM	(128 + 63 + 4096 + 8 + 168)
+.Lpf_ring0:
+	testq	$8, %rsp			/* INT $14: 8 bytes higher */
+	jnz	.Lto_host
+	cmpq	$0, dune_intr_cbs+14*8(%rip)
+	jne	1f
+	cmpq	$0, dune_pgflt_handler(%rip)
+	je	.Lto_host
+1:	pushq	%rdx
+	pushq	%rcx
+	/* 0 RCX, 8 RDX, 16 RAX, 24 vector, 32 error, 40 RIP, 48 CS, 56 RFLAGS, 64 RSP */
+	movq	%cr3, %rax
+	andq	.Lpte_addr(%rip), %rax		/* without a PCID */
+	cmpq	dune_vm+DUNE_VM_CR3(%rip), %rax
+	jne	.Lpf_host
+	/* RAX = the thread's IST base: IST2's top is 80 bytes up. */
+	leaq	(80 - DUNE_T_PF_IST_TOP + DUNE_T_IST_BASE)(%rsp), %rax
+	movq	64(%rsp), %rdx
+	subq	%rax, %rdx
+	cmpq	$(DUNE_T_IST_TOP - DUNE_T_IST_BASE), %rdx
+	jbe	.Lpf_host
+	testb	$1, 32(%rsp)			/* P: a protection fault */
+	jnz	2f
+	movq	%cr2, %rax
+	movq	%rax, %rdx
+	shrq	$47, %rdx			/* not a user address */
+	jnz	2f
+	shrq	$21, %rax			/* the chunk's number (2 MiB) */
+	movq	dune_claim_bitmap(%rip), %rdx
+	testq	%rdx, %rdx
+	jz	.Lpf_host
+	btq	%rax, (%rdx)			/* claimed? */
+	jnc	.Lpf_host
+2:	movq	64(%rsp), %rax
+	decq	%rax
+	PGROOT_PRESENT %rax, .Lpf_host
+	movq	64(%rsp), %rax
+	subq	$PF_DISPATCH_ROOM, %rax
+	PGROOT_PRESENT %rax, .Lpf_host
+	popq	%rcx
+	popq	%rdx
+	movq	8(%rsp), %rax			/* the vector */
+	jmp	.Ldispatch
+.Lpf_host:
+	popq	%rcx
+	popq	%rdx
+	jmp	.Lto_host
+
+	.section .rodata
+	.balign	8
+.Lpte_addr:
+	.quad	0x000ffffffffff000
+	.text
 
 /*
  * The host loop resumes an exception here when the guest is to handle it

@@ -109,6 +109,9 @@
 #define DUNE_EXC_STUB_SIZE	16
 #define DUNE_TF_SIZE		168	/* sizeof(struct dune_tf), for entry.S */
 
+/* Offset of cr3 in struct dune_vm (checked in chunks.c), for entry.S. */
+#define DUNE_VM_CR3		72
+
 #ifndef __ASSEMBLER__
 
 #include <stdbool.h>
@@ -297,6 +300,9 @@ void dune_host_loop_enter(struct dune_thread *t) __attribute__((noreturn));
 void dune_thread_start(void *arg) __attribute__((noreturn));
 
 /* ---- chunks.c ------------------------------------------------------- */
+
+/* Bit n set: chunk n (address n << 21) was claimed by a dune_vm_* call. */
+extern uint64_t *dune_claim_bitmap;
 
 void dune_lock(void);
 void dune_unlock(void);

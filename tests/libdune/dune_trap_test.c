@@ -5,8 +5,10 @@
  * dune_register_intr_handler() and dune_register_pgflt_handler() (the
  * original Dune's API) make a guest exception reach a handler in ring 0
  * with a struct dune_tf it may change.  Vector handlers run without any VM
- * exit; the page-fault handler after one (libdune first checks that the
- * fault is not memory it has yet to map).  Each test runs in a child that
+ * exit.  So do page faults with a handler that cannot be memory libdune
+ * has yet to map (a protection fault, an address above the user half, a
+ * chunk the program's dune_vm_* calls own); the others take one VMCALL
+ * exit first, for the host loop to check.  Each test runs in a child that
  * enters Dune mode and reports through its exit status.
  */
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "dune.h"
@@ -433,9 +436,14 @@ static void on_pgflt(uintptr_t addr, uint64_t fec, struct dune_tf *tf)
 static int pgflt_handler_gets_the_fault(void *arg)
 {
 	(void)arg;
+	uint64_t before;
+
 	dune_register_pgflt_handler(on_pgflt);
+	before = vmcall_exits();
 	__asm__ __volatile__("pf_insn: movq 0xffff900000000040, %%rax\n"
 			     "pf_after:" : : : "rax", "memory");
+	/* never a chunk miss: dispatched in the guest (1 = the stats call) */
+	CHECK(vmcall_exits() - before == 1);
 	CHECK(pf_seen == 1);
 	CHECK(pf_addr == 0xffff900000000040ULL);
 	CHECK((pf_fec & 1) == 0);		/* not present */
@@ -456,6 +464,51 @@ TEST(page_fault_handler_gets_address_and_error_code)
 	struct child_result res;
 
 	ASSERT_EQ(0, run_child(NULL, pgflt_handler_gets_the_fault, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/*
+ * A write to a page the guest page tables made read-only (dune_vm_mprotect):
+ * a protection fault, which the handler fixes by making the page writable
+ * again - Appel and Li's TRAP and UNPROT - all in the guest, no VM exit.
+ */
+static volatile uint64_t prot_fec;
+static volatile int prot_seen;
+
+static void on_prot_fault(uintptr_t addr, uint64_t fec, struct dune_tf *tf)
+{
+	(void)tf;
+	prot_seen++;
+	prot_fec = fec;
+	dune_vm_mprotect(pgroot, (void *)(addr & ~4095UL), 4096, PERM_R | PERM_W);
+}
+
+static int protection_fault_without_exit(void *arg)
+{
+	volatile char *p;
+	uint64_t before;
+
+	(void)arg;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(p != MAP_FAILED);
+	p[0] = 1;
+	CHECK(dune_vm_mprotect(pgroot, (void *)p, 4096, PERM_R) == 0);
+	dune_register_pgflt_handler(on_prot_fault);
+	before = vmcall_exits();
+	p[1] = 2;
+	CHECK(vmcall_exits() - before == 1);	/* the stats call only */
+	CHECK(prot_seen == 1);
+	CHECK((prot_fec & 3) == 3);		/* present, write */
+	CHECK(p[0] == 1 && p[1] == 2);
+	dune_register_pgflt_handler(NULL);
+	return 0;
+}
+
+TEST(protection_fault_handled_without_exit)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, protection_fault_without_exit, NULL, 0, &res));
 	ASSERT_CHILD_EXIT(&res, 0);
 }
 
