@@ -196,28 +196,37 @@ static void ept_install(struct dune_vm *vm, u64 gpa, u64 entry_4k, u64 entry_2m,
  * keeps them from being freed; a PMD that changes under us (split,
  * collapse) fires the MMU notifier, and mmu_seq throws this fault away.
  */
+/* The process's PMD entry for @hva, or NULL (mmap lock held). */
+static pmd_t *ept_host_pmd(struct mm_struct *mm, unsigned long hva)
+{
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+
+	pgd = pgd_offset(mm, hva);
+	if (!pgd_present(READ_ONCE(*pgd)))
+		return NULL;
+	p4d = p4d_offset(pgd, hva);
+	if (!p4d_present(READ_ONCE(*p4d)))
+		return NULL;
+	pud = pud_offset(p4d, hva);
+	if (!pud_present(READ_ONCE(*pud)) || pud_large(READ_ONCE(*pud)))
+		return NULL;
+	return pmd_offset(pud, hva);
+}
+
 static bool ept_host_maps_2m(struct vm_area_struct *vma, unsigned long hva, bool write,
 			     u64 *pfn)
 {
 	unsigned long start = hva & ~(SIZE_2M - 1);
-	pgd_t *pgd;
-	p4d_t *p4d;
-	pud_t *pud;
 	pmd_t *pmdp, pmd;
 
 	if (!dune_cap_value(DUNE_CAP_EPT_2M) || start < vma->vm_start ||
 	    start + SIZE_2M > vma->vm_end)
 		return false;
-	pgd = pgd_offset(vma->vm_mm, hva);
-	if (!pgd_present(READ_ONCE(*pgd)))
+	pmdp = ept_host_pmd(vma->vm_mm, hva);
+	if (!pmdp)
 		return false;
-	p4d = p4d_offset(pgd, hva);
-	if (!p4d_present(READ_ONCE(*p4d)))
-		return false;
-	pud = pud_offset(p4d, hva);
-	if (!pud_present(READ_ONCE(*pud)) || pud_large(READ_ONCE(*pud)))
-		return false;
-	pmdp = pmd_offset(pud, hva);
 	pmd = READ_ONCE(*pmdp);
 	if (!pmd_present(pmd) || !pmd_trans_huge(pmd) || (write && !pmd_write(pmd)))
 		return false;
@@ -295,6 +304,91 @@ static int ept_lookup_host(struct vm_area_struct *vma, unsigned long hva, bool w
 	return 0;
 }
 
+/*
+ * Fault-around.  A program touching memory it already has in Dune mode -
+ * its stack, code and data right after dune_enter(), or any memory it
+ * touched natively first - would take one EPT violation per 4 KiB page.
+ * Like the kernel's own fault-around for file pages, a violation also
+ * maps the neighbours of the faulting page, EPT_AROUND pages aligned
+ * around it, that the process already has present: same VMA, same 2 MiB
+ * chunk (whose GPAs are contiguous), ordinary pages (no special or zero
+ * page, no VM_IO/VM_PFNMAP).  Nothing is faulted in for them.  A
+ * neighbour is writable in the EPT only if its PTE is writable and dirty
+ * already (guest writes do not dirty the PTE), else read-only: a write
+ * then comes back here the ordinary way.  Its PTE is read without a page
+ * reference, under the mmap lock; as for the faulting page, the MMU
+ * notifier's sequence count, checked under ept_lock before anything is
+ * installed, throws the lot away if the process's page tables changed
+ * meanwhile, and a later change zaps the entries like any other.
+ */
+#define EPT_AROUND		16
+
+struct ept_around {
+	unsigned int n;
+	u64 gpa[EPT_AROUND];
+	u64 entry[EPT_AROUND];
+};
+
+static void ept_around_collect(struct vm_area_struct *vma, unsigned long hva, u64 gpa,
+			       struct ept_around *a)
+{
+	unsigned long start = hva & ~(EPT_AROUND * PAGE_SIZE - 1), addr;
+	pte_t *ptep;
+	pmd_t *pmdp, pmd;
+	unsigned int i;
+
+	a->n = 0;
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP) || !(vma->vm_flags & VM_READ))
+		return;
+	pmdp = ept_host_pmd(vma->vm_mm, hva);
+	if (!pmdp)
+		return;
+	pmd = READ_ONCE(*pmdp);
+	if (!pmd_present(pmd) || pmd_trans_huge(pmd) || pmd_bad(pmd))
+		return;
+	ptep = pte_offset_map(pmdp, start);
+	if (!ptep)
+		return;
+	for (i = 0, addr = start; i < EPT_AROUND; i++, addr += PAGE_SIZE) {
+		pte_t pte = ptep_get(ptep + i);
+		u64 perms = EPT_LEAF_MEMTYPE_WB | VMX_EPT_READABLE_MASK;
+
+		if (addr == hva || addr < vma->vm_start || addr >= vma->vm_end ||
+		    !pte_present(pte) || pte_special(pte) || pte_devmap(pte) ||
+		    !pfn_valid(pte_pfn(pte)) || is_zero_pfn(pte_pfn(pte)))
+			continue;
+		if ((vma->vm_flags & VM_WRITE) && pte_write(pte) && pte_dirty(pte))
+			perms |= VMX_EPT_WRITABLE_MASK;
+		if (vma->vm_flags & VM_EXEC)
+			perms |= VMX_EPT_EXECUTABLE_MASK;
+		/* start is 64 KiB aligned: the whole window is in @gpa's chunk. */
+		a->gpa[a->n] = gpa - hva + addr;
+		a->entry[a->n] = (pte_pfn(pte) << PAGE_SHIFT) | perms;
+		a->n++;
+	}
+	pte_unmap(ptep);
+}
+
+/* Fill the empty 4 KiB slots of the collected neighbours (ept_lock held). */
+static void ept_around_install(struct dune_vm *vm, const struct ept_around *a)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vm->ept_lock);
+	for (i = 0; i < a->n; i++) {
+		u64 *table = vm->ept_root;
+		int level;
+
+		for (level = EPT_LEVELS - 1; level > 0 && table; level--) {
+			u64 e = table[ept_index(a->gpa[i], level)];
+
+			table = (e & EPT_PRESENT) && !(e & EPT_LEAF_2M) ? ept_table(e) : NULL;
+		}
+		if (table && !(table[ept_index(a->gpa[i], 0)] & EPT_PRESENT))
+			WRITE_ONCE(table[ept_index(a->gpa[i], 0)], a->entry[i]);
+	}
+}
+
 /* At the vCPU's end: the table pages no fault used. */
 void dune_ept_free_spares(struct dune_vcpu *vcpu)
 {
@@ -315,6 +409,7 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	bool write = qual & EPT_VIOLATION_ACC_WRITE;
 	bool exec = qual & EPT_VIOLATION_ACC_INSTR;
 	struct page **spare = vcpu->ept_spare;
+	struct ept_around around;
 	struct vm_area_struct *vma;
 	struct page *page = NULL;
 	unsigned long hva, seq, vm_flags;
@@ -339,6 +434,9 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	    (write && !(vm_flags & VM_WRITE)) || (exec && !(vm_flags & VM_EXEC)))
 		goto to_user_unlock;
 	err = ept_lookup_host(vma, hva, write, &pfn, &writable, &huge, &page);
+	around.n = 0;
+	if (!err && !huge)
+		ept_around_collect(vma, hva, gpa & PAGE_MASK, &around);
 	mmap_read_unlock(vm->mm);
 	if (err)
 		return ept_fault_to_user(vcpu, hva, 0);
@@ -376,8 +474,10 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	 * page may already be on its way out: do not map it, let the guest
 	 * fault again.
 	 */
-	if (!vm->dead && !vm->mmu_in_progress && vm->mmu_seq == seq && have_spares)
+	if (!vm->dead && !vm->mmu_in_progress && vm->mmu_seq == seq && have_spares) {
 		ept_install(vm, gpa, entry_4k, entry_2m, spare);
+		ept_around_install(vm, &around);
+	}
 	spin_unlock(&vm->ept_lock);
 
 	if (page)
