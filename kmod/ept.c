@@ -312,10 +312,11 @@ static int ept_lookup_host(struct vm_area_struct *vma, unsigned long hva, bool w
  * maps the neighbours of the faulting page, EPT_AROUND pages aligned
  * around it, that the process already has present: same VMA, same 2 MiB
  * chunk (whose GPAs are contiguous), ordinary pages (no special or zero
- * page, no VM_IO/VM_PFNMAP).  Nothing is faulted in for them.  A
- * neighbour is writable in the EPT only if its PTE is writable and dirty
- * already (guest writes do not dirty the PTE), else read-only: a write
- * then comes back here the ordinary way.  Its PTE is read without a page
+ * page, no VM_IO/VM_PFNMAP: the tests vm_normal_page() makes, which is
+ * not exported).  Nothing is faulted in for them.  A neighbour is
+ * writable in the EPT only if its PTE is writable and dirty already
+ * (guest writes do not dirty the PTE), else read-only: a write then comes
+ * back here the ordinary way.  Its PTE is read without a page
  * reference, under the mmap lock; as for the faulting page, the MMU
  * notifier's sequence count, checked under ept_lock before anything is
  * installed, throws the lot away if the process's page tables changed
@@ -355,7 +356,7 @@ static void ept_around_collect(struct vm_area_struct *vma, unsigned long hva, u6
 
 		if (addr == hva || addr < vma->vm_start || addr >= vma->vm_end ||
 		    !pte_present(pte) || pte_special(pte) || pte_devmap(pte) ||
-		    !pfn_valid(pte_pfn(pte)) || is_zero_pfn(pte_pfn(pte)))
+		    is_zero_pfn(pte_pfn(pte)))
 			continue;
 		if ((vma->vm_flags & VM_WRITE) && pte_write(pte) && pte_dirty(pte))
 			perms |= VMX_EPT_WRITABLE_MASK;

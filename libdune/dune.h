@@ -641,12 +641,14 @@ int dune_elf_load_ph(struct dune_elf *elf, Elf64_Phdr *phdr, off_t off);
  * Handlers for guest exceptions, called in ring 0 with the interrupted
  * context in *tf, which they may change (e.g. tf->rip, to skip the
  * faulting instruction) before returning to it.  Process-wide.  NULL
- * unregisters.  Vector handlers (0-255) run without a VM exit; a page
- * fault reaches the page-fault handler (only if no vector-14 handler is
- * registered) after one exit, in which libdune checks that it is not
- * simply memory it has yet to map.  Vectors without a handler keep
- * libdune's defaults: the faulting instruction is replayed natively, and
- * the kernel raises the genuine signal.  The handlers run on the
+ * unregisters.  Vector handlers (0-255) run without a VM exit.  A page
+ * fault reaches a vector-14 handler, or else the page-fault handler,
+ * without one too when it cannot be memory libdune has yet to map: a
+ * protection fault, an address above the user half, or one in memory the
+ * dune_vm_* calls changed.  Other page faults take one exit first, in
+ * which libdune checks that (and maps the memory if so).  Vectors
+ * without a handler keep libdune's defaults: the faulting instruction is
+ * replayed natively, and the kernel raises the genuine signal.  The handlers run on the
  * interrupted stack, below its red zone, with the FPU state saved around
  * them.  Returns 0, or -EINVAL for a vector outside 0-255.
  */

@@ -19,11 +19,13 @@
  * the same way is replayed natively for the genuine signal; the rest - a
  * page fault on a user address the guest's page tables refuse, anything
  * on a root other than pgroot - comes back here for the original's
- * defaults (message, dump, death: §7.6.4).  A page fault always goes to
- * the host loop first (only it can tell a chunk miss, and map the chunk);
- * when it is not a chunk miss and a handler is registered, the host loop
- * sends it back to the guest's dispatch path.  That costs one VM exit per
- * such fault.
+ * defaults (message, dump, death: §7.6.4).  A ring-0 page fault with a
+ * handler registered is dispatched in the guest too when the stub can
+ * tell it is no chunk miss (a protection fault, an address above the user
+ * half, a chunk a dune_vm_* call claimed) and the handler's stack is
+ * mapped (entry.S, .Lpf_ring0).  Any other page fault goes to the host
+ * loop first, which maps a missing chunk, or else sends the fault back to
+ * the guest's dispatch path: one VM exit per such fault.
  *
  * This file is host-side code in the sense of rule R1 (loop.c): no libc,
  * no vector registers.  The handlers it calls are the program's own and
