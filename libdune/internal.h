@@ -110,7 +110,7 @@
 #define DUNE_TF_SIZE		168	/* sizeof(struct dune_tf), for entry.S */
 
 /* Offset of cr3 in struct dune_vm (checked in chunks.c), for entry.S. */
-#define DUNE_VM_CR3		72
+#define DUNE_VM_CR3		0
 
 #ifndef __ASSEMBLER__
 
@@ -247,6 +247,12 @@ extern __thread struct dune_thread *dune_self
 /* ---- Per-process state ---------------------------------------------- */
 
 struct dune_vm {
+	/*
+	 * pgroot's GPA, the same as its address (pml4 below); 0 before
+	 * dune_init().  First, so that entry.S finds it at DUNE_VM_CR3
+	 * whatever else changes here.  Written under lock (chunks.c).
+	 */
+	uint64_t cr3;
 	int ready;				/* dune_init() succeeded */
 	int pid;				/* ... in this process */
 	int dev_fd;				/* /dev/dune */
@@ -262,7 +268,6 @@ struct dune_vm {
 	uint64_t next_gpa;			/* the GPA bump allocator */
 	uint64_t gpa_limit;			/* 2^maxphyaddr */
 	uint64_t *pml4;				/* the root table (a pool page) */
-	uint64_t cr3;				/* its GPA: the same address */
 };
 
 extern struct dune_vm dune_vm;
