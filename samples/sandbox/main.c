@@ -322,7 +322,16 @@ int main(int argc, char **argv)
 				trace_out = stderr;
 		}
 	}
-	ret = dune_init_and_enter();
+	/*
+	 * dune_init(false): the supervisor's own memory stays supervisor-only
+	 * in the guest page tables; only what the loader and the memory calls
+	 * map for the program gets PTE_U.  (dune_init_and_enter() would be
+	 * dune_init(true): everything user-accessible, the original's
+	 * map_full.)
+	 */
+	ret = dune_init(false);
+	if (!ret)
+		ret = dune_enter();
 	if (ret) {
 		fprintf(stderr, "%s: cannot enter Dune mode (%s): is dune.ko loaded?\n", progname,
 			strerror(-ret));

@@ -264,7 +264,7 @@ long sys_fork(struct dune_tf *tf, bool unused)
 	}
 	/* The child, running natively: into a sandbox of its own. */
 	sup_fds_begin();
-	ret = dune_init(true);
+	ret = dune_init(false);		/* keeps the parent's tables (a fork child) */
 	if (!ret)
 		ret = dune_enter();
 	if (ret) {
