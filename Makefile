@@ -74,19 +74,26 @@ module:
 user: libdune guest-tests host-tests samples bench-build
 
 # Samples: dynamically linked programs, staged for the emulated machine.
-SANDBOX_SRCS := $(wildcard samples/sandbox/*.c)
+# dune-sandbox and dune-trace: the same sources, each with its own main
+# (main.c, tracer.c).
+SANDBOX_SRCS := $(filter-out samples/sandbox/main.c samples/sandbox/tracer.c,\
+		$(wildcard samples/sandbox/*.c))
 SANDBOX_POLICIES := $(patsubst samples/sandbox/policies/%,$(GUEST)/samples/policies/%,\
 		    $(wildcard samples/sandbox/policies/*.policy))
 C_SAMPLES := $(GUEST)/samples/hello $(GUEST)/samples/checkpoint
-SAMPLES := $(C_SAMPLES) $(GUEST)/samples/dune-sandbox $(SANDBOX_POLICIES)
+SAMPLES := $(C_SAMPLES) $(GUEST)/samples/dune-sandbox $(GUEST)/samples/dune-trace \
+	   $(SANDBOX_POLICIES)
 
 samples: $(SAMPLES)
 
 # dune-sandbox: a PIE (its text near 0x55..., far from the program windows).
-$(GUEST)/samples/dune-sandbox: $(SANDBOX_SRCS) samples/sandbox/sandbox.h $(LIBDUNE_A) $(LIBDUNE_HDRS)
+$(GUEST)/samples/dune-sandbox: samples/sandbox/main.c
+$(GUEST)/samples/dune-trace: samples/sandbox/tracer.c
+$(GUEST)/samples/dune-sandbox $(GUEST)/samples/dune-trace: $(SANDBOX_SRCS) samples/sandbox/sandbox.h \
+		$(LIBDUNE_A) $(LIBDUNE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -pie -fPIE -pthread -o $@ \
-		$(SANDBOX_SRCS) $(LIBDUNE_A)
+		$(filter %.c,$^) $(LIBDUNE_A)
 
 $(GUEST)/samples/policies/%: samples/sandbox/policies/%
 	@mkdir -p $(dir $@)

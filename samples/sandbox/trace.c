@@ -23,25 +23,14 @@
 
 FILE *trace_out;
 
-static void put_str(FILE *f, uint64_t addr, long len, bool nul)
+/* @n bytes of @s as a C string literal; "..." if the real length @len is more. */
+static void put_bytes(FILE *f, const unsigned char *s, long n, long len)
 {
-	long i, n, max = 32;
+	long i;
 
-	if (nul) {
-		len = mem_strlen(addr, 4096);
-		if (len < 0) {
-			fprintf(f, "%#lx", (unsigned long)addr);
-			return;
-		}
-	}
-	if (len < 0 || !mem_check(addr, len < max ? len : max, false)) {
-		fprintf(f, "%#lx", (unsigned long)addr);
-		return;
-	}
-	n = len < max ? len : max;
 	fputc('"', f);
 	for (i = 0; i < n; i++) {
-		unsigned char c = ((const unsigned char *)addr)[i];
+		unsigned char c = s[i];
 
 		switch (c) {
 		case '\n': fputs("\\n", f); break;
@@ -59,6 +48,25 @@ static void put_str(FILE *f, uint64_t addr, long len, bool nul)
 	fputc('"', f);
 	if (n < len)
 		fputs("...", f);
+}
+
+/* A string or buffer of the program's, if mem.c says it may be read. */
+static void put_str(FILE *f, uint64_t addr, long len, bool nul)
+{
+	long max = 32;
+
+	if (nul) {
+		len = mem_strlen(addr, 4096);
+		if (len < 0) {
+			fprintf(f, "%#lx", (unsigned long)addr);
+			return;
+		}
+	}
+	if (len < 0 || !mem_check(addr, len < max ? len : max, false)) {
+		fprintf(f, "%#lx", (unsigned long)addr);
+		return;
+	}
+	put_bytes(f, (const unsigned char *)addr, len < max ? len : max, len);
 }
 
 struct flagname {
@@ -223,6 +231,34 @@ void trace_call(long nr, const uint64_t args[6], long ret)
 	} else {
 		fprintf(f, ") = %ld\n", ret);
 	}
+	fflush(f);
+}
+
+/*
+ * The first line of a trace, as strace writes it: the execve() that started
+ * the program.  Here no execve() happened - the supervisor's loader did its
+ * work in the same process (loader.c) - but the program sees the same
+ * result, so dune-trace shows the same line.  The strings are the
+ * supervisor's copies, not the program's memory.
+ */
+void trace_exec_start(const char *path, char *const argv[], int envc)
+{
+	FILE *f = trace_out;
+	int i;
+
+	if (!f)
+		return;
+	fputs("execve(", f);
+	put_bytes(f, (const unsigned char *)path, strlen(path), strlen(path));
+	fputs(", [", f);
+	for (i = 0; argv[i]; i++) {
+		long len = strlen(argv[i]);
+
+		if (i)
+			fputs(", ", f);
+		put_bytes(f, (const unsigned char *)argv[i], len < 32 ? len : 32, len);
+	}
+	fprintf(f, "], %p /* %d vars */) = 0\n", (void *)prog_envp, envc);
 	fflush(f);
 }
 
