@@ -118,8 +118,14 @@ SANDBOX_DEBIAN := ls cat sort md5sum sha256sum wc head tail tr seq gzip tar grep
 		  diff base64 cut uniq xargs od echo true mawk
 SANDBOX_DEBIAN_BINS := $(addprefix $(GUEST)/debian/,$(SANDBOX_DEBIAN))
 
-.PHONY: sandbox-tests
-sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) samples
+.PHONY: sandbox-tests guest-strace
+sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) samples guest-strace
+
+# strace, if the host has it, for dune_sandbox_test to compare dune-trace
+# with (the suite skips that comparison without it).
+guest-strace:
+	@if [ -x /usr/bin/strace ]; then mkdir -p $(GUEST)/debian && \
+		cp -L -u /usr/bin/strace $(GUEST)/debian/strace; fi
 
 $(GUEST)/tests/sandbox/%: tests/sandbox/progs/%.c
 	@mkdir -p $(dir $@)
