@@ -7,7 +7,7 @@
 #   make W=1             ... with the kernel's extra warnings
 #   make check           run every test: host tests, build checks, and the
 #                        suites inside the emulated VMX machine (tools/vm/run)
-#   make demo            boot the emulated VMX machine and show dune.ko at work
+#   make demo            boot the emulated VMX machine: dune.ko at work, then the sandbox
 #   make bench           the benchmarks (bench/): in the emulated machine, or
 #                        natively where /dev/dune exists; table on stdout,
 #                        JSON and chart in build/bench/ (tools/bench-run)
