@@ -119,6 +119,7 @@ enum argk {
 	A_INL, A_OUTL,			/* buffer, length in argument .n */
 	A_IOV, A_IOVW,			/* iovec array (count in .n): read / written */
 	A_OFLAGS, A_PROT, A_MFLAGS, A_STRV, A_SIG, A_DIRFD,
+	A_MODE,				/* file mode bits, in octal */
 };
 struct argdesc {
 	unsigned char k;

@@ -182,12 +182,20 @@ static void put_arg(FILE *f, const struct sysdesc *d, int i, const uint64_t a[6]
 	case A_HEX:
 		fprintf(f, "%#lx", (unsigned long)v);
 		break;
+	case A_MODE:
+		fprintf(f, "%#03lo", (unsigned long)v);
+		break;
 	default:
 		if (v)
 			fprintf(f, "%#lx", (unsigned long)v);
 		else
 			fputs("NULL", f);
 	}
+}
+
+static bool open_creates(uint64_t flags)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
 void trace_call(long nr, const uint64_t args[6], long ret)
@@ -205,6 +213,10 @@ void trace_call(long nr, const uint64_t args[6], long ret)
 	if (d) {
 		while (n < 6 && d->a[n].k != A_NONE)
 			n++;
+		/* as strace: open's mode only when the call may create a file */
+		if ((nr == SYS_open && !open_creates(args[1])) ||
+		    (nr == SYS_openat && !open_creates(args[2])))
+			n--;
 		for (i = 0; i < n; i++) {
 			if (i)
 				fputs(", ", f);
