@@ -39,7 +39,6 @@ char prog_path[4096];
 char **prog_argv, **prog_envp;
 int nprocs_forked;
 
-void register_handlers(void);
 void run_loop(struct dune_tf *tf) __attribute__((noreturn));
 
 static int *live_procs;		/* shared by every process of the sandbox */
