@@ -7,7 +7,7 @@
 #   make W=1             ... with the kernel's extra warnings
 #   make check           run every test: host tests, build checks, and the
 #                        suites inside the emulated VMX machine (tools/vm/run)
-#   make demo            boot the emulated VMX machine and show dune.ko at work
+#   make demo            boot the emulated VMX machine: dune.ko at work, then the sandbox
 #   make bench           the benchmarks (bench/): in the emulated machine, or
 #                        natively where /dev/dune exists; table on stdout,
 #                        JSON and chart in build/bench/ (tools/bench-run)
@@ -74,19 +74,26 @@ module:
 user: libdune guest-tests host-tests samples bench-build
 
 # Samples: dynamically linked programs, staged for the emulated machine.
-SANDBOX_SRCS := $(wildcard samples/sandbox/*.c)
+# dune-sandbox and dune-trace: the same sources, each with its own main
+# (main.c, tracer.c).
+SANDBOX_SRCS := $(filter-out samples/sandbox/main.c samples/sandbox/tracer.c,\
+		$(wildcard samples/sandbox/*.c))
 SANDBOX_POLICIES := $(patsubst samples/sandbox/policies/%,$(GUEST)/samples/policies/%,\
 		    $(wildcard samples/sandbox/policies/*.policy))
 C_SAMPLES := $(GUEST)/samples/hello $(GUEST)/samples/checkpoint
-SAMPLES := $(C_SAMPLES) $(GUEST)/samples/dune-sandbox $(SANDBOX_POLICIES)
+SAMPLES := $(C_SAMPLES) $(GUEST)/samples/dune-sandbox $(GUEST)/samples/dune-trace \
+	   $(SANDBOX_POLICIES)
 
 samples: $(SAMPLES)
 
 # dune-sandbox: a PIE (its text near 0x55..., far from the program windows).
-$(GUEST)/samples/dune-sandbox: $(SANDBOX_SRCS) samples/sandbox/sandbox.h $(LIBDUNE_A) $(LIBDUNE_HDRS)
+$(GUEST)/samples/dune-sandbox: samples/sandbox/main.c
+$(GUEST)/samples/dune-trace: samples/sandbox/tracer.c
+$(GUEST)/samples/dune-sandbox $(GUEST)/samples/dune-trace: $(SANDBOX_SRCS) samples/sandbox/sandbox.h \
+		$(LIBDUNE_A) $(LIBDUNE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -pie -fPIE -pthread -o $@ \
-		$(SANDBOX_SRCS) $(LIBDUNE_A)
+		$(filter %.c,$^) $(LIBDUNE_A)
 
 $(GUEST)/samples/policies/%: samples/sandbox/policies/%
 	@mkdir -p $(dir $@)
@@ -111,8 +118,14 @@ SANDBOX_DEBIAN := ls cat sort md5sum sha256sum wc head tail tr seq gzip tar grep
 		  diff base64 cut uniq xargs od echo true mawk
 SANDBOX_DEBIAN_BINS := $(addprefix $(GUEST)/debian/,$(SANDBOX_DEBIAN))
 
-.PHONY: sandbox-tests
-sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) samples
+.PHONY: sandbox-tests guest-strace
+sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) samples guest-strace
+
+# strace, if the host has it, for dune_sandbox_test to compare dune-trace
+# with (the suite skips that comparison without it).
+guest-strace:
+	@if [ -x /usr/bin/strace ]; then mkdir -p $(GUEST)/debian && \
+		cp -L -u /usr/bin/strace $(GUEST)/debian/strace; fi
 
 $(GUEST)/tests/sandbox/%: tests/sandbox/progs/%.c
 	@mkdir -p $(dir $@)

@@ -18,9 +18,9 @@
  * programs themselves, as with the original.  libdune's own additions,
  * which the original did not have, live in dune-ext.h.
  *
- * Part of the original API is still to come (see "Still to come" below);
- * until then its names are not declared here, so that using one is a
- * compile error rather than a link error.
+ * One part of the original API is left out (see "Left out" at the end):
+ * its names are not declared here, so that using one is a compile error
+ * rather than a link error.
  *
  * How it works is described at the top of each source file; the short
  * version is in README.md next to this file.
@@ -714,14 +714,17 @@ unsigned long dune_get_user_fs(void);
 void dune_set_user_fs(unsigned long fs_base);
 
 /* ------------------------------------------------------------------ */
-/* Still to come                                                       */
+/* Left out                                                            */
 /* ------------------------------------------------------------------ */
 
 /*
- * The rest of the original API (docs/design/libdune-api.md), not declared
- * yet:
- *  - x2APIC: dune_apic_id, dune_apic_id_for_cpu, dune_apic_send_ipi,
- *    dune_apic_eoi (and local.h: dune_apic_init_rt_entry).
+ * The original's x2APIC calls - dune_apic_id, dune_apic_id_for_cpu,
+ * dune_apic_send_ipi, dune_apic_eoi (and local.h's dune_apic_init_rt_entry)
+ * - gave guests posted interrupts between pinned threads through a module
+ * that passed the local APIC through to the guest.  dune.ko gives a guest
+ * no APIC (every APIC access is refused), so they are not declared; a
+ * thread interrupts another with a host signal delivered as a guest
+ * interrupt instead (dune_register_signal_handler).
  */
 
 #endif /* !LIBDUNE_INTERNAL_H */

@@ -301,6 +301,7 @@ static int reinit_fork_child(long pid)
 		err = dune_chunks_reregister();
 	if (err)
 		return err;
+	dune_vm.tables_inherited = 0;
 	dune_vm.pid = (int)pid;
 	dune_vm.ready = 1;
 	return 0;
@@ -318,7 +319,7 @@ int dune_init(bool map_full)
 		err = 0;
 		goto out;
 	}
-	if (dune_vm.ready) {
+	if (dune_vm.ready || dune_vm.tables_inherited) {
 		err = reinit_fork_child(pid);
 		goto out;
 	}
@@ -385,9 +386,9 @@ long dune_enter_prepare(void)
 	struct dune_thread *t;
 	int err;
 
-	if (!dune_vm.ready)
+	if (!dune_vm.ready && !dune_vm.tables_inherited)
 		return -EINVAL;
-	if (dune_vm.pid != dune_sys_getpid()) {
+	if (!dune_vm.ready || dune_vm.pid != dune_sys_getpid()) {
 		/* A fork child: dune_enter() alone is enough, as in the original. */
 		err = dune_init(false);
 		if (err)

@@ -31,10 +31,38 @@ echo "== a process in Dune mode: samples/hello =="
 echo
 echo "== the sandbox: an untrusted shell pipeline in ring 3, every system call decided in ring 0 =="
 sb=/opt/dune/samples/dune-sandbox
-$sb --policy /opt/dune/samples/policies/shell.policy -- /bin/busybox sh -c \
+pol=/opt/dune/samples/policies/shell.policy
+echo "\$ dune-sandbox --policy shell.policy -- busybox sh -c '...'"
+$sb --policy $pol -- /bin/busybox sh -c \
 	'echo "I am $(uname -n)"; ls / | sort | head -3; echo secret >/tmp/x; cat /tmp/x'
 echo "(the host's /tmp/x: $(cat /tmp/x 2>/dev/null || echo absent))"
-$sb --trace -- /bin/busybox echo traced 2>&1 | tail -n 4
+echo
+echo "== the policy says no: /etc/passwd and the network refused, the trace shows it =="
+echo "\$ dune-sandbox --policy shell.policy --rule 'path deny /etc/passwd' --trace-file /tmp/trace -- busybox sh -c '...'"
+$sb --policy $pol --rule 'path deny /etc/passwd' --trace-file /tmp/trace -- /bin/busybox sh -c \
+	'head -1 /etc/passwd; echo "head: status $?"; nc 10.0.0.1 80 </dev/null; echo "nc: status $?"; echo hello | tr a-z A-Z'
+echo "-- the denied calls in the trace ($(wc -l </tmp/trace) lines in all):"
+grep -E '= -1 (EACCES|EPERM)' /tmp/trace
+echo
+echo "== dune-trace: strace's view, from ring 0 of the same process =="
+echo "\$ dune-trace -- busybox echo traced"
+/opt/dune/samples/dune-trace -- /bin/busybox echo traced
+st=$(command -v strace || echo /opt/dune/debian/strace)
+if [ -x "$st" ]; then
+	$st -o /tmp/st /bin/busybox echo traced >/dev/null
+	/opt/dune/samples/dune-trace -o /tmp/dt -- /bin/busybox echo traced >/dev/null
+	names() { sed -n 's/^\([a-z_0-9]*\)(.*/\1/p' "$1"; }
+	names /tmp/st >/tmp/st.n
+	names /tmp/dt >/tmp/dt.n
+	if cmp -s /tmp/st.n /tmp/dt.n; then
+		echo "(strace saw the same $(wc -l </tmp/st.n) system calls, in the same order)"
+	else
+		echo "(strace and dune-trace differ:)"
+		diff /tmp/st.n /tmp/dt.n
+	fi
+fi
+echo
+echo "== a hostile program: it loads CR3 in ring 3 =="
 $sb -- /opt/dune/tests/sandbox/hostile load-cr3
 echo "hostile load-cr3: exit status $?"
 echo

@@ -6,27 +6,16 @@
  *
  *   dune-sandbox [OPTIONS] -- PROGRAM [ARGS...]
  *
- * See docs/sandbox.md for the user guide and the policy format.
+ * See docs/sandbox.md for the user guide and the policy format.  This
+ * file reads the options and the policy; start.c does the rest.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
 #include "sandbox.h"
-#include "cpu-x86.h"
 
 const char *progname = "dune-sandbox";
-int verbose;
-pid_t real_pid;
-
-void register_handlers(void);
-extern char **environ;
 
 /*
  * The policy when none is given: a default-deny list that lets ordinary
@@ -82,108 +71,6 @@ static void usage(FILE *f)
 		"could not be started, 2 for bad options or a bad policy.\n", progname);
 }
 
-static int add_list(const char *verb, const char *list)
-{
-	char line[1100];
-	char *p;
-
-	snprintf(line, sizeof(line), "%s %s", verb, list);
-	for (p = line; *p; p++)
-		if (*p == ',')
-			*p = ' ';
-	return policy_line(&policy, line, NULL, 0);
-}
-
-/* PROGRAM as execvp would find it. */
-static int find_program(const char *name, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	char buf[PATH_MAX];
-
-	if (strchr(name, '/')) {
-		snprintf(out, len, "%s", name);
-		return 0;
-	}
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		const char *e = strchr(path, ':');
-		size_t n = e ? (size_t)(e - path) : strlen(path);
-
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? path : ".", name);
-		if (access(buf, X_OK) == 0) {
-			snprintf(out, len, "%s", buf);
-			return 0;
-		}
-		path += n + (e ? 1 : 0);
-		if (!e)
-			break;
-	}
-	return -ENOENT;
-}
-
-/* ---- ring-3 exceptions ------------------------------------------------------ */
-
-static void on_pgflt(uintptr_t addr, uint64_t fec, struct dune_tf *tf)
-{
-	if (!(tf->cs & 3)) {
-		dune_printf("%s: supervisor page fault at %#lx (rip %#lx, error %#lx)\n",
-			    progname, (unsigned long)addr, (unsigned long)tf->rip,
-			    (unsigned long)fec);
-		dune_dump_trap_frame(tf);
-		dune_die();
-	}
-	signal_fault(tf, SIGSEGV, (fec & 1) ? SEGV_ACCERR : SEGV_MAPERR, addr);
-}
-
-static void on_trap(struct dune_tf *tf, int vec)
-{
-	int sig = SIGSEGV, code = SI_KERNEL;
-
-	if (!(tf->cs & 3)) {
-		dune_printf("%s: exception %d in the supervisor at rip %#lx\n", progname, vec,
-			    (unsigned long)tf->rip);
-		dune_dump_trap_frame(tf);
-		dune_die();
-	}
-	switch (vec) {
-	case T_DIVIDE: sig = SIGFPE; code = FPE_INTDIV; break;
-	case T_DEBUG: case T_BRKPT: sig = SIGTRAP; code = TRAP_BRKPT; break;
-	case T_ILLOP: sig = SIGILL; code = ILL_ILLOPN; break;
-	case T_FPERR: case T_SIMDERR: sig = SIGFPE; code = FPE_FLTINV; break;
-	case T_ALIGN: sig = SIGBUS; code = BUS_ADRALN; break;
-	default: sig = SIGSEGV; code = SI_KERNEL; break;
-	}
-	if (verbose)
-		fprintf(stderr, "%s: ring-3 exception %d at rip %#lx -> %s\n", progname, vec,
-			(unsigned long)tf->rip, strsignal(sig));
-	signal_fault(tf, sig, code, tf->rip);
-}
-
-#define TRAP(n) static void on_trap_##n(struct dune_tf *tf) { on_trap(tf, n); }
-TRAP(0) TRAP(1) TRAP(3) TRAP(4) TRAP(5) TRAP(6) TRAP(7) TRAP(10) TRAP(11) TRAP(12)
-TRAP(13) TRAP(16) TRAP(17) TRAP(19)
-
-void register_handlers(void)
-{
-	dune_register_syscall_handler(on_syscall);
-	dune_register_pgflt_handler(on_pgflt);
-	dune_register_intr_handler(0, on_trap_0);
-	dune_register_intr_handler(1, on_trap_1);
-	dune_register_intr_handler(3, on_trap_3);
-	dune_register_intr_handler(4, on_trap_4);
-	dune_register_intr_handler(5, on_trap_5);
-	dune_register_intr_handler(6, on_trap_6);
-	dune_register_intr_handler(7, on_trap_7);
-	dune_register_intr_handler(10, on_trap_10);
-	dune_register_intr_handler(11, on_trap_11);
-	dune_register_intr_handler(12, on_trap_12);
-	dune_register_intr_handler(13, on_trap_13);
-	dune_register_intr_handler(16, on_trap_16);
-	dune_register_intr_handler(17, on_trap_17);
-	dune_register_intr_handler(19, on_trap_19);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -200,10 +87,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *trace_file = NULL, *policy_path = NULL;
-	char *rules[256], err[512];
-	int nrules = 0, c, i, ret;
+	char *rules[256];
+	int nrules = 0, c, i;
 	bool trace = false;
-	char line[300];
 
 	policy_defaults(&policy);
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
@@ -276,64 +162,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < nrules; i++)
 		if (policy_line(&policy, rules[i], NULL, 0))
 			return 2;
-	(void)add_list;
-	(void)line;
 
-	/* The program: found, readable, an x86-64 ELF (or a script). */
-	if (find_program(argv[optind], prog_path, sizeof(prog_path))) {
-		fprintf(stderr, "%s: %s: command not found\n", progname, argv[optind]);
-		return 127;
-	}
-	{
-		char abs[PATH_MAX];
-
-		if (!abs_path(AT_FDCWD, prog_path, abs, sizeof(abs)))
-			snprintf(prog_path, sizeof(prog_path), "%s", abs);
-	}
-	ret = check_program(prog_path, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "%s: %s\n", progname, err);
-		return 127;
-	}
-	prog_argv = calloc(argc - optind + 1, sizeof(char *));
-	for (i = optind; i < argc; i++)
-		prog_argv[i - optind] = strdup(argv[i]);
-	for (i = 0; environ[i]; i++)
-		;
-	prog_envp = calloc(i + 1, sizeof(char *));
-	for (i = 0; environ[i]; i++)
-		prog_envp[i] = strdup(environ[i]);
-
-	sup_fds_begin();
-	if (trace) {
-		if (trace_file) {
-			int fd = open(trace_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-			if (fd < 0 || !(trace_out = fdopen(fd, "w"))) {
-				fprintf(stderr, "%s: cannot open %s: %s\n", progname, trace_file,
-					strerror(errno));
-				return 2;
-			}
-		} else {
-			int fd = fcntl(2, F_DUPFD_CLOEXEC, 10);
-
-			trace_out = fd >= 0 ? fdopen(fd, "w") : NULL;
-			if (!trace_out)
-				trace_out = stderr;
-		}
-	}
-	ret = dune_init_and_enter();
-	if (ret) {
-		fprintf(stderr, "%s: cannot enter Dune mode (%s): is dune.ko loaded?\n", progname,
-			strerror(-ret));
-		return 127;
-	}
-	sup_fds_end();
-	real_pid = getpid();
-	register_handlers();
-	if (policy.tmpdir[0] && tmpfs_init()) {
-		fprintf(stderr, "%s: cannot set up the private %s\n", progname, policy.tmpdir);
-		return 127;
-	}
-	run_program();
+	return start_program(argv + optind, trace, trace_file, false);
 }

@@ -39,7 +39,6 @@ char prog_path[4096];
 char **prog_argv, **prog_envp;
 int nprocs_forked;
 
-void register_handlers(void);
 void run_loop(struct dune_tf *tf) __attribute__((noreturn));
 
 static int *live_procs;		/* shared by every process of the sandbox */
@@ -264,7 +263,7 @@ long sys_fork(struct dune_tf *tf, bool unused)
 	}
 	/* The child, running natively: into a sandbox of its own. */
 	sup_fds_begin();
-	ret = dune_init(true);
+	ret = dune_init(false);		/* keeps the parent's tables (a fork child) */
 	if (!ret)
 		ret = dune_enter();
 	if (ret) {

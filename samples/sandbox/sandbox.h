@@ -5,7 +5,9 @@
  * dune-sandbox runs an untrusted, unmodified Linux program in guest ring 3
  * while the sandbox itself (the "supervisor") runs in guest ring 0 of the
  * same process.  Files:
- *   main.c     options, entering Dune mode, the run loop
+ *   main.c     dune-sandbox's options and built-in policy
+ *   tracer.c   dune-trace's options: allow everything, trace everything
+ *   start.c    what both share: find the program, enter Dune mode, run it
  *   mem.c      the program's address space: its mappings, brk, mmap...
  *   loader.c   loading an ELF (and its interpreter), the initial stack
  *   syscall.c  the ring-3 system-call handler: policy, checks, forwarding
@@ -117,6 +119,7 @@ enum argk {
 	A_INL, A_OUTL,			/* buffer, length in argument .n */
 	A_IOV, A_IOVW,			/* iovec array (count in .n): read / written */
 	A_OFLAGS, A_PROT, A_MFLAGS, A_STRV, A_SIG, A_DIRFD,
+	A_MODE,				/* file mode bits, in octal */
 };
 struct argdesc {
 	unsigned char k;
@@ -134,6 +137,7 @@ const char *sys_name(long nr, char *buf, size_t len);
 /* ---- trace.c ---- */
 extern FILE *trace_out;
 void trace_call(long nr, const uint64_t args[6], long ret);
+void trace_exec_start(const char *path, char *const argv[], int envc);
 void trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- syscall.c ---- */
@@ -173,9 +177,13 @@ void signal_fault(struct dune_tf *tf, int sig, int code, uint64_t addr);
 void signals_exec_reset(void);
 void signals_install_host(void);
 
-/* ---- main.c ---- */
+/* ---- main.c / tracer.c (one of them) ---- */
 extern const char *progname;
+
+/* ---- start.c ---- */
 extern int verbose;
 extern pid_t real_pid;
+int start_program(char **argv, bool trace, const char *trace_file, bool trace_exec);
+void register_handlers(void);
 
 #endif

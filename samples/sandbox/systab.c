@@ -34,6 +34,7 @@
 #define MFL	{ A_MFLAGS, 0 }
 #define STRV	{ A_STRV, 0 }
 #define SIG	{ A_SIG, 0 }
+#define MODE	{ A_MODE, 0 }
 
 #define S(nr, nm, ...) [nr] = { nm, { __VA_ARGS__ }, 0, 0 }
 #define SP(nr, nm, ...) [nr] = { nm, { __VA_ARGS__ }, 0, 1 }
@@ -49,7 +50,7 @@
 static const struct sysdesc table[MAX_SYSCALLS] = {
 	S(SYS_read, "read", FD, OUTL(2), I),
 	S(SYS_write, "write", FD, INL(2), I),
-	S(SYS_open, "open", STR, OFL, { A_HEX, 0 }),
+	S(SYS_open, "open", STR, OFL, MODE),
 	S(SYS_close, "close", FD),
 	S(SYS_stat, "stat", STR, OUT(STAT)),
 	S(SYS_fstat, "fstat", FD, OUT(STAT)),
@@ -118,19 +119,19 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	S(SYS_chdir, "chdir", STR),
 	S(SYS_fchdir, "fchdir", FD),
 	S(SYS_rename, "rename", STR, STR),
-	S(SYS_mkdir, "mkdir", STR, { A_HEX, 0 }),
+	S(SYS_mkdir, "mkdir", STR, MODE),
 	S(SYS_rmdir, "rmdir", STR),
-	S(SYS_creat, "creat", STR, X),
+	S(SYS_creat, "creat", STR, MODE),
 	S(SYS_link, "link", STR, STR),
 	S(SYS_unlink, "unlink", STR),
 	S(SYS_symlink, "symlink", STR, STR),
 	S(SYS_readlink, "readlink", STR, OUTL(2), I),
-	S(SYS_chmod, "chmod", STR, X),
-	S(SYS_fchmod, "fchmod", FD, X),
+	S(SYS_chmod, "chmod", STR, MODE),
+	S(SYS_fchmod, "fchmod", FD, MODE),
 	S(SYS_chown, "chown", STR, I, I),
 	S(SYS_fchown, "fchown", FD, I, I),
 	S(SYS_lchown, "lchown", STR, I, I),
-	S(SYS_umask, "umask", X),
+	S(SYS_umask, "umask", MODE),
 	S(SYS_gettimeofday, "gettimeofday", OUT(16), OUT(8)),
 	S(SYS_getrlimit, "getrlimit", I, OUT(RLIM)),
 	S(SYS_getrusage, "getrusage", I, OUT(RUSAGE)),
@@ -188,8 +189,8 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	S(SYS_tgkill, "tgkill", I, I, SIG),
 	S(SYS_utimes, "utimes", STR, IN(32)),
 	S(SYS_waitid, "waitid", I, I, OUT(128), X, OUT(RUSAGE)),
-	S(SYS_openat, "openat", DIRFD, STR, OFL, { A_HEX, 0 }),
-	S(SYS_mkdirat, "mkdirat", DIRFD, STR, X),
+	S(SYS_openat, "openat", DIRFD, STR, OFL, MODE),
+	S(SYS_mkdirat, "mkdirat", DIRFD, STR, MODE),
 	S(SYS_fchownat, "fchownat", DIRFD, STR, I, I, X),
 	S(SYS_newfstatat, "newfstatat", DIRFD, STR, OUT(STAT), X),
 	S(SYS_unlinkat, "unlinkat", DIRFD, STR, X),
@@ -197,7 +198,7 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	S(SYS_linkat, "linkat", DIRFD, STR, DIRFD, STR, X),
 	S(SYS_symlinkat, "symlinkat", STR, DIRFD, STR),
 	S(SYS_readlinkat, "readlinkat", DIRFD, STR, OUTL(3), I),
-	S(SYS_fchmodat, "fchmodat", DIRFD, STR, X),
+	S(SYS_fchmodat, "fchmodat", DIRFD, STR, MODE),
 	S(SYS_faccessat, "faccessat", DIRFD, STR, X),
 	S(SYS_pselect6, "pselect6", I, P, P, P, P, P),
 	S(SYS_ppoll, "ppoll", P, I, IN(TS), IN(8), I),

@@ -23,25 +23,14 @@
 
 FILE *trace_out;
 
-static void put_str(FILE *f, uint64_t addr, long len, bool nul)
+/* @n bytes of @s as a C string literal; "..." if the real length @len is more. */
+static void put_bytes(FILE *f, const unsigned char *s, long n, long len)
 {
-	long i, n, max = 32;
+	long i;
 
-	if (nul) {
-		len = mem_strlen(addr, 4096);
-		if (len < 0) {
-			fprintf(f, "%#lx", (unsigned long)addr);
-			return;
-		}
-	}
-	if (len < 0 || !mem_check(addr, len < max ? len : max, false)) {
-		fprintf(f, "%#lx", (unsigned long)addr);
-		return;
-	}
-	n = len < max ? len : max;
 	fputc('"', f);
 	for (i = 0; i < n; i++) {
-		unsigned char c = ((const unsigned char *)addr)[i];
+		unsigned char c = s[i];
 
 		switch (c) {
 		case '\n': fputs("\\n", f); break;
@@ -59,6 +48,25 @@ static void put_str(FILE *f, uint64_t addr, long len, bool nul)
 	fputc('"', f);
 	if (n < len)
 		fputs("...", f);
+}
+
+/* A string or buffer of the program's, if mem.c says it may be read. */
+static void put_str(FILE *f, uint64_t addr, long len, bool nul)
+{
+	long max = 32;
+
+	if (nul) {
+		len = mem_strlen(addr, 4096);
+		if (len < 0) {
+			fprintf(f, "%#lx", (unsigned long)addr);
+			return;
+		}
+	}
+	if (len < 0 || !mem_check(addr, len < max ? len : max, false)) {
+		fprintf(f, "%#lx", (unsigned long)addr);
+		return;
+	}
+	put_bytes(f, (const unsigned char *)addr, len < max ? len : max, len);
 }
 
 struct flagname {
@@ -174,12 +182,20 @@ static void put_arg(FILE *f, const struct sysdesc *d, int i, const uint64_t a[6]
 	case A_HEX:
 		fprintf(f, "%#lx", (unsigned long)v);
 		break;
+	case A_MODE:
+		fprintf(f, "%#03lo", (unsigned long)v);
+		break;
 	default:
 		if (v)
 			fprintf(f, "%#lx", (unsigned long)v);
 		else
 			fputs("NULL", f);
 	}
+}
+
+static bool open_creates(uint64_t flags)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
 void trace_call(long nr, const uint64_t args[6], long ret)
@@ -197,6 +213,10 @@ void trace_call(long nr, const uint64_t args[6], long ret)
 	if (d) {
 		while (n < 6 && d->a[n].k != A_NONE)
 			n++;
+		/* as strace: open's mode only when the call may create a file */
+		if ((nr == SYS_open && !open_creates(args[1])) ||
+		    (nr == SYS_openat && !open_creates(args[2])))
+			n--;
 		for (i = 0; i < n; i++) {
 			if (i)
 				fputs(", ", f);
@@ -223,6 +243,34 @@ void trace_call(long nr, const uint64_t args[6], long ret)
 	} else {
 		fprintf(f, ") = %ld\n", ret);
 	}
+	fflush(f);
+}
+
+/*
+ * The first line of a trace, as strace writes it: the execve() that started
+ * the program.  Here no execve() happened - the supervisor's loader did its
+ * work in the same process (loader.c) - but the program sees the same
+ * result, so dune-trace shows the same line.  The strings are the
+ * supervisor's copies, not the program's memory.
+ */
+void trace_exec_start(const char *path, char *const argv[], int envc)
+{
+	FILE *f = trace_out;
+	int i;
+
+	if (!f)
+		return;
+	fputs("execve(", f);
+	put_bytes(f, (const unsigned char *)path, strlen(path), strlen(path));
+	fputs(", [", f);
+	for (i = 0; argv[i]; i++) {
+		long len = strlen(argv[i]);
+
+		if (i)
+			fputs(", ", f);
+		put_bytes(f, (const unsigned char *)argv[i], len < 32 ? len : 32, len);
+	}
+	fprintf(f, "], %p /* %d vars */) = 0\n", (void *)prog_envp, envc);
 	fflush(f);
 }
 

@@ -291,25 +291,35 @@ TEST_F(vm, create_vcpu_validates_config)
 	struct dune_vcpu_config good = g->config, c;
 
 	c = good; c.flags = 2;			/* unknown flag */
-	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c));
+	EXPECT_EQ(EINVAL, errno);
 	c = good; c.flags = DUNE_VCPU_F_CPUNODE;	/* GDT too short for entry 15 */
-	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c));
+	EXPECT_EQ(EINVAL, errno);
 	c = good; c.reserved[7] = 1;
-	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c));
+	EXPECT_EQ(EINVAL, errno);
 	c = good; c.reserved1[0] = 1;
-	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c));
+	EXPECT_EQ(EINVAL, errno);
 	c = good; c.cr3 |= 0x800;
-	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c));
+	EXPECT_EQ(EINVAL, errno);
 	c = good; c.cr3 = 1ULL << 52;
-	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c));
+	EXPECT_EQ(EINVAL, errno);
 	c = good; c.cs = 0x0b;			/* RPL 3 */
-	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c));
+	EXPECT_EQ(EINVAL, errno);
 	c = good; c.tr = 0x30;			/* runs past the GDT limit */
-	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c));
+	EXPECT_EQ(EINVAL, errno);
 	c = good; c.lstar = 0x0000800000000000ULL;	/* not canonical */
-	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c));
+	EXPECT_EQ(EINVAL, errno);
 	c = good; c.sfmask = 1ULL << 40;
-	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c));
+	EXPECT_EQ(EINVAL, errno);
 	ASSERT_EQ(0, guest_create_vcpu(g));
 }
 
@@ -434,29 +444,39 @@ TEST_F(vm, run_validates_its_input)
 	memset(&g->run, 0, sizeof(g->run));
 	g->run.regs.rip = (uintptr_t)guest_vmcall;
 	g->run.regs.rflags = 0x2 | (1 << 17);		/* VM86 */
-	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run));
+	EXPECT_EQ(EINVAL, errno);
 	g->run.regs.rflags = 0;				/* bit 1 clear */
-	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run));
+	EXPECT_EQ(EINVAL, errno);
 	g->run.regs.rflags = 0x2;
 	g->run.regs.rip = 0x0000900000000000ULL;
-	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run));
+	EXPECT_EQ(EINVAL, errno);
 	g->run.regs.rip = (uintptr_t)guest_vmcall;
 	g->run.flags = 2;				/* unknown flag */
-	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run));
+	EXPECT_EQ(EINVAL, errno);
 	g->run.flags = DUNE_RUN_F_INTERRUPT;		/* vector 0: an exception's */
-	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run));
+	EXPECT_EQ(EINVAL, errno);
 	g->run.interrupt_vector = 31;
-	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run));
+	EXPECT_EQ(EINVAL, errno);
 	g->run.flags = 0;				/* a vector without the flag */
 	g->run.interrupt_vector = 0x40;
-	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run));
+	EXPECT_EQ(EINVAL, errno);
 	g->run.interrupt_vector = 0;
 	g->run.reserved0 = 1;
-	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run));
+	EXPECT_EQ(EINVAL, errno);
 	g->run.reserved0 = 0;
 	g->run.reserved[3] = 1;
-	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run)); EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, NULL)); EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, NULL));
+	EXPECT_EQ(EFAULT, errno);
 }
 
 static void *run_from_other_thread(void *arg)

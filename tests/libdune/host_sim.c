@@ -715,10 +715,36 @@ static int script_triple_fault(struct vcpu *v, struct dune_run *run)
 	return 0;
 }
 
-static int script_foreign_vmcall(struct vcpu *v, struct dune_run *run)
+/* A VMCALL elsewhere in ring 0: the original's system-call ABI (§7.5.2). */
+static int script_raw_vmcall(struct vcpu *v, struct dune_run *run)
+{
+	switch (v->step++) {
+	case 0:
+		v->saved = run->regs;
+		run->regs.rax = __NR_getppid;
+		run->regs.rcx = 0x1111;
+		run->regs.r11 = 0x2222;
+		run->regs.rip = 0x401003;	/* after a vmcall in program code */
+		run->exit_reason = DUNE_EXIT_VMCALL;
+		return 0;
+	case 1:
+		CK((long)run->regs.rax == getppid());
+		CK(run->regs.rip == 0x401003);
+		CK(run->regs.rcx == 0x1111 && run->regs.r11 == 0x2222);
+		memset((char *)v->saved.rsp - 128, 0xa5, 128);	/* the red-zone canary */
+		guest_return(v, run, 0x4343);
+		return 0;
+	}
+	CK(!"script_raw_vmcall: too many steps");
+	return 0;
+}
+
+/* A VMCALL at CPL 3 never reaches user space (dune.ko injects #UD). */
+static int script_ring3_vmcall(struct vcpu *v, struct dune_run *run)
 {
 	(void)v;
 	run->regs.rip = 0x401003;
+	run->cpl = 3;
 	run->exit_reason = DUNE_EXIT_VMCALL;
 	return 0;
 }
@@ -1030,10 +1056,17 @@ TEST_SIGNAL(triple_fault_is_fatal, SIGKILL)
 	dune_enter();
 }
 
-TEST_SIGNAL(foreign_vmcall_is_fatal, SIGKILL)
+TEST(raw_vmcall_is_a_system_call)
 {
 	sim_init();
-	next_script = script_foreign_vmcall;
+	next_script = script_raw_vmcall;
+	EXPECT_EQ(0x4343, enter_check_state());
+}
+
+TEST_SIGNAL(ring3_vmcall_is_fatal, SIGKILL)
+{
+	sim_init();
+	next_script = script_ring3_vmcall;
 	dune_enter();
 }
 
