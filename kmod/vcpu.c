@@ -202,7 +202,7 @@ static int vcpu_load(struct dune_vcpu *vcpu)
 			return -EIO;
 		vcpu->host_cr3 = __read_cr3();
 		vcpu->host_cr4 = cr4_read_shadow();
-		rdmsrl(MSR_FS_BASE, vcpu->host_fs_base);
+		vcpu->host_fs_base = vcpu->run_fs_base;	/* what it just wrote */
 		if (vcpu->last_cpu != cpu) {
 			if (dune_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0))
 				return -EIO;

@@ -434,6 +434,18 @@ dune_exc_redispatch:
 	popq	%rdx
 	movq	8(%rsp), %rax
 
+/* Save the FPU state (XCR0's components in dune_xsave_mask) to @area. */
+.macro XSAVE_TO area
+	/* XSAVE needs a zeroed header (bytes 512-575) to XRSTOR from later. */
+	xorl	%eax, %eax
+	.irp off, 512, 520, 528, 536, 544, 552, 560, 568
+	movq	%rax, \off(\area)
+	.endr
+	movl	dune_xsave_mask(%rip), %eax
+	movl	dune_xsave_mask+4(%rip), %edx
+	xsave64	(\area)
+.endm
+
 /*
  * Dispatch in the guest.  On IST1 (IST2 for vector 14): [RAX][vector]
  * ([error code])[RIP][CS][RFLAGS][RSP][SS], RAX = the vector.
@@ -534,20 +546,8 @@ dune_exc_redispatch:
 	movq	%rdi, (%rdx)			/* the vector */
 	movq	%rdx, %rsp			/* off IST1 */
 
-	/* XSAVE needs a zeroed header (bytes 512-575) to XRSTOR from later. */
 	leaq	TRAP_FRAME(%rsp), %rdi
-	xorl	%eax, %eax
-	movq	%rax, 512(%rdi)
-	movq	%rax, 520(%rdi)
-	movq	%rax, 528(%rdi)
-	movq	%rax, 536(%rdi)
-	movq	%rax, 544(%rdi)
-	movq	%rax, 552(%rdi)
-	movq	%rax, 560(%rdi)
-	movq	%rax, 568(%rdi)
-	movl	dune_xsave_mask(%rip), %eax
-	movl	dune_xsave_mask+4(%rip), %edx
-	xsave64	(%rdi)
+	XSAVE_TO %rdi
 
 	cld
 	sti
@@ -683,18 +683,7 @@ dune_r3_text_start:
 	leaq	-TRAP_XSAVE_SIZE(%rsp), %r14
 	andq	$-64, %r14
 	movq	%r14, %rsp
-	xorl	%eax, %eax
-	movq	%rax, 512(%r14)
-	movq	%rax, 520(%r14)
-	movq	%rax, 528(%r14)
-	movq	%rax, 536(%r14)
-	movq	%rax, 544(%r14)
-	movq	%rax, 552(%r14)
-	movq	%rax, 560(%r14)
-	movq	%rax, 568(%r14)
-	movl	dune_xsave_mask(%rip), %eax
-	movl	dune_xsave_mask+4(%rip), %edx
-	xsave64	(%r14)
+	XSAVE_TO %r14
 	xrstor64 dune_fpu_clean(%rip)
 
 	cld

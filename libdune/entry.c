@@ -301,7 +301,6 @@ static int reinit_fork_child(long pid)
 		err = dune_chunks_reregister();
 	if (err)
 		return err;
-	dune_vm.tables_inherited = 0;
 	dune_vm.pid = (int)pid;
 	dune_vm.ready = 1;
 	return 0;
@@ -319,7 +318,7 @@ int dune_init(bool map_full)
 		err = 0;
 		goto out;
 	}
-	if (dune_vm.ready || dune_vm.tables_inherited) {
+	if (dune_vm.pid && dune_vm.pid != pid) {
 		err = reinit_fork_child(pid);
 		goto out;
 	}
@@ -386,7 +385,7 @@ long dune_enter_prepare(void)
 	struct dune_thread *t;
 	int err;
 
-	if (!dune_vm.ready && !dune_vm.tables_inherited)
+	if (!dune_vm.pid)		/* no dune_init() here or in a parent */
 		return -EINVAL;
 	if (!dune_vm.ready || dune_vm.pid != dune_sys_getpid()) {
 		/* A fork child: dune_enter() alone is enough, as in the original. */

@@ -254,14 +254,13 @@ struct dune_vm {
 	 */
 	uint64_t cr3;
 	int ready;				/* dune_init() succeeded */
-	int pid;				/* ... in this process */
+	int pid;				/* ... in this process (a fork child: the parent's) */
 	int dev_fd;				/* /dev/dune */
 	int vm_fd;
 	int maxphyaddr;
 	int debug;				/* LIBDUNE_DEBUG set */
 	int intr_cap;				/* DUNE_CAP_RUN_INTERRUPT */
 	int auto_user;				/* dune_init(map_full): auto leaves carry U */
-	int tables_inherited;			/* a fork child's copy of a parent's */
 	unsigned long gen;			/* bumped by every dune_init() */
 
 	/* Everything below is protected by lock (chunks.c). */

@@ -206,7 +206,7 @@ static void __attribute__((noreturn)) fork_child(void *arg)
 	dune_vm.vm_fd = -1;
 	dune_vm.dev_fd = -1;
 	dune_vm.ready = 0;
-	dune_vm.tables_inherited = 1;	/* dune_enter() re-creates the VM */
+	/* dune_vm.pid stays the parent's: dune_enter() re-creates the VM. */
 	dune_native_resume(&c->child);
 }
 
