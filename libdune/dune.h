@@ -702,6 +702,28 @@ void dune_ret_from_user(int ret) __attribute__((noreturn));
 void dune_pop_trap_frame(struct dune_tf *tf);
 
 /*
+ * Ring 3's extended state (x87, SSE, AVX, ... - XCR0's components that
+ * dune_user_fpu_mask() returns) for the ring-3 event whose frame is @tf,
+ * as XSAVE stored it (standard form, 64-byte aligned, 4 KiB at most) when
+ * ring 3 entered ring 0; the return to ring 3 loads it with XRSTOR.  Valid
+ * in a ring-3 system-call or exception handler, for the frame it was
+ * given; NULL for any other frame.  A handler may change it (a signal
+ * frame's saved state, the clean state a signal handler starts with) -
+ * what it writes is XRSTORed in ring 0, so it must keep the header's
+ * reserved bytes zero, XSTATE_BV within the mask and MXCSR within
+ * MXCSR_MASK (SDM Vol. 1, 13.8.1: anything else faults in ring 0).
+ */
+void *dune_user_fpu(const struct dune_tf *tf);
+uint64_t dune_user_fpu_mask(void);
+
+/*
+ * dune_pop_trap_frame() for a return to ring 3 with the extended state in
+ * @xsave (an image as dune_user_fpu() describes, typically that one,
+ * changed), instead of a clean one.  NULL: the clean state.
+ */
+void dune_pop_trap_frame_fpu(struct dune_tf *tf, const void *xsave) __attribute__((noreturn));
+
+/*
  * Make the system call in @tf (a ring-3 one, typically) for real: number
  * rax, arguments rdi, rsi, rdx, rcx (as R10), r8, r9; the result goes in
  * tf->rax.  clone3 gives -ENOSYS.  clone, fork, vfork and rt_sigreturn act

@@ -834,4 +834,40 @@ dune_pop_trap_frame:
 	jmp	.Lr3_return
 	.size	dune_pop_trap_frame, . - dune_pop_trap_frame
 
+/*
+ * void dune_pop_trap_frame_fpu(struct dune_tf *tf, const void *xsave)
+ *
+ * dune_pop_trap_frame(), but ring 3 gets the extended state in @xsave
+ * (NULL: the clean one).  @xsave lies above the stack used here (the
+ * ring-3 event's XSAVE area, dune_user_fpu()), so the copy of the frame
+ * below RSP leaves it alone.
+ */
+	.globl	dune_pop_trap_frame_fpu
+	.type	dune_pop_trap_frame_fpu, @function
+	.balign	16
+dune_pop_trap_frame_fpu:
+	movq	%rdi, %rbx
+	leaq	dune_fpu_clean(%rip), %r14
+	testq	%rsi, %rsi
+	cmovnzq	%rsi, %r14
+	andq	$-16, %rsp
+	call	dune_pop_prepare		/* the thread for ring 3, or 0 */
+	cli
+	movq	%rax, %r12
+	leaq	-(128 + DUNE_TF_SIZE)(%rsp), %rdi
+	andq	$-16, %rdi
+	movq	%rdi, %r13
+	movq	%rbx, %rsi
+	movl	$(DUNE_TF_SIZE / 8), %ecx
+	cld
+	rep movsq
+	movq	%r13, %rbx
+	testq	%r12, %r12
+	jz	.Lpop_iret
+	movl	dune_xsave_mask(%rip), %eax
+	movl	dune_xsave_mask+4(%rip), %edx
+	xrstor64 (%r14)
+	jmp	.Lr3_return
+	.size	dune_pop_trap_frame_fpu, . - dune_pop_trap_frame_fpu
+
 	.section .note.GNU-stack, "", @progbits

@@ -328,6 +328,23 @@ struct dune_jump_ctx *dune_ret_prepare(void)
 }
 
 /* entry.S's dune_pop_trap_frame: the thread for ring 3, 0 for ring 0. */
+/* entry.S's .Lr3_common: the XSAVE area, 64-aligned, in the 4 KiB below the frame. */
+#define R3_XSAVE_SIZE	4096
+
+void *dune_user_fpu(const struct dune_tf *tf)
+{
+	struct dune_thread *t = dune_self;
+
+	if (!t || !t->jump_ctx || !in_dune_mode() || (uint64_t)tf != t->r0_sp - DUNE_TF_SIZE)
+		return NULL;
+	return (void *)(((uint64_t)tf - R3_XSAVE_SIZE) & ~63ULL);
+}
+
+uint64_t dune_user_fpu_mask(void)
+{
+	return dune_xsave_mask;
+}
+
 uint64_t dune_pop_prepare(struct dune_tf *tf)
 {
 	struct dune_thread *t = dune_self;

@@ -17,6 +17,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "sandbox.h"
 
@@ -31,6 +33,24 @@ struct image {
 	uint64_t entry, base, phdr, end;
 	int phnum;
 	char interp[256];
+};
+
+/*
+ * An ELF file's headers, read and checked completely before anything is
+ * mapped (check_program() runs this before execve tears the old program
+ * down, so a bad file is an errno, not a dead program).  Every number in
+ * a file is the attacker's: each is checked on its own, with arithmetic
+ * that cannot wrap (a check "a + b <= c" is written "b <= c - a" after
+ * "a <= c").
+ */
+#define MAX_PHNUM	64		/* more is refused (Linux: 64 KiB of them) */
+
+struct elf_plan {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[MAX_PHNUM];
+	uint64_t lo, hi;	/* the PT_LOAD segments' page span, file addresses */
+	uint64_t bias;		/* added to every file address */
+	char interp[256];	/* PT_INTERP, "" for none */
 };
 
 static int fail(char *err, size_t len, int ret, const char *fmt, ...)
@@ -46,15 +66,26 @@ static int fail(char *err, size_t len, int ret, const char *fmt, ...)
 	return ret;
 }
 
-/* Read and check the ELF header and program headers of an open file. */
-static int read_headers(int fd, const char *path, Elf64_Ehdr *eh, Elf64_Phdr *ph,
-			char *err, size_t errlen)
+/* [off, off + len) inside a file of @size bytes, without wrapping. */
+static bool in_file(uint64_t off, uint64_t len, uint64_t size)
 {
-	ssize_t n = pread(fd, eh, sizeof(*eh), 0);
+	return off <= size && len <= size - off;
+}
 
-	if (n < 4 || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+/* The ELF header and program headers of @fd: a valid x86-64 executable? */
+static int read_headers(int fd, const char *path, struct elf_plan *pl, char *err, size_t errlen)
+{
+	Elf64_Ehdr *eh = &pl->eh;
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(fd, &st))
+		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	n = pread(fd, eh, sizeof(*eh), 0);
+	if (n < SELFMAG || memcmp(eh->e_ident, ELFMAG, SELFMAG))
 		return fail(err, errlen, -ENOEXEC, "%s: not an ELF file", path);
-	if (n < (ssize_t)sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64)
+	if (n < (ssize_t)sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_ident[EI_DATA] != ELFDATA2LSB)
 		return fail(err, errlen, -ENOEXEC, "%s: not a 64-bit ELF file (wrong architecture)", path);
 	if (eh->e_machine != EM_X86_64)
 		return fail(err, errlen, -ENOEXEC,
@@ -63,11 +94,93 @@ static int read_headers(int fd, const char *path, Elf64_Ehdr *eh, Elf64_Phdr *ph
 	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
 		return fail(err, errlen, -ENOEXEC, "%s: not an executable (ELF type %u)", path,
 			    eh->e_type);
-	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 64)
-		return fail(err, errlen, -ENOEXEC, "%s: bad program headers", path);
-	n = pread(fd, ph, eh->e_phnum * sizeof(*ph), eh->e_phoff);
-	if (n != (ssize_t)(eh->e_phnum * sizeof(*ph)))
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > MAX_PHNUM)
+		return fail(err, errlen, -ENOEXEC, "%s: bad program headers (%u of %u bytes)", path,
+			    eh->e_phnum, eh->e_phentsize);
+	if (!in_file(eh->e_phoff, eh->e_phnum * sizeof(Elf64_Phdr), (uint64_t)st.st_size))
 		return fail(err, errlen, -ENOEXEC, "%s: truncated program headers", path);
+	n = pread(fd, pl->ph, eh->e_phnum * sizeof(Elf64_Phdr), (off_t)eh->e_phoff);
+	if (n != (ssize_t)(eh->e_phnum * sizeof(Elf64_Phdr)))
+		return fail(err, errlen, -ENOEXEC, "%s: truncated program headers", path);
+	return 0;
+}
+
+/*
+ * The whole plan for loading @fd at @base (ET_DYN) or where it says
+ * (ET_EXEC): every segment on its own, then the span, the entry point and
+ * the interpreter's name.
+ */
+static int plan_elf(int fd, const char *path, uint64_t base, struct elf_plan *pl,
+		    char *err, size_t errlen)
+{
+	uint64_t prev_end = 0, size;
+	struct stat st;
+	bool any = false, entry_ok = false;
+	int i, ret;
+
+	memset(pl, 0, sizeof(*pl));
+	ret = read_headers(fd, path, pl, err, errlen);
+	if (ret)
+		return ret;
+	if (fstat(fd, &st))
+		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	size = (uint64_t)st.st_size;
+	for (i = 0; i < pl->eh.e_phnum; i++) {
+		const Elf64_Phdr *ph = &pl->ph[i];
+
+		if (ph->p_type == PT_INTERP) {
+			if (pl->interp[0] || ph->p_filesz < 2 || ph->p_filesz > sizeof(pl->interp) ||
+			    !in_file(ph->p_offset, ph->p_filesz, size) ||
+			    pread(fd, pl->interp, ph->p_filesz, (off_t)ph->p_offset) !=
+			    (ssize_t)ph->p_filesz ||
+			    pl->interp[ph->p_filesz - 1] ||
+			    strlen(pl->interp) != ph->p_filesz - 1)
+				return fail(err, errlen, -ENOEXEC, "%s: bad PT_INTERP", path);
+			continue;
+		}
+		if (ph->p_type != PT_LOAD)
+			continue;
+		/* this segment, on its own */
+		if (ph->p_filesz > ph->p_memsz || ph->p_memsz > HIGH_END - HIGH_START ||
+		    ph->p_vaddr > UINT64_MAX - PAGE_SIZE - ph->p_memsz ||
+		    !in_file(ph->p_offset, ph->p_filesz, size) ||
+		    ((ph->p_vaddr - ph->p_offset) & (PAGE_SIZE - 1)))
+			return fail(err, errlen, -ENOEXEC,
+				    "%s: bad PT_LOAD segment %d (address 0x%lx, %lu bytes, file offset 0x%lx, %lu bytes)",
+				    path, i, (unsigned long)ph->p_vaddr, (unsigned long)ph->p_memsz,
+				    (unsigned long)ph->p_offset, (unsigned long)ph->p_filesz);
+		/* in ascending order, without overlapping (the ELF spec's order) */
+		if (any && ph->p_vaddr < prev_end)
+			return fail(err, errlen, -ENOEXEC,
+				    "%s: PT_LOAD segment %d overlaps or precedes the one before", path, i);
+		if (!any)
+			pl->lo = PAGE_DOWN(ph->p_vaddr);
+		any = true;
+		prev_end = ph->p_vaddr + ph->p_memsz;
+		pl->hi = PAGE_UP(prev_end);
+		if (pl->eh.e_entry >= ph->p_vaddr && pl->eh.e_entry - ph->p_vaddr < ph->p_memsz)
+			entry_ok = true;
+	}
+	if (!any || pl->hi <= pl->lo)
+		return fail(err, errlen, -ENOEXEC, "%s: nothing to load", path);
+	pl->bias = pl->eh.e_type == ET_DYN ? base - pl->lo : 0;
+	if (!mem_in_window(pl->lo + pl->bias, pl->hi - pl->lo))
+		return fail(err, errlen, -ENOEXEC,
+			    "%s: wants addresses 0x%lx-0x%lx, outside the sandbox's program windows (0x%lx-0x%lx, 0x%lx-0x%lx)",
+			    path, (unsigned long)pl->lo, (unsigned long)pl->hi, LOW_START, LOW_END,
+			    HIGH_START, HIGH_END);
+	/* and each segment, where it will be, on its own again */
+	for (i = 0; i < pl->eh.e_phnum; i++) {
+		const Elf64_Phdr *ph = &pl->ph[i];
+		uint64_t v = ph->p_vaddr + pl->bias;
+
+		if (ph->p_type == PT_LOAD &&
+		    !mem_in_window(PAGE_DOWN(v), PAGE_UP(v + ph->p_memsz) - PAGE_DOWN(v)))
+			return fail(err, errlen, -ENOEXEC, "%s: segment %d outside the windows", path, i);
+	}
+	if (!entry_ok)
+		return fail(err, errlen, -ENOEXEC, "%s: entry point 0x%lx outside the loaded segments",
+			    path, (unsigned long)pl->eh.e_entry);
 	return 0;
 }
 
@@ -77,87 +190,63 @@ static int prot_of(uint32_t flags)
 	       (flags & PF_X ? PROT_EXEC : 0);
 }
 
-static int load_elf(const char *path, uint64_t base, struct image *im, char *err, size_t errlen)
+static int open_plan(const char *path, uint64_t base, struct elf_plan *pl, char *err, size_t errlen)
 {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph[64];
-	uint64_t lo = ~0UL, hi = 0, bias = 0;
-	int fd, i, ret;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
-	ret = read_headers(fd, path, &eh, ph, err, errlen);
-	if (ret)
-		goto out;
+	ret = plan_elf(fd, path, base, pl, err, errlen);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static int load_elf(const char *path, uint64_t base, struct image *im, char *err, size_t errlen)
+{
+	struct elf_plan pl;
+	uint64_t bias;
+	int fd, i, ret;
+
+	fd = open_plan(path, base, &pl, err, errlen);
+	if (fd < 0)
+		return fd;
+	bias = pl.bias;
 	memset(im, 0, sizeof(*im));
-	for (i = 0; i < eh.e_phnum; i++) {
-		if (ph[i].p_type == PT_INTERP) {
-			if (ph[i].p_filesz >= sizeof(im->interp) || ph[i].p_filesz < 2 ||
-			    pread(fd, im->interp, ph[i].p_filesz, ph[i].p_offset) !=
-			    (ssize_t)ph[i].p_filesz) {
-				ret = fail(err, errlen, -ENOEXEC, "%s: bad PT_INTERP", path);
-				goto out;
-			}
-			im->interp[ph[i].p_filesz - 1] = 0;
-		}
-		if (ph[i].p_type != PT_LOAD)
-			continue;
-		if (ph[i].p_filesz > ph[i].p_memsz ||
-		    (ph[i].p_vaddr & (PAGE_SIZE - 1)) != (ph[i].p_offset & (PAGE_SIZE - 1))) {
-			ret = fail(err, errlen, -ENOEXEC, "%s: bad PT_LOAD segment", path);
-			goto out;
-		}
-		if (ph[i].p_vaddr < lo)
-			lo = ph[i].p_vaddr;
-		if (ph[i].p_vaddr + ph[i].p_memsz > hi)
-			hi = ph[i].p_vaddr + ph[i].p_memsz;
-	}
-	if (hi <= lo) {
-		ret = fail(err, errlen, -ENOEXEC, "%s: nothing to load", path);
-		goto out;
-	}
-	lo = PAGE_DOWN(lo);
-	hi = PAGE_UP(hi);
-	if (eh.e_type == ET_DYN)
-		bias = base - lo;
-	if (!mem_in_window(lo + bias, hi - lo)) {
-		ret = fail(err, errlen, -ENOEXEC,
-			   "%s: wants addresses 0x%lx-0x%lx, outside the sandbox's program windows (0x%lx-0x%lx, 0x%lx-0x%lx)",
-			   path, (unsigned long)lo, (unsigned long)hi, LOW_START, LOW_END,
-			   HIGH_START, HIGH_END);
-		goto out;
-	}
+	snprintf(im->interp, sizeof(im->interp), "%s", pl.interp);
 	/* Claim the whole span first: a clash shows up here, cleanly. */
 	{
-		long r = sys_mmap(lo + bias, hi - lo, PROT_NONE,
+		long r = sys_mmap(pl.lo + bias, pl.hi - pl.lo, PROT_NONE,
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
 				  -1, 0);
 
-		if (r != (long)(lo + bias)) {
+		if (r != (long)(pl.lo + bias)) {
 			ret = fail(err, errlen, -ENOMEM,
-				   "%s: cannot map 0x%lx-0x%lx (it clashes with the supervisor?): %s",
-				   path, (unsigned long)(lo + bias), (unsigned long)(hi + bias),
+				   "%s: cannot map 0x%lx-0x%lx (it clashes with the program's other mappings): %s",
+				   path, (unsigned long)(pl.lo + bias), (unsigned long)(pl.hi + bias),
 				   strerror(r < 0 ? (int)-r : EEXIST));
 			goto out;
 		}
 	}
-	for (i = 0; i < eh.e_phnum; i++) {
+	for (i = 0; i < pl.eh.e_phnum; i++) {
+		const Elf64_Phdr *ph = &pl.ph[i];
 		uint64_t start, fend, mend, v;
 
-		if (ph[i].p_type != PT_LOAD)
+		if (ph->p_type != PT_LOAD || !ph->p_memsz)
 			continue;
-		v = ph[i].p_vaddr + bias;
+		v = ph->p_vaddr + bias;		/* plan_elf: no wrap, in a window */
 		start = PAGE_DOWN(v);
-		fend = v + ph[i].p_filesz;
-		mend = PAGE_UP(v + ph[i].p_memsz);
-		if (ph[i].p_filesz) {
+		fend = v + ph->p_filesz;
+		mend = PAGE_UP(v + ph->p_memsz);
+		if (ph->p_filesz) {
 			ret = mem_map(start, PAGE_UP(fend) - start, PROT_READ | PROT_WRITE,
-				      MAP_PRIVATE, fd, PAGE_DOWN(ph[i].p_offset));
+				      MAP_PRIVATE, fd, (off_t)PAGE_DOWN(ph->p_offset));
 			if (ret)
 				goto mapfail;
 			/* the rest of the last file page is bss */
-			if (ph[i].p_memsz > ph[i].p_filesz && (fend & (PAGE_SIZE - 1)))
+			if (ph->p_memsz > ph->p_filesz && (fend & (PAGE_SIZE - 1)))
 				memset((void *)fend, 0, PAGE_UP(fend) - fend);
 		}
 		if (mend > PAGE_UP(fend)) {
@@ -166,21 +255,20 @@ static int load_elf(const char *path, uint64_t base, struct image *im, char *err
 			if (ret)
 				goto mapfail;
 		}
-		ret = mem_protect(start, mend - start, prot_of(ph[i].p_flags));
+		ret = mem_protect(start, mend - start, prot_of(ph->p_flags));
 		if (ret)
 			goto mapfail;
-		if (ph[i].p_offset == 0 || (ph[i].p_offset <= eh.e_phoff &&
-		    eh.e_phoff < ph[i].p_offset + ph[i].p_filesz))
-			if (!im->phdr)
-				im->phdr = v + eh.e_phoff - ph[i].p_offset;
+		if (ph->p_offset <= pl.eh.e_phoff && pl.eh.e_phoff - ph->p_offset < ph->p_filesz &&
+		    !im->phdr)
+			im->phdr = v + pl.eh.e_phoff - ph->p_offset;
 	}
-	for (i = 0; i < eh.e_phnum; i++)
-		if (ph[i].p_type == PT_PHDR)
-			im->phdr = ph[i].p_vaddr + bias;
-	im->phnum = eh.e_phnum;
-	im->entry = eh.e_entry + bias;
-	im->base = lo + bias;
-	im->end = hi + bias;
+	for (i = 0; i < pl.eh.e_phnum; i++)
+		if (pl.ph[i].p_type == PT_PHDR)
+			im->phdr = pl.ph[i].p_vaddr + bias;
+	im->phnum = pl.eh.e_phnum;
+	im->entry = pl.eh.e_entry + bias;
+	im->base = pl.lo + bias;
+	im->end = pl.hi + bias;
 	ret = 0;
 	goto out;
 mapfail:
@@ -190,29 +278,44 @@ out:
 	return ret;
 }
 
-/* Quick checks before anything is torn down (execve must fail cleanly). */
+static int read_shebang(const char *path, char *interp, size_t ilen, char *arg, size_t alen);
+
+/*
+ * Everything load_program() will find wrong, before anything is torn down
+ * (execve must fail cleanly): the file (or a script's interpreter), every
+ * program header, and the ELF interpreter it names, checked the same way.
+ */
 int check_program(const char *path, char *err, size_t errlen)
 {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph[64];
-	char buf[2];
+	struct elf_plan pl, ipl;
+	char sb_interp[256], sb_arg[256];
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
-	if (access(path, X_OK)) {
-		ret = fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
-		close(fd);
-		return ret;
-	}
-	if (pread(fd, buf, 2, 0) == 2 && buf[0] == '#' && buf[1] == '!') {
-		close(fd);
-		return 0;
-	}
-	ret = read_headers(fd, path, &eh, ph, err, errlen);
 	close(fd);
-	return ret;
+	if (access(path, X_OK))
+		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	ret = read_shebang(path, sb_interp, sizeof(sb_interp), sb_arg, sizeof(sb_arg));
+	if (ret < 0)
+		return fail(err, errlen, ret, "%s: %s", path, strerror(-ret));
+	if (ret == 1) {		/* a script: its interpreter must be an ELF program */
+		if (!sb_interp[0])
+			return fail(err, errlen, -ENOEXEC, "%s: no interpreter after #!", path);
+		path = sb_interp;
+	}
+	fd = open_plan(path, PIE_BASE, &pl, err, errlen);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	if (pl.interp[0]) {
+		fd = open_plan(pl.interp, INTERP_BASE, &ipl, err, errlen);
+		if (fd < 0)
+			return fd;
+		close(fd);
+	}
+	return 0;
 }
 
 /* "#!interp [arg]": the interpreter and its optional argument. */
@@ -258,23 +361,48 @@ static uint64_t push_str(uint64_t *sp, const char *s)
 	return *sp;
 }
 
+/*
+ * The bytes the initial stack needs for @v's strings (and their pointers),
+ * added to *@total; -E2BIG past the limits (sandbox.h: ARG_MAX_BYTES,
+ * MAX_ARG_STRLEN), as the kernel's bprm_stack_limits() and
+ * copy_strings() check them - before anything is written.
+ */
+static int arg_bytes(char *const v[], int *count, uint64_t *total)
+{
+	int n;
+
+	for (n = 0; v[n]; n++) {
+		size_t len = strnlen(v[n], MAX_ARG_STRLEN);
+
+		if (len >= MAX_ARG_STRLEN)
+			return -E2BIG;
+		*total += len + 1 + sizeof(char *);
+		if (*total > ARG_MAX_BYTES)
+			return -E2BIG;
+	}
+	*count = n;
+	return 0;
+}
+
 static int build_stack(struct image *prog, struct image *interp, const char *execfn,
 		       char *const argv[], char *const envp[], uint64_t *sp_out)
 {
-	uint64_t sp = STACK_TOP, *p, fn, plat, rnd;
+	uint64_t sp = STACK_TOP, *p, fn, plat, rnd, total = 0;
 	int argc = 0, envc = 0, i, ret;
 	uint64_t *aptr, *eptr;
 
+	/* Every size first: nothing is pushed that does not fit. */
+	ret = arg_bytes(argv, &argc, &total);
+	if (!ret)
+		ret = arg_bytes(envp, &envc, &total);
+	if (ret)
+		return ret;
+	if (strlen(execfn) >= PATH_MAX)
+		return -ENAMETOOLONG;
 	ret = mem_map(STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (ret)
 		return ret;
-	while (argv[argc])
-		argc++;
-	while (envp[envc])
-		envc++;
-	if (argc + envc > 100000)
-		return -E2BIG;
 	aptr = calloc(argc + envc + 2, sizeof(*aptr));
 	if (!aptr)
 		return -ENOMEM;
@@ -284,10 +412,6 @@ static int build_stack(struct image *prog, struct image *interp, const char *exe
 		eptr[i] = push_str(&sp, envp[i]);
 	for (i = argc - 1; i >= 0; i--)
 		aptr[i] = push_str(&sp, argv[i]);
-	if (STACK_TOP - sp > STACK_SIZE / 4) {
-		free(aptr);
-		return -E2BIG;
-	}
 	plat = push_str(&sp, "x86_64");
 	sp -= 16;
 	rnd = sp;

@@ -9,39 +9,101 @@
  * makes it the *program's* is the guest page tables: only these pages get
  * PTE_U, so ring 3 can touch nothing else - not libdune, not our heap, not
  * the page tables.  Every change goes to both sides: the host mapping
- * (mmap, mprotect, munmap) and the guest entries (dune_vm_map_phys with
- * PERM_U, dune_vm_unmap).
+ * (mmap, mprotect, and "munmap", see below) and the guest entries
+ * (dune_vm_map_phys with PERM_U, dune_vm_unmap).
+ *
+ * The invariant (sandbox.h): an address inside a window holds program
+ * memory or nothing, at every instant, on the host side too.  At start,
+ * mem_reserve_windows() covers both windows with PROT_NONE, MAP_NORESERVE
+ * anonymous mappings (no memory, no commit charge; libdune skips PROT_NONE
+ * mappings when it registers chunks).  The kernel never places a mapping
+ * of the supervisor, glibc or libdune over an existing one, so nothing of
+ * theirs can land in a window; and the program's "munmap" puts the
+ * reservation back (mmap MAP_FIXED PROT_NONE, which replaces atomically)
+ * instead of leaving a hole.  A flat buffer that mem_check() accepted is
+ * therefore the program's, or PROT_NONE, for the whole of a forwarded call,
+ * whatever another program thread maps or unmaps meanwhile: the host kernel
+ * can only ever reach program memory through it, or fail with EFAULT.
+ * (mremap's moves and in-place growth leave a hole for the moment between
+ * two host calls, made with the lock held; the kernel's top-down allocator
+ * never places a supervisor mapping there, with terabytes free above the
+ * high window - and a layout without that, the legacy bottom-up one, puts
+ * the supervisor's libraries inside the window, which makes
+ * mem_reserve_windows() refuse to start.)
  *
  * We keep our own list of the program's mappings ("vmas"), sorted, and
  * check every pointer a system call would make the kernel dereference
  * against it: the kernel itself would happily read supervisor memory, it
  * is the same process.
+ *
+ * Lock discipline.  mem_lock, a reader-writer lock, protects: the list
+ * (vmas, nvmas), brk_start/brk_cur, and the host and guest mappings inside
+ * the windows.  Writers: every change (mmap, munmap, mprotect, mremap, brk,
+ * the loader's mappings, exec's reset, a fork child's remap).  Readers:
+ * mem_check, mem_strlen, mem_find_free, madvise.  The public functions take
+ * it; the static *_locked ones expect it held (for writing if they change
+ * anything).  It is held only around the map change itself - host
+ * mmap/mprotect/munmap/mremap/madvise calls, which never wait for the
+ * program, and libdune's dune_vm_* calls (which take libdune's own lock
+ * inside: order mem_lock, then dune_lock) - never across a forwarded system
+ * call: a read() that waits for another thread's write must not stop that
+ * thread's mmap.  It is never taken in a host signal handler.  Across
+ * fork, process.c holds it for writing (mem_fork_prepare/mem_fork_done) so
+ * that the child's copy of the list is consistent and unlocked.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "sandbox.h"
 
 #define MAX_VMAS 8192
+#define CHUNK_2M (2UL << 20)	/* libdune's chunk: contiguous guest-physical memory */
 
 struct vma {
 	uint64_t start, end;
 	int prot;
 };
 
+static pthread_rwlock_t mem_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct vma vmas[MAX_VMAS];
 static int nvmas;
 static uint64_t brk_start, brk_cur;
 
+static void rdlock(void)
+{
+	pthread_rwlock_rdlock(&mem_lock);
+}
+
+static void wrlock(void)
+{
+	pthread_rwlock_wrlock(&mem_lock);
+}
+
+static void unlock(void)
+{
+	pthread_rwlock_unlock(&mem_lock);
+}
+
+/*
+ * Is [start, start + len) wholly inside one program window?  Overflow-safe:
+ * no sum is formed before it is known not to wrap.
+ */
 bool mem_in_window(uint64_t start, uint64_t len)
 {
-	uint64_t end = start + len;
+	if (start >= LOW_START && start <= LOW_END)
+		return len <= LOW_END - start;
+	if (start >= HIGH_START && start <= HIGH_END)
+		return len <= HIGH_END - start;
+	return false;
+}
 
-	if (end < start)
-		return false;
-	return (start >= LOW_START && end <= LOW_END) ||
-	       (start >= HIGH_START && end <= HIGH_END);
+/* A page-aligned, non-empty range inside a window: all the lower layer takes. */
+static bool range_ok(uint64_t start, uint64_t len)
+{
+	return len && !(start & (PAGE_SIZE - 1)) && !(len & (PAGE_SIZE - 1)) &&
+	       mem_in_window(start, len);
 }
 
 static int perm_of(int prot)
@@ -57,16 +119,21 @@ static int perm_of(int prot)
 	return perm;
 }
 
-/* The guest side of a range: PERM_U entries to its guest-physical pages. */
+/*
+ * The guest side of a range: PERM_U entries to its guest-physical pages.
+ * The lowest layer: it refuses anything not wholly inside a window, whoever
+ * calls it, so no caller's arithmetic can give a supervisor page PTE_U.
+ */
 static int guest_map(uint64_t start, uint64_t end, int prot)
 {
+	if (end < start || !range_ok(start, end - start))
+		return -EINVAL;
 	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC))) {
 		dune_vm_unmap(pgroot, (void *)start, end - start);
 		return 0;
 	}
 	while (start < end) {
-		/* A 2 MiB chunk is contiguous in guest-physical memory. */
-		uint64_t cend = (start | ((2UL << 20) - 1)) + 1;
+		uint64_t cend = (start | (CHUNK_2M - 1)) + 1;
 		uintptr_t pa;
 		int ret;
 
@@ -82,7 +149,37 @@ static int guest_map(uint64_t start, uint64_t end, int prot)
 	return 0;
 }
 
-/* ---- the list ---------------------------------------------------------- */
+/* The reservation (see the top): PROT_NONE, no memory behind it. */
+static int reserve(uint64_t start, uint64_t len, int how)
+{
+	void *p = mmap((void *)start, len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | how, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	if ((uint64_t)p != start) {	/* a kernel without MAP_FIXED_NOREPLACE */
+		munmap(p, len);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/*
+ * Before dune_init(): claim both windows, so that nothing but the program
+ * ever gets memory there.  Fails if something is there already (a
+ * supervisor library, with the legacy mmap layout of "ulimit -s unlimited").
+ */
+int mem_reserve_windows(void)
+{
+	int ret;
+
+	ret = reserve(LOW_START, LOW_END - LOW_START, MAP_FIXED_NOREPLACE);
+	if (!ret)
+		ret = reserve(HIGH_START, HIGH_END - HIGH_START, MAP_FIXED_NOREPLACE);
+	return ret;
+}
+
+/* ---- the list (mem_lock held) ----------------------------------------- */
 
 /* Split the vma containing @addr (if any) at @addr. */
 static int split_at(uint64_t addr)
@@ -134,146 +231,18 @@ static int list_insert(uint64_t start, uint64_t end, int prot)
 	return 0;
 }
 
-/* Is every byte of [addr, addr + len) the program's, readable (writable)? */
-bool mem_check(uint64_t addr, uint64_t len, bool write)
+static bool overlaps_locked(uint64_t start, uint64_t end)
 {
-	uint64_t end = addr + len;
 	int i;
 
-	if (len == 0)
-		return true;
-	if (end < addr)
-		return false;
-	for (i = 0; i < nvmas && addr < end; i++) {
-		if (vmas[i].end <= addr)
-			continue;
-		if (vmas[i].start > addr)
-			return false;
-		if (!(vmas[i].prot & PROT_READ) || (write && !(vmas[i].prot & PROT_WRITE)))
-			return false;
-		addr = vmas[i].end;
-	}
-	return addr >= end;
-}
-
-/* The length of the string at @addr, or -EFAULT (also if longer than max). */
-long mem_strlen(uint64_t addr, uint64_t max)
-{
-	uint64_t n = 0;
-
-	while (n < max) {
-		uint64_t page_end = PAGE_DOWN(addr + n) + PAGE_SIZE;
-		const char *p = (const char *)(addr + n), *z;
-
-		if (!mem_check(addr + n, 1, false))
-			return -EFAULT;
-		z = memchr(p, 0, page_end - (addr + n));
-		if (z)
-			return n + (z - p);
-		n = page_end - addr;
-	}
-	return -ENAMETOOLONG;
-}
-
-/* A free range of @len bytes: at @hint if it is free, else top-down. */
-uint64_t mem_find_free(uint64_t len, uint64_t hint)
-{
-	uint64_t top = MMAP_TOP;
-	int i;
-
-	if (hint && mem_in_window(hint, len)) {
-		for (i = 0; i < nvmas; i++)
-			if (vmas[i].start < hint + len && hint < vmas[i].end)
-				break;
-		if (i == nvmas)
-			return hint;
-	}
-	for (i = nvmas - 1; i >= 0; i--) {
-		if (vmas[i].start >= top)
-			continue;
-		if (vmas[i].end <= top - len && top - len >= HIGH_START)
-			return top - len;
-		top = vmas[i].start;
-	}
-	if (top - len >= HIGH_START && top >= HIGH_START + len)
-		return top - len;
-	return 0;
-}
-
-/* ---- host and guest together ---------------------------------------------- */
-
-int mem_map(uint64_t start, uint64_t len, int prot, int flags, int fd, off_t off)
-{
-	void *p;
-	int ret;
-
-	p = mmap((void *)start, len, prot, flags | MAP_FIXED, fd, off);
-	if (p == MAP_FAILED)
-		return -errno;
-	ret = list_insert(start, start + len, prot);
-	if (!ret)
-		ret = guest_map(start, start + len, prot);
-	if (ret) {
-		munmap((void *)start, len);
-		list_remove(start, start + len);
-	}
-	return ret;
-}
-
-int mem_unmap(uint64_t start, uint64_t len)
-{
-	if (munmap((void *)start, len))
-		return -errno;
-	dune_vm_unmap(pgroot, (void *)start, len);
-	list_remove(start, start + len);
-	return 0;
-}
-
-int mem_protect(uint64_t start, uint64_t len, int prot)
-{
-	uint64_t end = start + len;
-	int i, ret;
-
-	if (mprotect((void *)start, len, prot))
-		return -errno;
-	ret = split_at(start);
-	if (!ret)
-		ret = split_at(end);
-	if (ret)
-		return ret;
 	for (i = 0; i < nvmas; i++)
-		if (vmas[i].start >= start && vmas[i].end <= end)
-			vmas[i].prot = prot;
-	return guest_map(start, end, prot);
+		if (vmas[i].start < end && start < vmas[i].end)
+			return true;
+	return false;
 }
 
-/* Forget every mapping (execve): host and guest. */
-void mem_reset(void)
-{
-	while (nvmas) {
-		struct vma v = vmas[nvmas - 1];
-
-		mem_unmap(v.start, v.end - v.start);
-	}
-	brk_start = brk_cur = 0;
-}
-
-/* After fork, in a fresh VM: the guest entries again for every mapping. */
-int mem_remap_all(void)
-{
-	int i, ret;
-
-	for (i = 0; i < nvmas; i++) {
-		ret = guest_map(vmas[i].start, vmas[i].end, vmas[i].prot);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/* ---- the system calls ------------------------------------------------------ */
-
-static bool covered(uint64_t start, uint64_t end)
+/* Is every byte of [start, end) in a mapping of the list (any protection)? */
+static bool covered_locked(uint64_t start, uint64_t end)
 {
 	int i;
 
@@ -287,10 +256,272 @@ static bool covered(uint64_t start, uint64_t end)
 	return start >= end;
 }
 
-long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, off_t off)
+static bool check_locked(uint64_t addr, uint64_t len, bool write)
 {
-	int hostflags;
-	long ret;
+	uint64_t end;
+	int i;
+
+	if (len == 0)
+		return addr == 0 || mem_in_window(addr, 0);
+	if (!mem_in_window(addr, len))
+		return false;		/* never true outside the windows */
+	end = addr + len;
+	for (i = 0; i < nvmas && addr < end; i++) {
+		if (vmas[i].end <= addr)
+			continue;
+		if (vmas[i].start > addr)
+			return false;
+		if (!(vmas[i].prot & PROT_READ) || (write && !(vmas[i].prot & PROT_WRITE)))
+			return false;
+		addr = vmas[i].end;
+	}
+	return addr >= end;
+}
+
+/*
+ * Is every byte of [addr, addr + len) the program's, readable (writable)?
+ * Never true for a byte outside the windows (len 0: only for NULL or an
+ * address in a window).  Safe against concurrent map changes; the answer
+ * stays true for a forwarded call by the invariant at the top (the range
+ * may become PROT_NONE, never anyone else's).
+ */
+bool mem_check(uint64_t addr, uint64_t len, bool write)
+{
+	bool ok;
+
+	rdlock();
+	ok = check_locked(addr, len, write);
+	unlock();
+	return ok;
+}
+
+/*
+ * Copy program memory in and out, checked and done under the read lock,
+ * so that no other thread can unmap the range while it is read or
+ * written: 0, or -EFAULT.
+ */
+int mem_read(void *dst, uint64_t src, uint64_t len)
+{
+	int ret = -EFAULT;
+
+	rdlock();
+	if (check_locked(src, len, false)) {
+		memcpy(dst, (const void *)src, len);
+		ret = 0;
+	}
+	unlock();
+	return ret;
+}
+
+int mem_write(uint64_t dst, const void *src, uint64_t len)
+{
+	int ret = -EFAULT;
+
+	rdlock();
+	if (check_locked(dst, len, true)) {
+		memcpy((void *)dst, src, len);
+		ret = 0;
+	}
+	unlock();
+	return ret;
+}
+
+/* The length of the string at @addr, or -EFAULT (-ENAMETOOLONG past @max). */
+long mem_strlen(uint64_t addr, uint64_t max)
+{
+	uint64_t n = 0;
+	long ret = -ENAMETOOLONG;
+
+	rdlock();		/* the pages stay mapped while we read them */
+	while (n < max) {
+		uint64_t page_end = PAGE_DOWN(addr + n) + PAGE_SIZE;
+		const char *p = (const char *)(addr + n), *z;
+
+		if (addr + n < addr || !check_locked(addr + n, 1, false)) {
+			ret = -EFAULT;
+			break;
+		}
+		z = memchr(p, 0, page_end - (addr + n));
+		if (z) {
+			ret = (long)(n + (uint64_t)(z - p));
+			break;
+		}
+		n = page_end - addr;
+	}
+	unlock();
+	return ret;
+}
+
+/* A free range of @len bytes in the high window: at @hint if free, else top-down. */
+static uint64_t find_free_locked(uint64_t len, uint64_t hint)
+{
+	uint64_t top = MMAP_TOP;
+	int i;
+
+	if (!len || len > MMAP_TOP - HIGH_START)
+		return 0;
+	if (hint && mem_in_window(hint, len) && !overlaps_locked(hint, hint + len))
+		return hint;
+	for (i = nvmas - 1; i >= 0; i--) {
+		if (vmas[i].start >= top)
+			continue;
+		if (vmas[i].end <= top - len && top - len >= HIGH_START)
+			return top - len;
+		top = vmas[i].start;
+		if (top < HIGH_START + len)
+			return 0;
+	}
+	if (top >= HIGH_START + len)
+		return top - len;
+	return 0;
+}
+
+uint64_t mem_find_free(uint64_t len, uint64_t hint)
+{
+	uint64_t r;
+
+	rdlock();
+	r = find_free_locked(len, hint);
+	unlock();
+	return r;
+}
+
+/* ---- host and guest together (mem_lock held for writing) ---------------- */
+
+static int unmap_locked(uint64_t start, uint64_t len)
+{
+	int ret;
+
+	if (!range_ok(start, len))
+		return -EINVAL;
+	ret = reserve(start, len, MAP_FIXED);	/* never a hole: see the top */
+	if (ret)
+		return ret;
+	dune_vm_unmap(pgroot, (void *)start, len);
+	list_remove(start, start + len);
+	return 0;
+}
+
+static int map_locked(uint64_t start, uint64_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p;
+	int ret;
+
+	if (!range_ok(start, len))
+		return -EINVAL;
+	flags &= ~MAP_FIXED_NOREPLACE;
+	p = mmap((void *)start, len, prot, flags | MAP_FIXED, fd, off);
+	if (p == MAP_FAILED) {
+		/*
+		 * A MAP_FIXED that fails may have unmapped the range already
+		 * (mm/mmap.c: mmap_region() unmaps, then the file's mmap
+		 * method fails): as Linux says, the old mapping may be gone.
+		 * Put the reservation back over all of it.
+		 */
+		ret = -errno;
+		unmap_locked(start, len);
+		return ret;
+	}
+	ret = list_insert(start, start + len, prot);
+	if (!ret)
+		ret = guest_map(start, start + len, prot);
+	if (ret)
+		unmap_locked(start, len);
+	return ret;
+}
+
+static int protect_locked(uint64_t start, uint64_t len, int prot)
+{
+	uint64_t end = start + len;
+	int i, ret;
+
+	if (!range_ok(start, len))
+		return -EINVAL;
+	if (mprotect((void *)start, len, prot))
+		return -errno;
+	ret = split_at(start);
+	if (!ret)
+		ret = split_at(end);
+	if (ret)
+		return ret;
+	for (i = 0; i < nvmas; i++)
+		if (vmas[i].start >= start && vmas[i].end <= end)
+			vmas[i].prot = prot;
+	return guest_map(start, end, prot);
+}
+
+int mem_map(uint64_t start, uint64_t len, int prot, int flags, int fd, off_t off)
+{
+	int ret;
+
+	wrlock();
+	ret = map_locked(start, len, prot, flags, fd, off);
+	unlock();
+	return ret;
+}
+
+int mem_unmap(uint64_t start, uint64_t len)
+{
+	int ret;
+
+	wrlock();
+	ret = unmap_locked(start, len);
+	unlock();
+	return ret;
+}
+
+int mem_protect(uint64_t start, uint64_t len, int prot)
+{
+	int ret;
+
+	wrlock();
+	ret = protect_locked(start, len, prot);
+	unlock();
+	return ret;
+}
+
+/* Forget every mapping (execve): host and guest. */
+void mem_reset(void)
+{
+	wrlock();
+	while (nvmas) {
+		struct vma v = vmas[nvmas - 1];
+
+		if (unmap_locked(v.start, v.end - v.start))
+			list_remove(v.start, v.end);
+	}
+	brk_start = brk_cur = 0;
+	unlock();
+}
+
+/* After fork, in a fresh VM: the guest entries again for every mapping. */
+int mem_remap_all(void)
+{
+	int i, ret = 0;
+
+	wrlock();
+	for (i = 0; i < nvmas && !ret; i++)
+		ret = guest_map(vmas[i].start, vmas[i].end, vmas[i].prot);
+	unlock();
+	return ret;
+}
+
+/* fork: the child gets a consistent list and an unlocked lock. */
+void mem_fork_prepare(void)
+{
+	wrlock();
+}
+
+void mem_fork_done(void)
+{
+	unlock();
+}
+
+/* ---- the system calls ------------------------------------------------------ */
+
+static long mmap_locked(uint64_t addr, uint64_t len, int prot, int flags, int fd, off_t off)
+{
+	int hostflags, ret;
 
 	if (!len || (addr & (PAGE_SIZE - 1)) || (off & (PAGE_SIZE - 1)))
 		return -EINVAL;
@@ -309,85 +540,58 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, off_t of
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (!mem_in_window(addr, len))
 			return -ENOMEM;
-		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED)) {
-			int i;
-
-			for (i = 0; i < nvmas; i++)
-				if (vmas[i].start < addr + len && addr < vmas[i].end)
-					return -EEXIST;
-		}
+		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
+		    overlaps_locked(addr, addr + len))
+			return -EEXIST;
 	} else {
-		addr = mem_find_free(len, addr);
+		addr = find_free_locked(len, addr);
 		if (!addr)
 			return -ENOMEM;
 	}
-	/* MAP_FIXED over what is not ours would replace someone's memory. */
+	/*
+	 * The whole range is the program's or the reservation: MAP_FIXED
+	 * replaces either, atomically.
+	 */
 	hostflags = flags & ~(MAP_FIXED_NOREPLACE | MAP_POPULATE | MAP_LOCKED);
-	if (!covered(addr, addr + len))
-		hostflags |= MAP_FIXED_NOREPLACE;
-	if (hostflags & MAP_FIXED_NOREPLACE) {
-		/* unmap our own parts first, then claim the rest */
-		int i;
-
-		for (i = 0; i < nvmas; i++)
-			if (vmas[i].start < addr + len && addr < vmas[i].end)
-				break;
-		if (i < nvmas)
-			mem_unmap(addr, len);
-		hostflags |= MAP_FIXED_NOREPLACE;
-		{
-			void *p = mmap((void *)addr, len, prot, hostflags & ~MAP_FIXED, fd, off);
-
-			if (p == MAP_FAILED)
-				return -errno;
-			if ((uint64_t)p != addr) {
-				munmap(p, len);
-				return -ENOMEM;
-			}
-		}
-		ret = list_insert(addr, addr + len, prot);
-		if (!ret)
-			ret = guest_map(addr, addr + len, prot);
-		if (ret) {
-			mem_unmap(addr, len);
-			return ret;
-		}
-		return (long)addr;
-	}
-	ret = mem_map(addr, len, prot, hostflags, fd, off);
+	ret = map_locked(addr, len, prot, hostflags, fd, off);
 	return ret ? ret : (long)addr;
 }
 
-long sys_munmap(uint64_t addr, uint64_t len)
+long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, off_t off)
+{
+	long ret;
+
+	wrlock();
+	ret = mmap_locked(addr, len, prot, flags, fd, off);
+	unlock();
+	return ret;
+}
+
+static long munmap_locked(uint64_t addr, uint64_t len)
 {
 	if ((addr & (PAGE_SIZE - 1)) || !len)
 		return -EINVAL;
 	len = PAGE_UP(len);
-	if (!mem_in_window(addr, len))
+	if (!len || !mem_in_window(addr, len))
 		return -EINVAL;
-	/* Only our own parts: holes in the window may hold nothing else anyway. */
-	{
-		uint64_t end = addr + len;
-		int i;
+	/* The holes are the reservation already: one call for all of it. */
+	return unmap_locked(addr, len);
+}
 
-		for (i = nvmas - 1; i >= 0; i--) {
-			uint64_t s = vmas[i].start > addr ? vmas[i].start : addr;
-			uint64_t e = vmas[i].end < end ? vmas[i].end : end;
+long sys_munmap(uint64_t addr, uint64_t len)
+{
+	long ret;
 
-			if (s < e) {
-				long ret = mem_unmap(s, e - s);
-
-				if (ret)
-					return ret;
-				i = nvmas;	/* the list changed: start over */
-			}
-		}
-	}
-	return 0;
+	wrlock();
+	ret = munmap_locked(addr, len);
+	unlock();
+	return ret;
 }
 
 long sys_mprotect(uint64_t addr, uint64_t len, int prot)
 {
+	long ret;
+
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
@@ -395,41 +599,54 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot)
 	len = PAGE_UP(len);
 	if (!len)
 		return 0;
-	if (!covered(addr, addr + len))
-		return -ENOMEM;
-	return mem_protect(addr, len, prot);
+	wrlock();
+	if (!mem_in_window(addr, len) || !covered_locked(addr, addr + len))
+		ret = -ENOMEM;
+	else
+		ret = protect_locked(addr, len, prot);
+	unlock();
+	return ret;
 }
 
 void mem_set_brk(uint64_t start)
 {
+	wrlock();
 	brk_start = brk_cur = PAGE_UP(start);
+	unlock();
 }
 
 long sys_brk(uint64_t addr)
 {
-	uint64_t top = PAGE_UP(brk_cur), want = PAGE_UP(addr);
+	uint64_t top, want;
+	long ret;
 
-	if (!brk_start || addr < brk_start)
-		return (long)brk_cur;
+	wrlock();
+	top = PAGE_UP(brk_cur);
+	want = PAGE_UP(addr);
+	if (!brk_start || addr < brk_start || !want || !mem_in_window(brk_start, want - brk_start))
+		goto out;
 	if (want > top) {
-		if (!mem_in_window(top, want - top))
-			return (long)brk_cur;
-		if (mem_find_free(want - top, top) != top)
-			return (long)brk_cur;
-		if (sys_mmap(top, want - top, PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != (long)top)
-			return (long)brk_cur;
+		if (overlaps_locked(top, want))
+			goto out;
+		if (mmap_locked(top, want - top, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != (long)top)
+			goto out;
 	} else if (want < top) {
-		sys_munmap(want, top - want);
+		munmap_locked(want, top - want);
 	}
 	brk_cur = addr;
-	return (long)brk_cur;
+out:
+	ret = (long)brk_cur;
+	unlock();
+	return ret;
 }
 
-long sys_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t newaddr)
+static long mremap_locked(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags,
+			  uint64_t newaddr)
 {
-	int prot = 0, i;
+	int prot = 0, i, ret;
 	uint64_t dest;
+	void *p;
 
 	if ((old & (PAGE_SIZE - 1)) || !newlen)
 		return -EINVAL;
@@ -437,57 +654,86 @@ long sys_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint6
 	newlen = PAGE_UP(newlen);
 	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED))
 		return -EINVAL;
-	if (!oldlen || !covered(old, old + oldlen))
+	if (!oldlen || !newlen || !mem_in_window(old, oldlen) ||
+	    !covered_locked(old, old + oldlen))
 		return -EFAULT;
 	for (i = 0; i < nvmas; i++)
 		if (vmas[i].start <= old && old < vmas[i].end)
 			prot = vmas[i].prot;
 	if (newlen <= oldlen && !(flags & MREMAP_FIXED)) {
 		if (newlen < oldlen)
-			sys_munmap(old + newlen, oldlen - newlen);
+			munmap_locked(old + newlen, oldlen - newlen);
 		return (long)old;
 	}
 	if (flags & MREMAP_FIXED) {
-		if (!(flags & MREMAP_MAYMOVE) || !mem_in_window(newaddr, newlen))
+		if (!(flags & MREMAP_MAYMOVE) || (newaddr & (PAGE_SIZE - 1)) ||
+		    !mem_in_window(newaddr, newlen) ||
+		    (newaddr < old + oldlen && old < newaddr + newlen))
 			return -EINVAL;
 		dest = newaddr;
-		sys_munmap(dest, newlen);
-	} else if (mem_find_free(newlen - oldlen, old + oldlen) == old + oldlen) {
+	} else if (mem_in_window(old, newlen) &&
+		   !overlaps_locked(old + oldlen, old + newlen)) {
 		dest = old;
 	} else if (flags & MREMAP_MAYMOVE) {
-		dest = mem_find_free(newlen, 0);
+		dest = find_free_locked(newlen, 0);
 		if (!dest)
 			return -ENOMEM;
 	} else {
 		return -ENOMEM;
 	}
 	if (dest == old) {
-		void *p = mremap((void *)old, oldlen, newlen, 0);
-
-		if (p == MAP_FAILED)
+		/* grow in place: the reservation after it makes way, for a moment */
+		if (munmap((void *)(old + oldlen), newlen - oldlen))
 			return -errno;
+		p = mremap((void *)old, oldlen, newlen, 0);
+		if (p == MAP_FAILED) {
+			ret = -errno;
+			reserve(old + oldlen, newlen - oldlen, MAP_FIXED);
+			return ret;
+		}
 	} else {
-		void *p = mremap((void *)old, oldlen, newlen,
-				 MREMAP_MAYMOVE | MREMAP_FIXED, (void *)dest);
-
+		/* MREMAP_FIXED replaces the destination (ours or reserved) atomically */
+		p = mremap((void *)old, oldlen, newlen, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   (void *)dest);
 		if (p == MAP_FAILED)
 			return -errno;
+		reserve(old, oldlen, MAP_FIXED);	/* the hole it left */
 		dune_vm_unmap(pgroot, (void *)old, oldlen);
 		list_remove(old, old + oldlen);
+		if (overlaps_locked(dest, dest + newlen)) {
+			dune_vm_unmap(pgroot, (void *)dest, newlen);
+			list_remove(dest, dest + newlen);
+		}
 	}
-	if (list_insert(dest, dest + newlen, prot) || guest_map(dest, dest + newlen, prot))
+	if (list_insert(dest, dest + newlen, prot) || guest_map(dest, dest + newlen, prot)) {
+		unmap_locked(dest, newlen);
 		return -ENOMEM;
+	}
 	return (long)dest;
+}
+
+long sys_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t newaddr)
+{
+	long ret;
+
+	wrlock();
+	ret = mremap_locked(old, oldlen, newlen, flags, newaddr);
+	unlock();
+	return ret;
 }
 
 long sys_madvise(uint64_t addr, uint64_t len, int advice)
 {
+	long ret = 0;
+
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
 	len = PAGE_UP(len);
-	if (!covered(addr, addr + len))
-		return -ENOMEM;
-	if (madvise((void *)addr, len, advice))
-		return -errno;
-	return 0;
+	rdlock();
+	if (!mem_in_window(addr, len) || !covered_locked(addr, addr + len))
+		ret = -ENOMEM;
+	else if (madvise((void *)addr, len, advice))
+		ret = -errno;
+	unlock();
+	return ret;
 }

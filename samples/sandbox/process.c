@@ -37,11 +37,27 @@
 
 char prog_path[4096];
 char **prog_argv, **prog_envp;
-int nprocs_forked;
 
 void run_loop(struct dune_tf *tf) __attribute__((noreturn));
 
-static int *live_procs;		/* shared by every process of the sandbox */
+/*
+ * max-processes: the sandbox's live processes, in a table shared by all of
+ * them (MAP_SHARED, inherited by every fork child), one slot per process
+ * holding its pid.  A process counts until it has been reaped - zombies
+ * count, as for RLIMIT_NPROC - by whoever reaps it: its parent's wait, or
+ * init once the parent is gone (so no call of ours has to see the exit or
+ * the wait).  Then kill(pid, 0) fails with ESRCH, and the next fork frees
+ * its slot.  A slot is claimed with a compare-and-swap from 0 to
+ * SLOT_FORKING, so that forks racing in different processes never exceed
+ * the limit; parent and child both write the child's pid into it (whoever
+ * comes first), and a failed fork gives it back.  (A pid reused by an
+ * unrelated process after the reaping keeps its slot taken until that
+ * process ends: the error is on the safe side.)
+ */
+#define SLOT_FORKING	(-1)
+
+static int *procs;		/* policy.max_procs slots, or NULL: no limit */
+static long nprocs_slots;
 
 /* ---- execve ---------------------------------------------------------------- */
 
@@ -56,20 +72,29 @@ static void free_vec(char **v)
 	free(v);
 }
 
-/* A copy of a NULL-terminated string array in the program's memory. */
-static long copy_vec(uint64_t uv, char ***out)
+/*
+ * A copy of a NULL-terminated string array in the program's memory.  Each
+ * pointer is read once (a racing thread may change the array, never what
+ * we checked); sizes are counted into *@total against execve's limits
+ * (sandbox.h) before anything is copied, less room for what the loader
+ * adds (a script's interpreter and argument, the file name, "x86_64").
+ */
+#define EXEC_SLACK	(4 * PAGE_SIZE)
+
+static long copy_vec(uint64_t uv, char ***out, uint64_t *total)
 {
-	const uint64_t *v = (const uint64_t *)uv;
+	uint64_t p;
 	char **r;
 	int n = 0, i;
 
 	if (uv) {
 		for (;;) {
-			if (!mem_check((uint64_t)&v[n], 8, false))
+			if (mem_read(&p, uv + 8 * (uint64_t)n, 8))
 				return -EFAULT;
-			if (!v[n])
+			if (!p)
 				break;
-			if (++n > 65536)
+			*total += sizeof(char *);
+			if (++n > 65536 || *total > ARG_MAX_BYTES - EXEC_SLACK)
 				return -E2BIG;
 		}
 	}
@@ -77,13 +102,31 @@ static long copy_vec(uint64_t uv, char ***out)
 	if (!r)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		long len = mem_strlen(v[i], 128 * 1024);
+		long len;
 
+		if (mem_read(&p, uv + 8 * (uint64_t)i, 8) || !p) {
+			free_vec(r);
+			return -EFAULT;	/* changed under us: as the kernel would see it */
+		}
+		len = mem_strlen(p, MAX_ARG_STRLEN);
 		if (len < 0) {
 			free_vec(r);
 			return len == -ENAMETOOLONG ? -E2BIG : len;
 		}
-		r[i] = strndup((const char *)v[i], len);
+		*total += (uint64_t)len + 1;
+		if (*total > ARG_MAX_BYTES - EXEC_SLACK) {
+			free_vec(r);
+			return -E2BIG;
+		}
+		r[i] = calloc(1, (size_t)len + 1);
+		if (!r[i]) {
+			free_vec(r);
+			return -ENOMEM;
+		}
+		if (mem_read(r[i], p, (uint64_t)len)) {
+			free_vec(r);
+			return -EFAULT;
+		}
 	}
 	*out = r;
 	return 0;
@@ -93,7 +136,7 @@ long sys_execve(struct dune_tf *tf, int dirfd, uint64_t path, uint64_t argv, uin
 {
 	char abs[PATH_MAX], err[512];
 	char **nargv = NULL, **nenvp = NULL;
-	uint64_t a[6] = { path, argv, envp, 0, 0, 0 };
+	uint64_t a[6] = { path, argv, envp, 0, 0, 0 }, total = 0;
 	long ret;
 
 	(void)tf;
@@ -108,10 +151,10 @@ long sys_execve(struct dune_tf *tf, int dirfd, uint64_t path, uint64_t argv, uin
 	ret = check_program(abs, err, sizeof(err));
 	if (ret)
 		return ret;
-	ret = copy_vec(argv, &nargv);
+	ret = copy_vec(argv, &nargv, &total);
 	if (ret)
 		return ret;
-	ret = copy_vec(envp, &nenvp);
+	ret = copy_vec(envp, &nenvp, &total);
 	if (ret) {
 		free_vec(nargv);
 		return ret;
@@ -197,28 +240,62 @@ void run_loop(struct dune_tf *tf)
 	}
 }
 
+static void procs_init(void)
+{
+	size_t bytes;
+
+	if (policy.max_procs <= 0)
+		return;
+	nprocs_slots = policy.max_procs;
+	bytes = PAGE_UP(nprocs_slots * sizeof(int));
+	procs = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (procs == MAP_FAILED) {
+		fprintf(stderr, "%s: cannot set up the process table for max-processes\n", progname);
+		exit(127);
+	}
+	procs[0] = getpid();
+}
+
+/* A slot for a new process (freeing those of reaped ones); -1: the limit; -2: none. */
+static long procs_claim(void)
+{
+	long i, free_slot = -1;
+
+	if (!procs)
+		return -2;
+	for (i = 0; i < nprocs_slots; i++) {
+		int pid = __atomic_load_n(&procs[i], __ATOMIC_ACQUIRE);
+
+		if (pid > 0 && kill(pid, 0) && errno == ESRCH)
+			__atomic_compare_exchange_n(&procs[i], &pid, 0, false, __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE);
+	}
+	for (i = 0; i < nprocs_slots && free_slot < 0; i++) {
+		int zero = 0;
+
+		if (__atomic_compare_exchange_n(&procs[i], &zero, SLOT_FORKING, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			free_slot = i;
+	}
+	return free_slot;
+}
+
+static void procs_set(long slot, int pid)
+{
+	if (slot >= 0)
+		__atomic_store_n(&procs[slot], pid, __ATOMIC_RELEASE);
+}
+
 void run_program(void)
 {
 	struct dune_tf tf;
 
-	live_procs = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			  -1, 0);
-	if (live_procs == MAP_FAILED)
-		live_procs = NULL;
-	else
-		*live_procs = 1;
+	procs_init();
 	load(&tf, true);
 	run_loop(&tf);
 }
 
 /* ---- fork ------------------------------------------------------------------ */
-
-void process_exiting(void);
-void process_exiting(void)
-{
-	if (live_procs)
-		__atomic_sub_fetch(live_procs, 1, __ATOMIC_RELAXED);
-}
 
 long sys_fork(struct dune_tf *tf, bool unused)
 {
@@ -227,7 +304,7 @@ long sys_fork(struct dune_tf *tf, bool unused)
 	unsigned long flags = SIGCHLD;
 	uint64_t a[6] = { 0 }, newsp = 0, fs;
 	struct dune_tf ctf;
-	long ret;
+	long ret, slot;
 
 	(void)unused;
 	if ((int)tf->rax == SYS_clone) {
@@ -243,24 +320,26 @@ long sys_fork(struct dune_tf *tf, bool unused)
 		a[2] = tf->rdx;
 		a[3] = tf->rcx;
 	}
-	if (policy.max_procs && live_procs &&
-	    __atomic_add_fetch(live_procs, 1, __ATOMIC_RELAXED) > policy.max_procs) {
-		__atomic_sub_fetch(live_procs, 1, __ATOMIC_RELAXED);
+	slot = procs_claim();
+	if (slot == -1) {
 		trace_note("%s: fork refused: max-processes %ld\n", progname, policy.max_procs);
 		return -EAGAIN;
-	} else if (!policy.max_procs && live_procs) {
-		__atomic_add_fetch(live_procs, 1, __ATOMIC_RELAXED);
 	}
 	a[0] = flags & ~(CLONE_VM | CLONE_VFORK);
 	fs = dune_get_user_fs();
 	ctf = *tf;
 	fflush(NULL);
+	/* the child's copies of the memory map and the handlers: consistent, unlocked */
+	signals_fork_prepare();
+	mem_fork_prepare();
 	ret = forward(SYS_clone, a);
+	mem_fork_done();
+	signals_fork_done();
 	if (ret != 0) {
-		if (ret < 0 && live_procs)
-			__atomic_sub_fetch(live_procs, 1, __ATOMIC_RELAXED);
+		procs_set(slot, ret > 0 ? (int)ret : 0);
 		return ret;
 	}
+	procs_set(slot, (int)getpid());
 	/* The child, running natively: into a sandbox of its own. */
 	sup_fds_begin();
 	ret = dune_init(false);		/* keeps the parent's tables (a fork child) */

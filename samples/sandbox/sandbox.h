@@ -38,6 +38,16 @@
  * libdune's page pool at 8 GiB) never uses.  Fixed-address executables
  * (ET_EXEC, usually at 0x400000) land in the low one; position-independent
  * ones, the interpreter, mmap and the stack in the high one.
+ *
+ * The invariant every pointer check rests on (mem.c): an address range
+ * inside a window holds only program memory or nothing (a PROT_NONE
+ * reservation), at every instant, on the host side too; and no program
+ * mapping, host or guest (PTE_U), is ever outside the windows - mem.c's
+ * lowest layer refuses it, whoever asks.  So a flat buffer mem_check()
+ * accepted stays "the program's" for the whole of a forwarded call, even
+ * while another thread maps and unmaps: at worst the host kernel finds
+ * PROT_NONE there and fails with EFAULT.  Structures holding pointers are
+ * still copied before their inner pointers are checked.
  */
 #define LOW_START	0x10000UL
 #define LOW_END		0x100000000UL		/* 4 GiB */
@@ -49,13 +59,26 @@
 #define STACK_SIZE	(8UL << 20)
 #define MMAP_TOP	(STACK_TOP - STACK_SIZE - (1UL << 30))
 
-/* ---- mem.c ---- */
+/*
+ * execve's limits, as Linux's with the default 8 MiB stack limit
+ * (fs/exec.c): argument and environment strings with their pointers take
+ * at most a quarter of the stack, one string at most 32 pages.
+ */
+#define ARG_MAX_BYTES	(STACK_SIZE / 4)
+#define MAX_ARG_STRLEN	(32 * PAGE_SIZE)
+
+/* ---- mem.c ---- (the lock discipline is described at its top) */
 bool mem_in_window(uint64_t start, uint64_t len);
+int mem_reserve_windows(void);
+void mem_fork_prepare(void);
+void mem_fork_done(void);
 int mem_map(uint64_t start, uint64_t len, int prot, int flags, int fd, off_t off);
 int mem_unmap(uint64_t start, uint64_t len);
 int mem_protect(uint64_t start, uint64_t len, int prot);
 uint64_t mem_find_free(uint64_t len, uint64_t hint);
 bool mem_check(uint64_t addr, uint64_t len, bool write);
+int mem_read(void *dst, uint64_t src, uint64_t len);
+int mem_write(uint64_t dst, const void *src, uint64_t len);
 long mem_strlen(uint64_t addr, uint64_t max);
 void mem_reset(void);
 int mem_remap_all(void);
@@ -166,7 +189,6 @@ void run_program(void) __attribute__((noreturn));
 int exec_pending(void);
 extern char prog_path[4096];
 extern char **prog_argv, **prog_envp;
-extern int nprocs_forked;
 
 /* ---- signal.c ---- */
 long sys_rt_sigaction(int sig, uint64_t act, uint64_t oact, uint64_t size);
@@ -176,6 +198,8 @@ void signals_deliver(struct dune_tf *tf);
 void signal_fault(struct dune_tf *tf, int sig, int code, uint64_t addr);
 void signals_exec_reset(void);
 void signals_install_host(void);
+void signals_fork_prepare(void);
+void signals_fork_done(void);
 
 /* ---- main.c / tracer.c (one of them) ---- */
 extern const char *progname;

@@ -19,13 +19,45 @@
  * SIGILL, SIGFPE... for the program's handler, or end the sandbox with
  * that signal as the program would have ended.
  *
- * Not done: the FPU/SSE state is not saved in the frame (a handler that
- * changes vector registers changes them for the interrupted code);
- * signals are delivered only at system calls and faults, not while the
- * program computes without making any.
+ * Which thread: each program thread has its own supervisor thread (one
+ * host thread), whose host signal mask is the program thread's.  So the
+ * host kernel already picks the right thread - a tgkill's target, or for a
+ * process-directed signal a thread that does not block it - and
+ * catch_signal runs natively on that thread.  It marks the signal pending
+ * for that thread only; the thread delivers it at the end of its current
+ * system call, on its own stack or its own alternate stack, with its own
+ * mask.
+ *
+ * Extended state: the frame carries ring 3's x87/SSE/AVX state (the
+ * kernel's layout: struct _fpstate, FXSAVE format, with fpx_sw_bytes
+ * saying that the XSAVE header and the AVX state follow), taken from the
+ * XSAVE area libdune keeps for the ring-3 event (dune_user_fpu()); the
+ * handler starts with the initial state, as on Linux.  rt_sigreturn reads
+ * the frame's state back into a copy, refuses (SIGSEGV, as Linux does) a
+ * header with reserved bits, XSTATE_BV bits beyond x87/SSE/AVX, or MXCSR
+ * bits beyond MXCSR_MASK, and merges only those three components into
+ * libdune's area, which ring 0 then XRSTORs: nothing ring 3 writes can
+ * make XRSTOR fault in ring 0 or reach another component (PKRU stays what
+ * ring 3 had).  Not saved: AVX-512 state (a handler that changes ZMM16-31
+ * changes them for the interrupted code).
+ *
+ * Lock discipline.  sig_lock (a mutex) protects actions[] - the program's
+ * handlers, shared by all its threads - with the host sigaction() calls
+ * that go with them.  It is a leaf: nothing else is taken while it is
+ * held (program memory is read and written before or after), it is never
+ * held across a forwarded call, and the host signal handler never takes
+ * it.  The pending set and the alternate stack are per thread (__thread):
+ * only the thread itself touches them, and its own catch_signal, so
+ * atomic bit operations suffice.  fork: process.c holds sig_lock across
+ * the fork (signals_fork_prepare/done).
+ *
+ * Not done: signals are delivered only at system calls and faults, not
+ * while the program computes without making any.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -40,6 +72,9 @@ struct ksigaction {
 };
 
 #define KSA_RESTORER	0x04000000
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM	(1U << 31)	/* include/uapi/linux/signal.h */
+#endif
 
 struct ksigcontext {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
@@ -65,17 +100,63 @@ struct rt_sigframe {
 	siginfo_t info;
 };
 
-static struct ksigaction actions[65];
-static volatile sig_atomic_t pending[65];
-static siginfo_t pending_info[65];
-static uint64_t alt_sp, alt_size;
-static int alt_flags = SS_DISABLE;
+/* The kernel's signal-frame FPU layout (arch/x86/include/uapi/asm/sigcontext.h). */
+#define FP_XSTATE_MAGIC1	0x46505853U
+#define FP_XSTATE_MAGIC2	0x46505845U
+#define UC_FP_XSTATE		0x1
+#define UC_SIGCONTEXT_SS	0x2
+#define UC_STRICT_RESTORE_SS	0x4
+
+/* The XSAVE standard form (SDM Vol. 1, 13.4): legacy region, header, AVX. */
+#define XS_LEGACY		512
+#define XS_HEADER		64
+#define XS_AVX_OFF		576	/* CPUID.(EAX=0DH,ECX=2).EBX */
+#define XS_AVX_SIZE		256
+#define XS_SIZE			(XS_AVX_OFF + XS_AVX_SIZE)
+#define XS_SW_BYTES		464	/* fpx_sw_bytes, in the legacy region's free bytes */
+#define XS_MXCSR		24
+#define XS_MXCSR_MASK		28
+#define XS_FCW			0
+#define XS_ST0			32	/* ST0-7 / MM0-7, 16 bytes each */
+#define XS_XMM0			160	/* XMM0-15, 16 bytes each, up to 416 */
+#define FCW_DEFAULT		0x37f
+#define XFEATURE_USER		0x7ULL	/* x87, SSE, AVX: what a frame may carry */
+#define MXCSR_DEFAULT		0x1f80
+#define MXCSR_MASK_DEFAULT	0xffbf	/* SDM Vol. 1, 11.6.6, without MXCSR_MASK */
+
+struct fpx_sw_bytes {
+	uint32_t magic1;
+	uint32_t extended_size;
+	uint64_t xfeatures;
+	uint32_t xstate_size;
+	uint32_t padding[7];
+};
+
+/* The frame's FPU state: 64-aligned on the stack, magic2 after it. */
+struct sig_fpstate {
+	unsigned char xs[XS_SIZE];
+	uint32_t magic2;
+};
+
+static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ksigaction actions[65];		/* sig_lock */
+
+/* Per thread: see the top. */
+static __thread uint64_t pending;		/* bit sig - 1 */
+static __thread siginfo_t pending_info[65];
+static __thread uint64_t alt_sp, alt_size;
+static __thread bool alt_on;
+
+static uint64_t sigbit(int sig)
+{
+	return 1ULL << (sig - 1);
+}
 
 static void catch_signal(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
 	pending_info[sig] = *si;
-	pending[sig] = 1;
+	__atomic_or_fetch(&pending, sigbit(sig), __ATOMIC_RELEASE);
 }
 
 static bool is_handler(uint64_t h)
@@ -83,169 +164,316 @@ static bool is_handler(uint64_t h)
 	return h != (uint64_t)SIG_DFL && h != (uint64_t)SIG_IGN;
 }
 
-long sys_rt_sigaction(int sig, uint64_t act, uint64_t oact, uint64_t size)
+static struct ksigaction action_of(int sig)
 {
 	struct ksigaction ka;
+
+	pthread_mutex_lock(&sig_lock);
+	ka = actions[sig];
+	pthread_mutex_unlock(&sig_lock);
+	return ka;
+}
+
+long sys_rt_sigaction(int sig, uint64_t act, uint64_t oact, uint64_t size)
+{
+	struct ksigaction ka, old;
 	struct sigaction sa;
+	long ret = 0;
 
 	if (size != 8 || sig < 1 || sig > 64)
 		return -EINVAL;
-	if (act && !mem_check(act, sizeof(ka), false))
-		return -EFAULT;
+	if (act && mem_read(&ka, act, sizeof(ka)))
+		return -EFAULT;		/* one copy: what is checked is what is used */
 	if (oact && !mem_check(oact, sizeof(ka), true))
 		return -EFAULT;
 	if (act && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
-	if (!act) {
-		if (oact) {
-			if (!is_handler(actions[sig].handler)) {
-				/* what the host has (SIG_IGN may be inherited) */
-				struct sigaction cur;
-
-				sigaction(sig, NULL, &cur);
-				actions[sig].handler = (uint64_t)cur.sa_handler ==
-					(uint64_t)SIG_IGN ? (uint64_t)SIG_IGN : (uint64_t)SIG_DFL;
-			}
-			memcpy((void *)oact, &actions[sig], sizeof(ka));
-		}
-		return 0;
-	}
-	memcpy(&ka, (void *)act, sizeof(ka));
-	if (is_handler(ka.handler) && !(ka.flags & KSA_RESTORER))
+	if (act && is_handler(ka.handler) && !(ka.flags & KSA_RESTORER))
 		return -EINVAL;		/* every libc sets a restorer */
-	memset(&sa, 0, sizeof(sa));
-	if (is_handler(ka.handler)) {
-		sa.sa_sigaction = catch_signal;
-		sa.sa_flags = SA_SIGINFO | (ka.flags & SA_RESTART);
-	} else {
-		sa.sa_handler = (void (*)(int))ka.handler;
-		sa.sa_flags = ka.flags & (SA_RESTART | SA_NOCLDSTOP | SA_NOCLDWAIT);
-	}
-	sigfillset(&sa.sa_mask);
-	if (sigaction(sig, &sa, NULL))
-		return -errno;
-	if (oact) {
-		struct ksigaction old = actions[sig];
+	pthread_mutex_lock(&sig_lock);
+	if (!is_handler(actions[sig].handler)) {
+		/* what the host has (SIG_IGN may be inherited) */
+		struct sigaction cur;
 
-		memcpy((void *)oact, &old, sizeof(old));
+		sigaction(sig, NULL, &cur);
+		actions[sig].handler = (uint64_t)cur.sa_handler == (uint64_t)SIG_IGN ?
+			(uint64_t)SIG_IGN : (uint64_t)SIG_DFL;
 	}
-	actions[sig] = ka;
-	return 0;
+	old = actions[sig];
+	if (act) {
+		memset(&sa, 0, sizeof(sa));
+		if (is_handler(ka.handler)) {
+			sa.sa_sigaction = catch_signal;
+			sa.sa_flags = SA_SIGINFO | (ka.flags & SA_RESTART);
+		} else {
+			sa.sa_handler = (void (*)(int))ka.handler;
+			sa.sa_flags = ka.flags & (SA_RESTART | SA_NOCLDSTOP | SA_NOCLDWAIT);
+		}
+		sigfillset(&sa.sa_mask);
+		if (sigaction(sig, &sa, NULL))
+			ret = -errno;
+		else
+			actions[sig] = ka;
+	}
+	pthread_mutex_unlock(&sig_lock);
+	if (!ret && oact && mem_write(oact, &old, sizeof(old)))
+		ret = -EFAULT;
+	return ret;
+}
+
+/* Is @sp on this thread's alternate stack? */
+static bool on_altstack(uint64_t sp)
+{
+	return alt_on && sp > alt_sp && sp - alt_sp <= alt_size;
 }
 
 long sys_sigaltstack(uint64_t ss, uint64_t oss)
 {
-	if (ss && !mem_check(ss, 24, false))
-		return -EFAULT;
-	if (oss && !mem_check(oss, 24, true))
-		return -EFAULT;
-	if (oss) {
-		stack_t o = { (void *)alt_sp, alt_flags, alt_size };
+	stack_t n, o;
 
-		memcpy((void *)oss, &o, sizeof(o));
-	}
+	if (ss && mem_read(&n, ss, sizeof(n)))
+		return -EFAULT;
+	if (oss && !mem_check(oss, sizeof(o), true))
+		return -EFAULT;
+	memset(&o, 0, sizeof(o));
+	o.ss_sp = (void *)alt_sp;
+	o.ss_size = alt_size;
+	o.ss_flags = alt_on ? 0 : SS_DISABLE;
 	if (ss) {
-		stack_t n;
-
-		memcpy(&n, (void *)ss, sizeof(n));
+		if (n.ss_flags & ~(SS_DISABLE | SS_ONSTACK | SS_AUTODISARM))
+			return -EINVAL;
 		if (n.ss_flags & SS_DISABLE) {
-			alt_flags = SS_DISABLE;
+			alt_on = false;
+			alt_sp = alt_size = 0;
 		} else {
 			if (n.ss_size < (size_t)MINSIGSTKSZ)
 				return -ENOMEM;
 			alt_sp = (uint64_t)n.ss_sp;
 			alt_size = n.ss_size;
-			alt_flags = 0;
+			alt_on = true;
 		}
 	}
+	if (oss && mem_write(oss, &o, sizeof(o)))
+		return -EFAULT;
+	return 0;
+}
+
+/* ---- the extended state ------------------------------------------------- */
+
+static uint64_t user_features(void)
+{
+	return dune_user_fpu_mask() & XFEATURE_USER;
+}
+
+static uint64_t *xstate_bv(unsigned char *xs)
+{
+	return (uint64_t *)(xs + XS_LEGACY);
+}
+
+static uint32_t mxcsr_mask(const unsigned char *area)
+{
+	uint32_t m;
+
+	memcpy(&m, area + XS_MXCSR_MASK, sizeof(m));
+	return m ? m : MXCSR_MASK_DEFAULT;
+}
+
+/* The frame's copy of ring 3's state, from libdune's area (NULL: none). */
+static void fpstate_save(struct sig_fpstate *fs, const unsigned char *area)
+{
+	struct fpx_sw_bytes sw = {
+		.magic1 = FP_XSTATE_MAGIC1,
+		.extended_size = sizeof(*fs),
+		.xfeatures = user_features(),
+		.xstate_size = XS_SIZE,
+	};
+
+	uint64_t bv = area ? *(const uint64_t *)(area + XS_LEGACY) & user_features() : 0;
+	uint16_t fcw = FCW_DEFAULT;
+	uint32_t mx = MXCSR_DEFAULT;
+
+	/*
+	 * A component XSAVE found in its initial state (XSTATE_BV bit clear)
+	 * may not have been written (SDM Vol. 1, 13.7): the area holds old
+	 * ring-0 stack bytes there, which must not reach the program.  Such
+	 * a component goes into the frame as its initial values, zeros.
+	 */
+	memset(fs, 0, sizeof(*fs));
+	memcpy(fs->xs + XS_FCW, &fcw, sizeof(fcw));
+	if (area)
+		memcpy(&mx, area + XS_MXCSR, sizeof(mx));	/* saved with SSE or AVX */
+	memcpy(fs->xs + XS_MXCSR, &mx, sizeof(mx));
+	if (bv & 1) {		/* x87: FCW ... FDP, and ST0-7 */
+		memcpy(fs->xs, area, XS_MXCSR);
+		memcpy(fs->xs + XS_ST0, area + XS_ST0, XS_XMM0 - XS_ST0);
+	}
+	if (bv & 2)		/* SSE: XMM0-15 */
+		memcpy(fs->xs + XS_XMM0, area + XS_XMM0, XS_SW_BYTES - XS_XMM0 - 48);
+	if (bv & 4)		/* AVX: the upper halves of YMM0-15 */
+		memcpy(fs->xs + XS_AVX_OFF, area + XS_AVX_OFF, XS_AVX_SIZE);
+	*xstate_bv(fs->xs) = bv;
+	memcpy(fs->xs + XS_SW_BYTES, &sw, sizeof(sw));
+	fs->magic2 = FP_XSTATE_MAGIC2;
+}
+
+/* The initial state for x87/SSE/AVX in libdune's area: a handler starts with it. */
+static void fpstate_init(unsigned char *area)
+{
+	uint32_t mx = MXCSR_DEFAULT;
+
+	if (!area)
+		return;
+	*xstate_bv(area) &= ~XFEATURE_USER;
+	memcpy(area + XS_MXCSR, &mx, sizeof(mx));	/* XRSTOR loads MXCSR regardless */
+}
+
+/*
+ * rt_sigreturn: the frame's state at @ufp (0: the initial state), checked,
+ * into libdune's area.  -EFAULT for a frame Linux would refuse too.
+ */
+static int fpstate_restore(unsigned char *area, uint64_t ufp)
+{
+	struct sig_fpstate fs;
+	struct fpx_sw_bytes sw;
+	uint64_t bv, keep;
+	uint32_t mx;
+	size_t i;
+
+	if (!area)
+		return 0;
+	if (!ufp) {
+		fpstate_init(area);
+		return 0;
+	}
+	memset(&fs, 0, sizeof(fs));
+	if (mem_read(fs.xs, ufp, XS_LEGACY))
+		return -EFAULT;
+	memcpy(&sw, fs.xs + XS_SW_BYTES, sizeof(sw));
+	if (sw.magic1 == FP_XSTATE_MAGIC1 && sw.xstate_size >= XS_LEGACY + XS_HEADER) {
+		/* an XSAVE frame: its header, and the AVX state if it says so */
+		if (sw.xstate_size > sizeof(fs.xs) ||
+		    mem_read(fs.xs + XS_LEGACY, ufp + XS_LEGACY, sw.xstate_size - XS_LEGACY))
+			return -EFAULT;
+		bv = *xstate_bv(fs.xs);
+		for (i = XS_LEGACY + 8; i < XS_LEGACY + XS_HEADER; i++)
+			if (fs.xs[i])
+				return -EFAULT;		/* XCOMP_BV, reserved bytes */
+		if (bv & ~user_features())
+			return -EFAULT;
+		if ((bv & 4) && sw.xstate_size < XS_SIZE)
+			return -EFAULT;
+	} else {
+		bv = 3 & user_features();	/* an FXSAVE frame: x87 and SSE */
+	}
+	memcpy(&mx, fs.xs + XS_MXCSR, sizeof(mx));
+	if (mx & ~mxcsr_mask(area))
+		return -EFAULT;
+	/* merge: only x87, SSE and AVX, into the header XSAVE wrote */
+	memcpy(area, fs.xs, XS_MXCSR_MASK);		/* FCW ... MXCSR */
+	memcpy(area + XS_ST0, fs.xs + XS_ST0, XS_SW_BYTES - 48 - XS_ST0);	/* ST0-7, XMM0-15 */
+	keep = *xstate_bv(area) & ~XFEATURE_USER;
+	*xstate_bv(area) = keep | bv;
+	if (bv & 4)
+		memcpy(area + XS_AVX_OFF, fs.xs + XS_AVX_OFF, XS_AVX_SIZE);
 	return 0;
 }
 
 /* Build the frame for @sig and send ring 3 to its handler. */
 static void deliver(struct dune_tf *tf, int sig, const siginfo_t *si, bool from_syscall)
 {
-	struct ksigaction *ka = &actions[sig];
-	struct rt_sigframe *f;
+	struct ksigaction ka = action_of(sig);
+	unsigned char *area = dune_user_fpu(tf);
+	struct sig_fpstate fs;
+	struct rt_sigframe f;
 	uint64_t sp = tf->rsp - 128;	/* the red zone */
+	uint64_t fp_at, m;
 	sigset_t old, block;
 
-	if ((ka->flags & SA_ONSTACK) && alt_flags == 0 &&
-	    !(tf->rsp > alt_sp && tf->rsp <= alt_sp + alt_size))
+	if (!is_handler(ka.handler))
+		return;			/* changed since it was caught */
+	if ((ka.flags & SA_ONSTACK) && alt_on && !on_altstack(tf->rsp))
 		sp = alt_sp + alt_size;
-	sp = ((sp - sizeof(*f)) & ~15UL) - 8;
-	f = (struct rt_sigframe *)sp;
-	if (!mem_check(sp, sizeof(*f), true))
-		kill_program("no room for a signal frame on the program's stack", SIGSEGV);
-	memset(f, 0, sizeof(*f));
-	f->pretcode = ka->restorer;
-	f->info = *si;
-	f->uc.ss_sp = alt_sp;
-	f->uc.ss_size = alt_size;
-	f->uc.ss_flags = alt_flags;
-	f->uc.mc.r8 = tf->r8;
-	f->uc.mc.r9 = tf->r9;
+	fp_at = (sp - sizeof(fs)) & ~63UL;
+	sp = ((fp_at - sizeof(f)) & ~15UL) - 8;
+	fpstate_save(&fs, area);
+	memset(&f, 0, sizeof(f));
+	f.pretcode = ka.restorer;
+	f.info = *si;
+	f.uc.flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | (area ? UC_FP_XSTATE : 0);
+	f.uc.ss_sp = alt_sp;
+	f.uc.ss_size = alt_size;
+	f.uc.ss_flags = alt_on ? 0 : SS_DISABLE;
+	f.uc.mc.r8 = tf->r8;
+	f.uc.mc.r9 = tf->r9;
 	/* after SYSCALL, R10 is the fourth argument and RCX/R11 are clobbered */
-	f->uc.mc.r10 = from_syscall ? tf->rcx : tf->r10;
-	f->uc.mc.r11 = from_syscall ? tf->rflags : tf->r11;
-	f->uc.mc.rcx = from_syscall ? tf->rip : tf->rcx;
-	f->uc.mc.r12 = tf->r12;
-	f->uc.mc.r13 = tf->r13;
-	f->uc.mc.r14 = tf->r14;
-	f->uc.mc.r15 = tf->r15;
-	f->uc.mc.rdi = tf->rdi;
-	f->uc.mc.rsi = tf->rsi;
-	f->uc.mc.rbp = tf->rbp;
-	f->uc.mc.rbx = tf->rbx;
-	f->uc.mc.rdx = tf->rdx;
-	f->uc.mc.rax = tf->rax;
-	f->uc.mc.rsp = tf->rsp;
-	f->uc.mc.rip = tf->rip;
-	f->uc.mc.eflags = tf->rflags;
-	f->uc.mc.cs = 0x33;
-	f->uc.mc.ss = 0x2b;
+	f.uc.mc.r10 = from_syscall ? tf->rcx : tf->r10;
+	f.uc.mc.r11 = from_syscall ? tf->rflags : tf->r11;
+	f.uc.mc.rcx = from_syscall ? tf->rip : tf->rcx;
+	f.uc.mc.r12 = tf->r12;
+	f.uc.mc.r13 = tf->r13;
+	f.uc.mc.r14 = tf->r14;
+	f.uc.mc.r15 = tf->r15;
+	f.uc.mc.rdi = tf->rdi;
+	f.uc.mc.rsi = tf->rsi;
+	f.uc.mc.rbp = tf->rbp;
+	f.uc.mc.rbx = tf->rbx;
+	f.uc.mc.rdx = tf->rdx;
+	f.uc.mc.rax = tf->rax;
+	f.uc.mc.rsp = tf->rsp;
+	f.uc.mc.rip = tf->rip;
+	f.uc.mc.eflags = tf->rflags;
+	f.uc.mc.cs = 0x33;
+	f.uc.mc.ss = 0x2b;
+	f.uc.mc.fpstate = fp_at;
 	sigprocmask(SIG_SETMASK, NULL, &old);
-	memcpy(&f->uc.sigmask, &old, 8);
+	memcpy(&f.uc.sigmask, &old, 8);
+	/* the frame goes to the program's memory in one checked copy each */
+	if (mem_write(fp_at, &fs, sizeof(fs)) || mem_write(sp, &f, sizeof(f)))
+		kill_program("no room for a signal frame on the program's stack", SIGSEGV);
+	memcpy(&m, &old, 8);
+	m |= ka.mask;
+	if (!(ka.flags & SA_NODEFER))
+		m |= sigbit(sig);
 	memcpy(&block, &old, sizeof(block));
-	{
-		uint64_t m;
-
-		memcpy(&m, &block, 8);
-		m |= ka->mask;
-		if (!(ka->flags & SA_NODEFER))
-			m |= 1UL << (sig - 1);
-		memcpy(&block, &m, 8);
-	}
+	memcpy(&block, &m, 8);
 	sigprocmask(SIG_SETMASK, &block, NULL);
+	fpstate_init(area);		/* the handler starts clean, as on Linux */
 	tf->rdi = sig;
-	tf->rsi = (uint64_t)&f->info;
-	tf->rdx = (uint64_t)&f->uc;
+	tf->rsi = sp + offsetof(struct rt_sigframe, info);
+	tf->rdx = sp + offsetof(struct rt_sigframe, uc);
 	tf->rax = 0;
-	tf->rip = ka->handler;
+	tf->rip = ka.handler;
 	tf->rsp = sp;
 	tf->rflags &= ~0x400UL;		/* DF clear */
 	if (trace_out)
 		trace_note("--- %s {si_signo=%d} ---\n", sigabbrev_np(sig) ? sigabbrev_np(sig) : "SIG?",
 			   sig);
-	if (ka->flags & SA_RESETHAND) {
+	if (ka.flags & SA_RESETHAND) {
 		struct sigaction sa;
 
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_DFL;
+		pthread_mutex_lock(&sig_lock);
 		sigaction(sig, &sa, NULL);
-		ka->handler = (uint64_t)SIG_DFL;
+		actions[sig].handler = (uint64_t)SIG_DFL;
+		pthread_mutex_unlock(&sig_lock);
 	}
 }
 
+/* This thread's pending signals: the first with a handler, now. */
 void signals_deliver(struct dune_tf *tf)
 {
+	uint64_t set = __atomic_load_n(&pending, __ATOMIC_ACQUIRE);
 	int sig;
 
-	for (sig = 1; sig <= 64; sig++) {
-		if (!pending[sig])
+	for (sig = 1; set && sig <= 64; sig++) {
+		if (!(set & sigbit(sig)))
 			continue;
-		pending[sig] = 0;
-		if (is_handler(actions[sig].handler)) {
-			deliver(tf, sig, &pending_info[sig], true);
+		__atomic_and_fetch(&pending, ~sigbit(sig), __ATOMIC_ACQ_REL);
+		if (is_handler(action_of(sig).handler)) {
+			siginfo_t si = pending_info[sig];
+
+			deliver(tf, sig, &si, true);
 			return;		/* one at a time: the rest at the next call */
 		}
 	}
@@ -258,7 +486,7 @@ void signal_fault(struct dune_tf *tf, int sig, int code, uint64_t addr)
 	sigset_t cur;
 
 	sigprocmask(SIG_SETMASK, NULL, &cur);
-	if (is_handler(actions[sig].handler) && !sigismember(&cur, sig)) {
+	if (is_handler(action_of(sig).handler) && !sigismember(&cur, sig)) {
 		memset(&si, 0, sizeof(si));
 		si.si_signo = sig;
 		si.si_code = code;
@@ -277,16 +505,24 @@ void signal_fault(struct dune_tf *tf, int sig, int code, uint64_t addr)
 
 long sys_rt_sigreturn(struct dune_tf *tf)
 {
-	struct kucontext *uc = (struct kucontext *)(tf->rsp - 8 + 8);
+	/* the handler's "ret" popped pretcode: rsp points at the ucontext */
+	uint64_t ucp = tf->rsp;
+	unsigned char *area = dune_user_fpu(tf);
+	struct kucontext uc;
 	struct ksigcontext mc;
 	sigset_t mask;
 	uint64_t a[6] = { 0 };
 
-	/* the handler's "ret" popped pretcode: rsp points at the ucontext */
-	if (!mem_check((uint64_t)uc, sizeof(*uc), false))
+	/* one copy of the frame: a racing thread changes nothing after the checks */
+	if (mem_read(&uc, ucp, sizeof(uc)))
 		kill_program("rt_sigreturn with a bad frame", SIGSEGV);
-	mc = uc->mc;
-	memcpy(&mask, &uc->sigmask, 8);
+	mc = uc.mc;
+	if (mc.rip >= (1UL << 47) || mc.rsp >= (1UL << 47))
+		kill_program("rt_sigreturn to a non-user address", SIGSEGV);
+	if (fpstate_restore(area, mc.fpstate))
+		kill_program("rt_sigreturn with a bad FPU state in the frame", SIGSEGV);
+	sigemptyset(&mask);
+	memcpy(&mask, &uc.sigmask, 8);
 	sigdelset(&mask, SIGKILL);
 	sigdelset(&mask, SIGSTOP);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
@@ -311,11 +547,8 @@ long sys_rt_sigreturn(struct dune_tf *tf)
 	tf->cs = 0x33;
 	tf->ss = 0x2b;
 	trace_call(SYS_rt_sigreturn, a, (long)mc.rax);
-	if (tf->rip >= (1UL << 47) || tf->rsp >= (1UL << 47))
-		kill_program("rt_sigreturn to a non-user address", SIGSEGV);
 	signals_deliver(tf);
-	dune_pop_trap_frame(tf);
-	return 0;
+	dune_pop_trap_frame_fpu(tf, area);
 }
 
 /* execve: caught signals go back to their default action. */
@@ -326,16 +559,30 @@ void signals_exec_reset(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
+	pthread_mutex_lock(&sig_lock);
 	for (sig = 1; sig <= 64; sig++) {
 		if (is_handler(actions[sig].handler)) {
 			sigaction(sig, &sa, NULL);
 			memset(&actions[sig], 0, sizeof(actions[sig]));
 		}
-		pending[sig] = 0;
 	}
-	alt_flags = SS_DISABLE;
+	pthread_mutex_unlock(&sig_lock);
+	__atomic_store_n(&pending, 0, __ATOMIC_RELEASE);
+	alt_on = false;
+	alt_sp = alt_size = 0;
 }
 
 void signals_install_host(void)
 {
+}
+
+/* fork: the child gets actions[] consistent and sig_lock free. */
+void signals_fork_prepare(void)
+{
+	pthread_mutex_lock(&sig_lock);
+}
+
+void signals_fork_done(void)
+{
+	pthread_mutex_unlock(&sig_lock);
 }

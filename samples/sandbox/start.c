@@ -179,6 +179,17 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	 * dune_init(true): everything user-accessible, the original's
 	 * map_full.)
 	 */
+	/*
+	 * The program windows, reserved before libdune maps anything: from
+	 * here on nothing but the program gets memory there (mem.c).
+	 */
+	ret = mem_reserve_windows();
+	if (ret) {
+		fprintf(stderr, "%s: cannot reserve the program windows (0x%lx-0x%lx, 0x%lx-0x%lx): %s%s\n",
+			progname, LOW_START, LOW_END, HIGH_START, HIGH_END, strerror(-ret),
+			ret == -EEXIST ? " (something of the supervisor is there: an unlimited stack size?)" : "");
+		return 127;
+	}
 	ret = dune_init(false);
 	if (!ret)
 		ret = dune_enter();

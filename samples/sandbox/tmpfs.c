@@ -287,7 +287,10 @@ static long t_rw(int fd, uint64_t buf, uint64_t len, int64_t pos, bool write)
 		n = len < FILE_MAX - off ? len : FILE_MAX - off;
 		if (off > f->size)
 			memset(data + f->size, 0, off - f->size);
-		memcpy(data + off, (void *)buf, n);
+		if (mem_read(data + off, buf, n)) {	/* unmapped meanwhile */
+			unlock();
+			return -EFAULT;
+		}
 		if (off + n > f->size)
 			f->size = off + n;
 		clock_gettime(CLOCK_REALTIME, &f->mtime);
@@ -295,7 +298,10 @@ static long t_rw(int fd, uint64_t buf, uint64_t len, int64_t pos, bool write)
 		n = off >= f->size ? 0 : f->size - off;
 		if (n > len)
 			n = len;
-		memcpy((void *)buf, data + off, n);
+		if (mem_write(buf, data + off, n)) {
+			unlock();
+			return -EFAULT;
+		}
 	}
 	if (pos < 0)
 		vfd[fd].off = off + n;
@@ -324,17 +330,27 @@ static long t_rwv(int fd, uint64_t iov, uint64_t cnt, int64_t pos, bool write)
 	return total;
 }
 
+/*
+ * The entries are built under the lock (another process may create,
+ * rename or unlink meanwhile: a name read without it could change length
+ * between measuring and copying), in a buffer of ours, then copied out.
+ */
 static long t_getdents(int fd, uint64_t buf, uint64_t len)
 {
-	uint64_t pos = 0;
+	char out[4096] __attribute__((aligned(8)));
+	uint64_t pos = 0, next;
 	long idx;
 
 	if (vfd[fd].file != VFD_DIR)
 		return -ENOTDIR;
 	if (!mem_check(buf, len, true))
 		return -EFAULT;
+	if (len > sizeof(out))
+		len = sizeof(out);
+	lock();
+	next = vfd[fd].off;
 	/* off: 0 ".", 1 "..", 2 + i: files[i] */
-	for (idx = (long)vfd[fd].off; idx < 2 + MAX_FILES; idx++) {
+	for (idx = (long)next; idx < 2 + MAX_FILES; idx++) {
 		const char *name;
 		uint64_t ino, reclen;
 		unsigned char type;
@@ -357,16 +373,22 @@ static long t_getdents(int fd, uint64_t buf, uint64_t len)
 		}
 		reclen = (offsetof(struct dirent64, d_name) + strlen(name) + 1 + 7) & ~7UL;
 		if (pos + reclen > len)
-			return pos ? (long)pos : -EINVAL;
-		d = (struct dirent64 *)(buf + pos);
+			break;
+		d = (struct dirent64 *)(out + pos);
 		d->d_ino = ino;
 		d->d_off = idx + 1;
 		d->d_reclen = reclen;
 		d->d_type = type;
-		strcpy(d->d_name, name);
+		memcpy(d->d_name, name, strlen(name) + 1);
 		pos += reclen;
-		vfd[fd].off = idx + 1;
+		next = idx + 1;
 	}
+	unlock();
+	if (!pos)
+		return idx < 2 + MAX_FILES ? -EINVAL : 0;
+	if (mem_write(buf, out, pos))
+		return -EFAULT;
+	vfd[fd].off = next;
 	return (long)pos;
 }
 
@@ -498,13 +520,16 @@ bool tmpfs_handle(long nr, const uint64_t a[6], long *ret)
 		{
 			struct tfile *f = fd_file(fd);
 
-			if (!f || (int64_t)a[1] < 0 || a[1] > FILE_MAX)
+			if (!f || (int64_t)a[1] < 0 || a[1] > FILE_MAX) {
 				*ret = -EINVAL;
-			else {
+			} else {
+				lock();		/* against a write or another truncate */
 				if (a[1] > f->size)
 					memset(arena + (f - sh->files) * FILE_MAX + f->size, 0,
 					       a[1] - f->size);
 				f->size = a[1];
+				clock_gettime(CLOCK_REALTIME, &f->mtime);
+				unlock();
 				*ret = 0;
 			}
 		}

@@ -13,7 +13,6 @@
  * PAGEBASE (0x200000000, 8 GiB): always mapped (its first 2 MiB hold the
  * guest page tables), between the sandbox's two program windows.
  */
-#define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -330,11 +329,14 @@ static int m_elf(const char *arg __attribute__((unused)))
 			return 2;
 		}
 		if (pid == 0) {
+			int err;
+
 			execl(path, path, (char *)NULL);
+			err = errno;
 			/* refused: the old program goes on, the supervisor intact */
 			if (supervisor_readable(SUPERVISOR))
 				_exit(3);
-			printf("  (%s: execve: %s)\n", elf_cases[i].name, strerror(errno));
+			printf("  (%s: execve: %s)\n", elf_cases[i].name, strerror(err));
 			_exit(0);
 		}
 		waitpid(pid, &st, 0);
