@@ -66,7 +66,8 @@ struct vma {
 	int prot;
 };
 
-static pthread_rwlock_t mem_lock = PTHREAD_RWLOCK_INITIALIZER;
+/* writers first: a thread making checked calls in a loop must not starve mmap */
+static pthread_rwlock_t mem_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 static struct vma vmas[MAX_VMAS];
 static int nvmas;
 static uint64_t brk_start, brk_cur;

@@ -388,7 +388,7 @@ static void *thread_main(void *arg)
 	int tid = (int)syscall(SYS_gettid);
 
 	if (flags & CLONE_CHILD_SETTID)
-		*(int *)tf.rcx = tid;
+		(void)mem_write(tf.rcx, &tid, sizeof(tid));	/* checked again: it may be gone */
 	if (flags & CLONE_CHILD_CLEARTID)
 		syscall(SYS_set_tid_address, tf.rcx);
 	__atomic_store_n(&ts->tid, tid, __ATOMIC_RELEASE);	/* ts is the parent's now */
@@ -436,6 +436,6 @@ long sys_clone_thread(struct dune_tf *tf)
 		sched_yield();
 	free(ts);
 	if (flags & CLONE_PARENT_SETTID)
-		*(int *)tf->rdx = tid;
+		(void)mem_write(tf->rdx, &tid, sizeof(tid));
 	return tid;
 }

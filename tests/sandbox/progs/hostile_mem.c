@@ -239,7 +239,7 @@ static void case_interp(struct elf_file *f, const char *interp)
 
 static void case_interp_bad(struct elf_file *f)
 {
-	case_interp(f, "/tmp/hostile_mem.wrap");
+	case_interp(f, "/tmp/hostile_mem-interp.wrap");
 }
 
 static void case_interp_missing(struct elf_file *f)
@@ -249,7 +249,7 @@ static void case_interp_missing(struct elf_file *f)
 
 static void case_interp_interp(struct elf_file *f)
 {
-	case_interp(f, "/tmp/hostile_mem.interp-bad");	/* hostile all the way down */
+	case_interp(f, "/tmp/hostile_mem-interp.bad");	/* hostile all the way down */
 }
 
 static int write_elf(const char *path, void (*mod)(struct elf_file *))
@@ -298,8 +298,8 @@ static int m_elf(const char *arg __attribute__((unused)))
 	size_t i;
 
 	/* the files the interpreter cases name */
-	write_elf("/tmp/hostile_mem.wrap", case_wrap);
-	write_elf("/tmp/hostile_mem.interp-bad", case_interp_bad);
+	write_elf("/tmp/hostile_mem-interp.wrap", case_wrap);
+	write_elf("/tmp/hostile_mem-interp.bad", case_interp_bad);
 	/* a well-formed one first: the oracle works (it runs, exits 42) */
 	snprintf(path, sizeof(path), "/tmp/hostile_mem.good");
 	write_elf(path, NULL);
@@ -351,8 +351,8 @@ static int m_elf(const char *arg __attribute__((unused)))
 			       WTERMSIG(st));
 		unlink(path);
 	}
-	unlink("/tmp/hostile_mem.wrap");
-	unlink("/tmp/hostile_mem.interp-bad");
+	unlink("/tmp/hostile_mem-interp.wrap");
+	unlink("/tmp/hostile_mem-interp.bad");
 	unlink("/tmp/hostile_mem.good");
 	return fails ? 1 : 0;
 }
@@ -407,7 +407,7 @@ static int m_race(const char *arg)
 		SUPERVISOR, SUPERVISOR + PG, LOW_END - 8, LOW_END, HIGH_START - 8,
 		HIGH_END - 8, HIGH_END,
 	};
-	double secs = arg ? atof(arg) : 20;
+	double secs = arg ? atof(arg) : 10;
 	struct timespec t0, t;
 	unsigned long checks = 0, wrong = 0, i;
 	pthread_t th;
@@ -457,7 +457,8 @@ static volatile pid_t handler_tid;
 static volatile uintptr_t handler_sp;
 static volatile int handled;
 static volatile pid_t b_tid;
-static volatile int b_ready, b_stop;
+static volatile int b_ready;
+static int b_pipe[2];
 static char b_altstack[64 * 1024];
 
 static void on_usr(int sig, siginfo_t *si, void *uc)
@@ -484,10 +485,16 @@ static void *thread_b(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	b_tid = (pid_t)syscall(SYS_gettid);
 	b_ready = 1;
-	while (!b_stop) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
+	/*
+	 * B waits in read(), which SA_RESTART restarts after a signal: the
+	 * signal is B's, so it must run on B, whenever B gets back - never on
+	 * main, which keeps making system calls meanwhile.
+	 */
+	for (;;) {
+		char c = 0;
 
-		nanosleep(&ts, NULL);
+		if (read(b_pipe[0], &c, 1) != 1 || c == 'q')
+			break;
 	}
 	return NULL;
 }
@@ -521,6 +528,8 @@ static int m_signal_thread(const char *arg __attribute__((unused)))
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pipe(b_pipe))
+		return 2;
 	pthread_create(&th, NULL, thread_b, NULL);
 	while (!b_ready)
 		sched_yield();
@@ -537,6 +546,12 @@ static int m_signal_thread(const char *arg __attribute__((unused)))
 			kill(getpid(), sig);
 		for (i = 0; i < 50; i++)
 			syscall(SYS_getppid);	/* main keeps making system calls */
+		{
+			struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+		(void)!write(b_pipe[1], "x", 1);	/* B's read returns */
 		wait_handled();
 		ok = handled == sig && handler_tid == b_tid &&
 		     handler_sp >= (uintptr_t)b_altstack &&
@@ -546,7 +561,7 @@ static int m_signal_thread(const char *arg __attribute__((unused)))
 		       handler_sp >= (uintptr_t)b_altstack &&
 		       handler_sp < (uintptr_t)b_altstack + sizeof(b_altstack) ? "on" : "NOT on");
 	}
-	b_stop = 1;
+	(void)!write(b_pipe[1], "q", 1);
 	pthread_join(th, NULL);
 	return fails ? 1 : 0;
 }
@@ -606,9 +621,11 @@ static int m_fpu(const char *arg __attribute__((unused)))
 	__asm__ __volatile__("stmxcsr %0" : "=m"(mxcsr_before));
 	handled = 0;
 	{
+		long pid = getpid(), tid = syscall(SYS_gettid);
+		/* no call between these and the asm: a call would clobber them */
 		register long rax __asm__("rax") = SYS_tgkill;
-		register long rdi __asm__("rdi") = getpid();
-		register long rsi __asm__("rsi") = syscall(SYS_gettid);
+		register long rdi __asm__("rdi") = pid;
+		register long rsi __asm__("rsi") = tid;
 		register long rdx __asm__("rdx") = SIGUSR1;
 
 		__asm__ __volatile__("movdqu %[pat], %%xmm8\n\t"
