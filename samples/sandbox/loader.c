@@ -280,6 +280,12 @@ out:
 
 static int read_shebang(const char *path, char *interp, size_t ilen, char *arg, size_t alen);
 
+/* Would the file's span (plan_elf: inside a window, no wrap) cover the stack? */
+static bool overlaps_stack(const struct elf_plan *pl)
+{
+	return pl->lo + pl->bias < STACK_TOP && STACK_TOP - STACK_SIZE < pl->hi + pl->bias;
+}
+
 /*
  * Everything load_program() will find wrong, before anything is torn down
  * (execve must fail cleanly): the file (or a script's interpreter), every
@@ -309,11 +315,18 @@ int check_program(const char *path, char *err, size_t errlen)
 	if (fd < 0)
 		return fd;
 	close(fd);
+	if (overlaps_stack(&pl))
+		return fail(err, errlen, -ENOEXEC, "%s: its segments overlap the stack", path);
 	if (pl.interp[0]) {
 		fd = open_plan(pl.interp, INTERP_BASE, &ipl, err, errlen);
 		if (fd < 0)
 			return fd;
 		close(fd);
+		/* two fixed-address files may want the same place */
+		if (overlaps_stack(&ipl) ||
+		    (pl.lo + pl.bias < ipl.hi + ipl.bias && ipl.lo + ipl.bias < pl.hi + pl.bias))
+			return fail(err, errlen, -ENOEXEC,
+				    "%s: its interpreter %s overlaps it or the stack", path, pl.interp);
 	}
 	return 0;
 }
