@@ -336,13 +336,16 @@ long mem_strlen(uint64_t addr, uint64_t max)
 	rdlock();		/* the pages stay mapped while we read them */
 	while (n < max) {
 		uint64_t page_end = PAGE_DOWN(addr + n) + PAGE_SIZE;
+		uint64_t chunk = page_end - (addr + n);
 		const char *p = (const char *)(addr + n), *z;
 
 		if (addr + n < addr || !check_locked(addr + n, 1, false)) {
 			ret = -EFAULT;
 			break;
 		}
-		z = memchr(p, 0, page_end - (addr + n));
+		if (chunk > max - n)
+			chunk = max - n;	/* never a length above @max */
+		z = memchr(p, 0, chunk);
 		if (z) {
 			ret = (long)(n + (uint64_t)(z - p));
 			break;
