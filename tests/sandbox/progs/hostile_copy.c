@@ -25,7 +25,9 @@
  * Prints "contained ..." for each attempt refused, "NOT contained ..." for
  * each that got through; exits 0 if it ran to the end.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -267,6 +269,32 @@ static long do_recvmsg(int fd, struct iovec *v)
 	return err(recvmsg(fd, &m, 0));
 }
 
+static long do_pwritev2(int fd, struct iovec *v)
+{
+	return err(syscall(SYS_pwritev2, fd, v, 1, 0, 0, 0));
+}
+
+static long do_preadv2(int fd, struct iovec *v)
+{
+	return err(syscall(SYS_preadv2, fd, v, 1, 0, 0, 0));
+}
+
+static long do_sendmmsg(int fd, struct iovec *v)
+{
+	struct mmsghdr m = { .msg_hdr = { .msg_iov = v, .msg_iovlen = 1 } };
+	long r = err(syscall(SYS_sendmmsg, fd, &m, 1, 0));
+
+	return r == 1 ? (long)m.msg_len : r;
+}
+
+static long do_recvmmsg(int fd, struct iovec *v)
+{
+	struct mmsghdr m = { .msg_hdr = { .msg_iov = v, .msg_iovlen = 1 } };
+	long r = err(syscall(SYS_recvmmsg, fd, &m, 1, 0, 0));
+
+	return r == 1 ? (long)m.msg_len : r;
+}
+
 static int m_race(void)
 {
 	int p[2], s[2], fd;
@@ -279,6 +307,8 @@ static int m_race(void)
 	race_in("readv", do_readv, p[1], p[0], false);
 	race_out("sendmsg", do_sendmsg, s[0], s[1], false);
 	race_in("recvmsg", do_recvmsg, s[0], s[1], false);
+	race_out("sendmmsg", do_sendmmsg, s[0], s[1], false);
+	race_in("recvmmsg", do_recvmmsg, s[0], s[1], false);
 	/* positioned calls need a file: a memfd is a real host file */
 	fd = (int)syscall(SYS_memfd_create, "hostile_copy", 0);
 	if (fd < 0) {
@@ -288,6 +318,8 @@ static int m_race(void)
 	}
 	race_out("pwritev", do_pwritev, fd, fd, true);
 	race_in("preadv", do_preadv, fd, fd, true);
+	race_out("pwritev2", do_pwritev2, fd, fd, true);
+	race_in("preadv2", do_preadv2, fd, fd, true);
 	return 0;
 }
 
@@ -614,7 +646,7 @@ static const struct {
 	int (*fn)(void);
 	const char *what;
 } modes[] = {
-	{ "race", m_race, "a thread flips iov_base under writev/readv/sendmsg/recvmsg/pwritev/preadv" },
+	{ "race", m_race, "a thread flips iov_base under every call with an iovec" },
 	{ "kept-pointers", m_kept, "kernel-written and kernel-kept pointers at supervisor memory" },
 	{ "scm-rights", m_scm, "every supervisor descriptor sent in SCM_RIGHTS" },
 	{ "fd-routes", m_routes, "every supervisor descriptor by dup/fcntl/poll/epoll/proc" },
