@@ -61,6 +61,7 @@ struct call {
 /* copyin.c */
 void *arena_alloc(struct call *c, size_t len);
 long copy_in(struct call *c);
+long recheck_rights(struct call *c);
 /* decide.c */
 long decide(struct call *c, bool *go);
 /* carry.c */

@@ -93,7 +93,9 @@ long h_sendmsg(struct call *c)
 	if (!c->scm_rights)
 		return fwd(c);
 	fdref_lock();
-	r = fwd(c);
+	r = recheck_rights(c);
+	if (!r)
+		r = fwd(c);
 	fdref_unlock();
 	return r;
 }

@@ -92,7 +92,7 @@ static long copy_iov(struct call *c, uint64_t u, uint64_t cnt, bool write, struc
 	return 0;
 }
 
-/* SCM_RIGHTS in a message being sent: no supervisor descriptor. */
+/* SCM_RIGHTS in a message being sent (our copy): no supervisor descriptor. */
 static long check_rights(struct call *c, struct msghdr *m)
 {
 	struct cmsghdr *cm;
@@ -321,6 +321,38 @@ static long copy_epev(struct call *c, int i)
 		return -ENOMEM;
 	c->k[i] = (uint64_t)p;
 	c->copied[i] = true;
+	return 0;
+}
+
+/*
+ * The descriptors in the copies of the messages being sent, checked again
+ * (carry.c, under fds.c's lock: a number checked before may have become a
+ * new thread's vCPU since).
+ */
+long recheck_rights(struct call *c)
+{
+	int i;
+	uint64_t j, n;
+	long r;
+
+	for (i = 0; i < 6; i++) {
+		if (!c->copied[i])
+			continue;
+		if (c->kind[i].k == A_MSG) {
+			r = check_rights(c, (struct msghdr *)c->k[i]);
+			if (r)
+				return r;
+		} else if (c->kind[i].k == A_MMSG) {
+			struct mmsghdr *mm = (struct mmsghdr *)c->k[i];
+
+			n = (unsigned int)c->k[c->kind[i].n];
+			for (j = 0; j < n; j++) {
+				r = check_rights(c, &mm[j].msg_hdr);
+				if (r)
+					return r;
+			}
+		}
+	}
 	return 0;
 }
 

@@ -104,7 +104,7 @@ static void out_arg(struct call *c, int i)
 	}
 	case A_FDSET:
 		if (ret >= 0) {
-			uint64_t bits = c->k[ad.n];
+			uint64_t bits = (unsigned int)(int)c->k[ad.n];	/* <= MAX_FDSET_BITS */
 
 			put(u, (const void *)c->k[i], (bits + 63) / 64 * 8);
 		}

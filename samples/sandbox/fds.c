@@ -140,22 +140,32 @@ bool is_supervisor_fd(int fd)
 	return false;
 }
 
-/* Does @fd (the program's, just opened) lead to one of our files? */
-bool is_supervisor_file(int fd)
+/* Is the file @dev, @ino one of ours (the trace file, /dev/dune)? */
+bool is_supervisor_inode(dev_t dev, ino_t ino)
 {
-	struct stat st;
-	char link[PATH_MAX];
 	int i, n = __atomic_load_n(&nsup, __ATOMIC_ACQUIRE);
 
-	if (fd_link(fd, link, sizeof(link)) && !strncmp(link, dune_anon, sizeof(dune_anon) - 1))
-		return true;
-	if (fstat(fd, &st))
-		return false;
 	for (i = 0; i < n; i++)
 		if (__atomic_load_n(&sup[i].fd, __ATOMIC_ACQUIRE) >= 0 && !sup[i].anon[0] &&
-		    sup[i].dev == st.st_dev && sup[i].ino == st.st_ino)
+		    sup[i].dev == dev && sup[i].ino == ino)
 			return true;
 	return false;
+}
+
+/*
+ * Does @fd (the program's, just opened) lead to one of our files?  @link:
+ * what /proc/self/fd shows for it, if the caller has it, else NULL.
+ */
+bool is_supervisor_file(int fd, const char *link)
+{
+	struct stat st;
+	char buf[PATH_MAX];
+
+	if (!link && fd_link(fd, buf, sizeof(buf)))
+		link = buf;
+	if (link && !strncmp(link, dune_anon, sizeof(dune_anon) - 1))
+		return true;
+	return !fstat(fd, &st) && is_supervisor_inode(st.st_dev, st.st_ino);
 }
 
 /* ---- finding them -------------------------------------------------------- */

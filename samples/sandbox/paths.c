@@ -105,17 +105,8 @@ bool is_self_exe(const char *abs)
 static bool reaches_supervisor(int dirfd, const char *path)
 {
 	struct stat st;
-	int fd;
-	bool r;
 
-	if (fstatat(dirfd, path, &st, 0) || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
-		return false;
-	fd = openat(dirfd, path, O_PATH | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	r = is_supervisor_file(fd);
-	close(fd);
-	return r;
+	return !fstatat(dirfd, path, &st, 0) && is_supervisor_inode(st.st_dev, st.st_ino);
 }
 
 /* The path rules for the supervisor's copy of a path: 0, or -errno. */
@@ -162,15 +153,15 @@ long check_opened(long fd, bool write)
 
 	if (fd < 0)
 		return fd;
-	if (is_supervisor_file((int)fd)) {
+	snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
+	r = readlink(link, real, sizeof(real) - 1);
+	real[r > 0 ? r : 0] = 0;
+	if (is_supervisor_file((int)fd, r > 0 ? real : NULL)) {
 		close((int)fd);
 		return -EACCES;
 	}
-	snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
-	r = readlink(link, real, sizeof(real) - 1);
 	if (r <= 0 || real[0] != '/')
 		return fd;	/* pipe:[...], anon_inode:... */
-	real[r] = 0;
 	pr = path_check(real);
 	if (forbidden_path(real) || pr == PATH_DENY || (pr == PATH_READONLY && write)) {
 		close((int)fd);

@@ -179,7 +179,8 @@ void kill_program(const char *why, int sig) __attribute__((noreturn));
 
 /* ---- fds.c: the supervisor's own descriptors ---- */
 bool is_supervisor_fd(int fd);
-bool is_supervisor_file(int fd);
+bool is_supervisor_file(int fd, const char *link);
+bool is_supervisor_inode(dev_t dev, ino_t ino);
 void sup_fds_begin(void);
 void sup_fds_end(void);
 void sup_fds_rescan(void);
