@@ -43,7 +43,9 @@
 #include <unistd.h>
 #include <linux/futex.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -641,6 +643,69 @@ static int m_routes(void)
 	return 0;
 }
 
+/* ---- calls whose pointers the table cannot describe: never forwarded ---------- */
+
+static void want(const char *what, long r, long e)
+{
+	char line[160];
+
+	snprintf(line, sizeof(line), "%s: %s", what, r < 0 ? strerror((int)-r) : "succeeded");
+	if (r == -e)
+		contained(line);
+	else
+		escaped(line);
+}
+
+static int m_undescribed(void)
+{
+	struct { unsigned short len; void *filter; } prog = { 1, (void *)SUP };
+	int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	/* harmless if forwarded: no such mount point, no such reboot command */
+	want("mount(data -> supervisor)",
+	     err(syscall(SYS_mount, "none", "/nonexistent/dir", "tmpfs", 0, SUP)), EPERM);
+	want("reboot(arg -> supervisor)",
+	     err(syscall(SYS_reboot, 0xfee1dead, 672274793, 0x12345678, SUP)), EPERM);
+	want("setsockopt(SO_ATTACH_FILTER, filter -> supervisor)",
+	     err(setsockopt(s, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog))), ENOPROTOOPT);
+	want("ioctl(unknown request, arg -> supervisor)",
+	     err(syscall(SYS_ioctl, 1, 0x80085a01, SUP)), ENOTTY);
+	want("fcntl(F_SETOWN_EX, arg -> supervisor)",
+	     err(syscall(SYS_fcntl, 1, 15 /* F_SETOWN_EX */, SUP)), EINVAL);
+	want("prctl(PR_SET_MM, arg -> supervisor)",
+	     err(syscall(SYS_prctl, 35 /* PR_SET_MM */, 13, SUP, 0, 0)), EINVAL);
+	return 0;
+}
+
+static int m_fdsets(void)
+{
+	int fds[64], n, i, p[2];
+
+	make_threads();
+	n = find_supervisor_fds(fds, 64, false);
+	if (n < 3 || pipe(p))
+		escaped("fewer than 3 supervisor descriptors found");
+	for (i = 0; i < n; i++) {
+		int fd = fds[i];
+		fd_set rs;
+		struct timeval tv = { 0, 0 };
+		off_t off = 0;
+
+		if (fd < FD_SETSIZE) {
+			FD_ZERO(&rs);
+			FD_SET(fd, &rs);
+			route("select", fd, err(select(fd + 1, &rs, NULL, NULL, &tv)));
+		}
+		route("sendfile(out)", fd, err(syscall(SYS_sendfile, fd, p[0], &off, 1)));
+		route("sendfile(in)", fd, err(syscall(SYS_sendfile, p[1], fd, &off, 1)));
+		route("splice", fd, err(syscall(SYS_splice, fd, 0, p[1], 0, 1, 0)));
+		route("tee", fd, err(syscall(SYS_tee, fd, p[1], 1, 0)));
+		route("mmap", fd, (long)mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == -1 ?
+		      -errno : 0);
+	}
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -650,6 +715,8 @@ static const struct {
 	{ "kept-pointers", m_kept, "kernel-written and kernel-kept pointers at supervisor memory" },
 	{ "scm-rights", m_scm, "every supervisor descriptor sent in SCM_RIGHTS" },
 	{ "fd-routes", m_routes, "every supervisor descriptor by dup/fcntl/poll/epoll/proc" },
+	{ "fd-sets", m_fdsets, "every supervisor descriptor in select/sendfile/splice/tee/mmap" },
+	{ "undescribed", m_undescribed, "mount, reboot, unknown ioctl/fcntl/prctl/socket options" },
 };
 
 int main(int argc, char **argv)
