@@ -138,7 +138,9 @@ static void put_arg(FILE *f, struct argdesc ad, int i, const uint64_t a[6], cons
 			fprintf(f, "%d", (int)v);
 		break;
 	case A_STR:
-		if (copy)
+		if (!v)
+			fputs("NULL", f);
+		else if (copy)
 			put_bytes(f, copy, strlen(copy) < 32 ? (long)strlen(copy) : 32, strlen(copy));
 		else
 			put_str(f, v, 0, true);
