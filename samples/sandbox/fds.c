@@ -10,6 +10,9 @@
  *
  *  - at start and in a fork child, what dune_init()/dune_enter() and the
  *    trace file opened (the difference of two scans of /proc/self/fd);
+ *    the program may not reopen their files either (/proc/self/fd/N, a
+ *    link), unless it holds the same file itself (--trace writes to a
+ *    copy of the program's own stderr);
  *  - after a program thread is created, the new vCPU ("anon_inode:dune-vcpu",
  *    kmod/vcpu.c), found by a rescan.
  *
@@ -48,6 +51,7 @@ struct sup_fd {
 	dev_t dev;
 	ino_t ino;
 	char anon[48];			/* "anon_inode:dune-vcpu", or "" */
+	bool ident;			/* its file is ours alone: no reopening it */
 };
 
 static struct sup_fd sup[MAX_SUP_FDS];
@@ -84,9 +88,13 @@ static bool same_file(int fd, const struct sup_fd *s)
 	return true;
 }
 
-static void add(int fd)
+/*
+ * @ident: the file is the supervisor's alone (the trace file, /dev/dune),
+ * not one the program holds too (--trace to the program's own stderr).
+ */
+static void add(int fd, bool ident)
 {
-	struct sup_fd e = { .fd = fd };
+	struct sup_fd e = { .fd = fd, .ident = ident };
 	struct stat st;
 	char link[PATH_MAX];
 	int i, free_slot = -1;
@@ -109,6 +117,7 @@ static void add(int fd)
 	if (free_slot >= 0) {
 		sup[free_slot].dev = e.dev;
 		sup[free_slot].ino = e.ino;
+		sup[free_slot].ident = e.ident;
 		memcpy(sup[free_slot].anon, e.anon, sizeof(e.anon));
 		__atomic_store_n(&sup[free_slot].fd, fd, __ATOMIC_RELEASE);
 		if (free_slot == nsup)
@@ -146,8 +155,8 @@ bool is_supervisor_inode(dev_t dev, ino_t ino)
 	int i, n = __atomic_load_n(&nsup, __ATOMIC_ACQUIRE);
 
 	for (i = 0; i < n; i++)
-		if (__atomic_load_n(&sup[i].fd, __ATOMIC_ACQUIRE) >= 0 && !sup[i].anon[0] &&
-		    sup[i].dev == dev && sup[i].ino == ino)
+		if (__atomic_load_n(&sup[i].fd, __ATOMIC_ACQUIRE) >= 0 && sup[i].ident &&
+		    !sup[i].anon[0] && sup[i].dev == dev && sup[i].ino == ino)
 			return true;
 	return false;
 }
@@ -211,6 +220,20 @@ void sup_fds_begin(void)
 	nbefore = scan(&before);
 }
 
+/* Is the file of @fd also open on one of the descriptors in before[]? */
+static bool held_before(int fd)
+{
+	struct stat a, b;
+	int j;
+
+	if (fstat(fd, &a))
+		return false;
+	for (j = 0; j < nbefore; j++)
+		if (!fstat(before[j], &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return true;
+	return false;
+}
+
 void sup_fds_end(void)
 {
 	int *now, n = scan(&now), i, j;
@@ -219,7 +242,7 @@ void sup_fds_end(void)
 		for (j = 0; j < nbefore && before[j] != now[i]; j++)
 			;
 		if (j == nbefore)
-			add(now[i]);
+			add(now[i], !held_before(now[i]));
 	}
 	free(now);
 	free(before);
@@ -239,7 +262,7 @@ void sup_fds_rescan(void)
 			continue;
 		if ((!strncmp(link, dune_anon, sizeof(dune_anon) - 1) || !strcmp(link, "/dev/dune")) &&
 		    !is_supervisor_fd(now[i]))
-			add(now[i]);
+			add(now[i], true);
 	}
 	free(now);
 }
