@@ -60,6 +60,7 @@ struct call {
 
 /* copyin.c */
 void *arena_alloc(struct call *c, size_t len);
+void arena_release(void);
 long copy_in(struct call *c);
 long recheck_rights(struct call *c);
 /* decide.c */
@@ -90,6 +91,7 @@ long h_clone(struct call *c);
 long h_fork(struct call *c);
 long h_execve(struct call *c);
 long h_exit_group(struct call *c);
+long h_exit(struct call *c);
 long h_socket(struct call *c);
 long h_kill(struct call *c);
 long h_setsockopt(struct call *c);

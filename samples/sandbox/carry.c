@@ -218,6 +218,13 @@ long h_execve(struct call *c)
 	return sys_execve(c->tf, AT_FDCWD, c->a[0], c->a[1], c->a[2]);
 }
 
+/* A thread's end: exit has no copies; the thread's arena is freed first. */
+long h_exit(struct call *c)
+{
+	arena_release();
+	return fwd(c);
+}
+
 long h_exit_group(struct call *c)
 {
 	c->ret = 0;

@@ -52,6 +52,13 @@ void *arena_alloc(struct call *c, size_t len)
 	return p;
 }
 
+/* The thread ends (exit): its arena goes with it. */
+void arena_release(void)
+{
+	free(thread_arena);
+	thread_arena = NULL;
+}
+
 /* A copy of @len program bytes at @u (writable too if @write), or -errno. */
 static long cp_in(struct call *c, uint64_t u, uint64_t len, bool write, void **out)
 {

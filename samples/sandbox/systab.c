@@ -146,7 +146,7 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	H(SYS_fork, "fork", h_fork),
 	H(SYS_vfork, "vfork", h_fork),
 	H(SYS_execve, "execve", h_execve, STR, STRV, RAW),
-	F(SYS_exit, "exit", I),
+	H(SYS_exit, "exit", h_exit, I),
 	F(SYS_wait4, "wait4", I, OUT(4), X, OUT(RUSAGE)),
 	H(SYS_kill, "kill", h_kill, I, SIG),
 	HE(SYS_uname, "uname", h_fwd, e_uname, OUT(UTSNAME)),
