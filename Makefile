@@ -89,7 +89,7 @@ samples: $(SAMPLES)
 # dune-sandbox: a PIE (its text near 0x55..., far from the program windows).
 $(GUEST)/samples/dune-sandbox: samples/sandbox/main.c
 $(GUEST)/samples/dune-trace: samples/sandbox/tracer.c
-$(GUEST)/samples/dune-sandbox $(GUEST)/samples/dune-trace: $(SANDBOX_SRCS) samples/sandbox/sandbox.h \
+$(GUEST)/samples/dune-sandbox $(GUEST)/samples/dune-trace: $(SANDBOX_SRCS) $(wildcard samples/sandbox/*.h) \
 		$(LIBDUNE_A) $(LIBDUNE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -pie -fPIE -pthread -o $@ \

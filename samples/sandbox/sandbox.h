@@ -10,8 +10,12 @@
  *   start.c    what both share: find the program, enter Dune mode, run it
  *   mem.c      the program's address space: its mappings, brk, mmap...
  *   loader.c   loading an ELF (and its interpreter), the initial stack
- *   syscall.c  the ring-3 system-call handler: policy, checks, forwarding
- *   systab.c   what each system call's arguments are (checks and trace)
+ *   syscall.c  the ring-3 system-call handler: one call's pipeline
+ *              (decode, copyin.c, decide.c, carry.c, copyout.c, trace.c,
+ *              signals; see call.h)
+ *   systab.c   what each system call's arguments are, and its handler
+ *   fds.c      the supervisor's own descriptors
+ *   paths.c    path checks
  *   policy.c   the policy file format
  *   trace.c    strace-style trace lines
  *   tmpfs.c    the private in-memory /tmp
@@ -135,45 +139,84 @@ int errno_by_name(const char *name);
 const char *errno_name(int err);
 enum path_rule path_check(const char *path);
 
-/* ---- systab.c ---- */
+/* ---- systab.c, trace.c, syscall.c and the pipeline (call.h) ---- */
+/*
+ * How the kernel uses an argument (systab.c).  Every kind the kernel
+ * dereferences says how far and in which direction, so that copyin.c can
+ * copy it into supervisor memory or keep it as a flat program buffer.
+ */
 enum argk {
-	A_NONE, A_INT, A_HEX, A_FD, A_STR, A_PTR,	/* PTR: not dereferenced */
-	A_IN, A_OUT,			/* fixed-size struct, size in .n */
-	A_INL, A_OUTL,			/* buffer, length in argument .n */
+	A_NONE, A_INT, A_HEX, A_FD, A_STR,
+	A_PTR,				/* an address the kernel does not dereference */
+	A_RAW,				/* read by a supervisor handler itself */
+	A_IN, A_OUT,			/* fixed-size struct (.n bytes): copied in / in and out */
+	A_INOUT,			/* the same, written back only if writable (timeouts) */
+	A_INC,				/* copied in, length in argument .n (a sockaddr) */
+	A_INL, A_OUTL,			/* flat buffer, length in argument .n */
 	A_IOV, A_IOVW,			/* iovec array (count in .n): read / written */
 	A_OFLAGS, A_PROT, A_MFLAGS, A_STRV, A_SIG, A_DIRFD,
 	A_MODE,				/* file mode bits, in octal */
+	A_MSG, A_MSGW,			/* struct msghdr: sent / received */
+	A_MMSG, A_MMSGW,		/* struct mmsghdr array, count in .n */
+	A_LENBUF,			/* buffer whose socklen_t * is argument .n */
+	A_LENP,				/* that socklen_t * (done with its buffer) */
+	A_FDSET,			/* fd_set of argument .n descriptors, in and out */
+	A_SIGPAIR,			/* pselect6's { const sigset_t *, size_t } */
+	A_POLL,				/* struct pollfd array, count in .n */
+	A_EPEV,				/* struct epoll_event array out, count in .n */
+	A_KEEP,				/* kept by the kernel: .n writable program bytes */
+	A_FLAT,				/* .n writable program bytes, used in place (futex) */
+	A_OUTN,				/* array out: argument .n elements of .sz bytes */
 };
 struct argdesc {
 	unsigned char k;
 	short n;
+	short sz;
 };
+struct call;
 struct sysdesc {
 	const char *name;
 	struct argdesc a[6];
 	unsigned char nargs;
 	unsigned char ret_ptr;	/* print the result in hex */
+	/* carry out: forward or emulate; NULL: never forwarded, fails with .refuse */
+	long (*run)(struct call *c);
+	/* sub-commands (ioctl, fcntl, prctl, futex, ...): the kinds for this call */
+	const struct argdesc *(*sub)(const uint64_t a[6], long *err);
+	/* policy "emulate": the supervisor's answer */
+	long (*emulate)(struct call *c);
+	short refuse;		/* errno when .run is NULL */
 };
 const struct sysdesc *sys_desc(long nr);
 const char *sys_name(long nr, char *buf, size_t len);
+int systab_verify(void);
 
-/* ---- trace.c ---- */
 extern FILE *trace_out;
 void trace_call(long nr, const uint64_t args[6], long ret);
 void trace_exec_start(const char *path, char *const argv[], int envc);
 void trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- syscall.c ---- */
 void on_syscall(struct dune_tf *tf);
+long forward(long nr, const uint64_t a[6]);
+void kill_program(const char *why, int sig) __attribute__((noreturn));
+
+/* ---- fds.c: the supervisor's own descriptors ---- */
 bool is_supervisor_fd(int fd);
-bool is_self_exe(const char *abs);
+bool is_supervisor_file(int fd, const char *link);
+bool is_supervisor_inode(dev_t dev, ino_t ino);
 void sup_fds_begin(void);
 void sup_fds_end(void);
-long do_syscall(struct dune_tf *tf, long nr, const uint64_t a[6]);
-long forward(long nr, const uint64_t a[6]);
+void sup_fds_rescan(void);
+void fdref_lock(void);
+void fdref_unlock(void);
+void fdref_lock_new(void);
+
+/* ---- paths.c ---- */
+bool is_self_exe(const char *abs);
 int abs_path(int dirfd, const char *path, char *out, size_t len);
 long check_path(int dirfd, uint64_t upath, bool write, char *abs, size_t len);
-void kill_program(const char *why, int sig) __attribute__((noreturn));
+long check_path_str(int dirfd, const char *path, bool write, char *abs, size_t len);
+long check_opened(long fd, bool write);
 
 /* ---- tmpfs.c ---- */
 int tmpfs_init(void);

@@ -127,6 +127,12 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	char err[512];
 	int argc, i, ret;
 
+	/* sb-copy: the table describes every forwarded call's pointers (systab.c) */
+	if (systab_verify()) {
+		fprintf(stderr, "%s: system call %d: a forwarded entry with undescribed pointers\n",
+			progname, systab_verify());
+		return 127;
+	}
 	/* The program: found, readable, an x86-64 ELF (or a script). */
 	if (find_program(argv[0], prog_path, sizeof(prog_path))) {
 		fprintf(stderr, "%s: %s: command not found\n", progname, argv[0]);

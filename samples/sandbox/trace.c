@@ -6,10 +6,12 @@
  *   read(3, "root:x:0:0:root:/root:/bin/bash\n"..., 4096) = 1203
  *   open("/nope", O_RDONLY) = -1 ENOENT (No such file or directory)
  *
- * Arguments are decoded from systab.c's descriptions.  Strings and buffers
- * are read only where mem.c says the program may read them (an invalid
- * pointer prints as a number, as strace does).  Output buffers are shown
- * after the call, with what the kernel put there.
+ * Arguments are decoded from systab.c's descriptions.  The trace of a
+ * call shows what the kernel saw: strings are printed from the
+ * supervisor's copies (copyin.c), which are what the kernel was given.
+ * Flat buffers are read only where mem.c says the program may read them
+ * (an invalid pointer prints as a number, as strace does).  Output
+ * buffers are shown after the call, with what the kernel put there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +21,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "sandbox.h"
+#include "call.h"
 
 FILE *trace_out;
 
@@ -114,9 +116,13 @@ static const struct flagname mflags[] = {
 	{ MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE" }, { 0, NULL },
 };
 
-static void put_arg(FILE *f, const struct sysdesc *d, int i, const uint64_t a[6], long ret)
+/*
+ * Argument @i: its kind @ad, the program's value @a[i], and @copy, the
+ * supervisor's copy the kernel was given for it (NULL if none).
+ */
+static void put_arg(FILE *f, struct argdesc ad, int i, const uint64_t a[6], const void *copy,
+		    long ret)
 {
-	struct argdesc ad = d->a[i];
 	uint64_t v = a[i];
 
 	switch (ad.k) {
@@ -132,8 +138,21 @@ static void put_arg(FILE *f, const struct sysdesc *d, int i, const uint64_t a[6]
 			fprintf(f, "%d", (int)v);
 		break;
 	case A_STR:
-		put_str(f, v, 0, true);
+		if (!v)
+			fputs("NULL", f);
+		else if (copy)
+			put_bytes(f, copy, strlen(copy) < 32 ? (long)strlen(copy) : 32, strlen(copy));
+		else
+			put_str(f, v, 0, true);
 		break;
+	case A_INC:
+		if (copy) {
+			long len = (long)a[ad.n];
+
+			put_bytes(f, copy, len < 32 ? len : 32, len);
+			break;
+		}
+		/* fall through */
 	case A_INL:
 		put_str(f, v, (long)a[ad.n], false);
 		break;
@@ -198,15 +217,14 @@ static bool open_creates(uint64_t flags)
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
-void trace_call(long nr, const uint64_t args[6], long ret)
+static void trace_line(long nr, const struct argdesc kind[6], const uint64_t args[6],
+		       const void *const copy[6], long ret)
 {
 	const struct sysdesc *d = sys_desc(nr);
 	FILE *f = trace_out;
 	char buf[32];
 	int i, n = 0;
 
-	if (!f)
-		return;
 	if (getpid() != real_pid)
 		fprintf(f, "[pid %d] ", getpid());
 	fprintf(f, "%s(", sys_name(nr, buf, sizeof(buf)));
@@ -220,7 +238,7 @@ void trace_call(long nr, const uint64_t args[6], long ret)
 		for (i = 0; i < n; i++) {
 			if (i)
 				fputs(", ", f);
-			put_arg(f, d, i, args, ret);
+			put_arg(f, kind[i], i, args, copy ? copy[i] : NULL, ret);
 		}
 	} else {
 		for (i = 0; i < 6; i++)
@@ -244,6 +262,36 @@ void trace_call(long nr, const uint64_t args[6], long ret)
 		fprintf(f, ") = %ld\n", ret);
 	}
 	fflush(f);
+}
+
+/* A call made outside the pipeline (execve): its arguments in program memory. */
+void trace_call(long nr, const uint64_t args[6], long ret)
+{
+	const struct sysdesc *d = sys_desc(nr);
+	static const struct argdesc none[6];
+
+	if (!trace_out)
+		return;
+	trace_line(nr, d ? d->a : none, args, NULL, ret);
+}
+
+/* A call of the pipeline: strings from the copies the kernel was given. */
+void trace_of(const struct call *c)
+{
+	const void *copy[6];
+	int i;
+
+	if (!trace_out)
+		return;
+	if (!c->d) {
+		trace_call(c->nr, c->a, c->ret);
+		return;
+	}
+	/* the table's kinds (as strace prints them), the strings from our copies */
+	for (i = 0; i < 6; i++)
+		copy[i] = c->copied[i] && c->kind[i].k == c->d->a[i].k &&
+			  (c->kind[i].k == A_STR || c->kind[i].k == A_INC) ? (const void *)c->k[i] : NULL;
+	trace_line(c->nr, c->d->a, c->a, copy, c->ret);
 }
 
 /*

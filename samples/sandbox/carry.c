@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * carry.c - the fourth stage of a call (call.h): carry it out.
+ *
+ * The private /tmp (tmpfs.c) answers the calls on its own files first.
+ * Otherwise the entry's handler (systab.c) runs:
+ *
+ *   h_fwd          forward the copies: dune_passthrough_syscall() makes
+ *                  the same call for real, with c->k, not the program's
+ *                  pointers;
+ *   h_open, h_path...  the path rules on the copied path, then forward;
+ *   h_fdref        calls that make a new reference to a descriptor, under
+ *                  fds.c's lock against a new vCPU taking a checked number;
+ *   h_mmap, h_clone, h_rt_sigaction...  the calls the supervisor carries
+ *                  out itself: mem.c, process.c, signal.c, which read
+ *                  what they need of the program's memory themselves.
+ *
+ * The emulations (policy "emulate") are here too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <asm/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+
+#include "call.h"
+
+long forward(long nr, const uint64_t a[6])
+{
+	struct dune_tf tf;
+
+	memset(&tf, 0, sizeof(tf));
+	tf.rax = nr;
+	tf.rdi = a[0];
+	tf.rsi = a[1];
+	tf.rdx = a[2];
+	tf.rcx = a[3];
+	tf.r8 = a[4];
+	tf.r9 = a[5];
+	dune_passthrough_syscall(&tf);
+	return (long)tf.rax;
+}
+
+long fwd(struct call *c)
+{
+	return forward(c->nr, c->k);
+}
+
+long carry_out(struct call *c)
+{
+	long ret;
+
+	if (tmpfs_handle(c->nr, c->a, &ret))
+		return ret;		/* on the program's arguments: nothing to copy out */
+	if (c->copy_err)
+		return c->copy_err;
+	c->carried = true;
+	return c->d->run(c);
+}
+
+/* ---- forwarded --------------------------------------------------------------- */
+
+long h_fwd(struct call *c)
+{
+	return fwd(c);
+}
+
+long h_fdref(struct call *c)
+{
+	long r;
+
+	fdref_lock();
+	/* checked again under the lock: a vCPU may have taken the number */
+	if ((c->kind[0].k == A_FD && is_supervisor_fd((int)c->a[0])) ||
+	    (c->kind[1].k == A_FD && is_supervisor_fd((int)c->a[1])))
+		r = -EBADF;
+	else
+		r = fwd(c);
+	fdref_unlock();
+	return r;
+}
+
+long h_sendmsg(struct call *c)
+{
+	long r;
+
+	if (!c->scm_rights)
+		return fwd(c);
+	fdref_lock();
+	r = recheck_rights(c);
+	if (!r)
+		r = fwd(c);
+	fdref_unlock();
+	return r;
+}
+
+long h_socket(struct call *c)
+{
+	if (!policy.network && (int)c->a[0] != AF_UNIX)
+		return -EACCES;
+	return fwd(c);
+}
+
+long h_kill(struct call *c)
+{
+	if (policy.pid && (long)(int)c->k[0] == policy.pid) {
+		c->k[0] = getpid();
+		if (c->nr == SYS_tgkill && (long)(int)c->k[1] == policy.pid)
+			c->k[1] = getpid();
+	}
+	return fwd(c);
+}
+
+long h_personality(struct call *c)
+{
+	return c->a[0] == 0xffffffff || c->a[0] == 0 ? fwd(c) : -EPERM;
+}
+
+/* ---- the supervisor's own: the address space, signals, processes --------- */
+
+long h_mmap(struct call *c)
+{
+	const uint64_t *a = c->a;
+
+	return sys_mmap(a[0], a[1], (int)a[2], (int)a[3], (int)a[4], (off_t)a[5]);
+}
+
+long h_munmap(struct call *c)
+{
+	return sys_munmap(c->a[0], c->a[1]);
+}
+
+long h_mprotect(struct call *c)
+{
+	return sys_mprotect(c->a[0], c->a[1], (int)c->a[2]);
+}
+
+long h_brk(struct call *c)
+{
+	return sys_brk(c->a[0]);
+}
+
+long h_mremap(struct call *c)
+{
+	const uint64_t *a = c->a;
+
+	return sys_mremap(a[0], a[1], a[2], (int)a[3], a[4]);
+}
+
+long h_madvise(struct call *c)
+{
+	return sys_madvise(c->a[0], c->a[1], (int)c->a[2]);
+}
+
+long h_arch_prctl(struct call *c)
+{
+	uint64_t fs;
+
+	switch ((int)c->a[0]) {
+	case ARCH_SET_FS:
+		if (c->a[1] >= (1UL << 47))
+			return -EPERM;
+		dune_set_user_fs(c->a[1]);
+		return 0;
+	case ARCH_GET_FS:
+		if (!mem_check(c->a[1], sizeof(fs), true))
+			return -EFAULT;
+		fs = dune_get_user_fs();
+		memcpy((void *)c->a[1], &fs, sizeof(fs));
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+long h_rt_sigaction(struct call *c)
+{
+	return sys_rt_sigaction((int)c->a[0], c->a[1], c->a[2], c->a[3]);
+}
+
+long h_rt_sigreturn(struct call *c)
+{
+	return sys_rt_sigreturn(c->tf);
+}
+
+long h_sigaltstack(struct call *c)
+{
+	return sys_sigaltstack(c->a[0], c->a[1]);
+}
+
+long h_clone(struct call *c)
+{
+	long r;
+
+	if (!(c->a[0] & CLONE_VM) || (c->a[0] & CLONE_VFORK))
+		return sys_fork(c->tf, false);
+	/* a thread: its vCPU is known before any reference call goes on */
+	fdref_lock_new();
+	r = sys_clone_thread(c->tf);
+	sup_fds_rescan();
+	fdref_unlock();
+	return r;
+}
+
+long h_fork(struct call *c)
+{
+	return sys_fork(c->tf, false);
+}
+
+long h_execve(struct call *c)
+{
+	return sys_execve(c->tf, AT_FDCWD, c->a[0], c->a[1], c->a[2]);
+}
+
+/* A thread's end: exit has no copies; the thread's arena is freed first. */
+long h_exit(struct call *c)
+{
+	arena_release();
+	return fwd(c);
+}
+
+long h_exit_group(struct call *c)
+{
+	c->ret = 0;
+	trace_of(c);
+	if (trace_out)
+		fprintf(trace_out, "+++ exited with %d +++\n", (int)(c->a[0] & 0xff));
+	fflush(NULL);
+	_exit((int)c->a[0]);
+}
+
+/* ---- paths: checked on the copies, which the kernel then gets ---------------- */
+
+/*
+ * The @nth path argument (0: the first) and the directory it is relative
+ * to (the A_DIRFD just before it, or the cwd).
+ */
+static const char *path_arg(const struct call *c, int nth, int *dirfd)
+{
+	int i;
+
+	*dirfd = AT_FDCWD;
+	for (i = 0; i < 6; i++) {
+		if (c->kind[i].k == A_DIRFD)
+			*dirfd = (int)c->a[i];
+		if (c->kind[i].k != A_STR)
+			continue;
+		if (nth-- == 0)
+			return (const char *)c->k[i];
+		*dirfd = AT_FDCWD;
+	}
+	return NULL;
+}
+
+static long path_then(struct call *c, int nth, bool write)
+{
+	char abs[PATH_MAX];
+	int dirfd;
+	const char *p = path_arg(c, nth, &dirfd);
+	long r = check_path_str(dirfd, p, write, abs, sizeof(abs));
+
+	return r ? r : fwd(c);
+}
+
+long h_path(struct call *c)
+{
+	return path_then(c, 0, false);
+}
+
+long h_path_w(struct call *c)
+{
+	return path_then(c, 0, true);
+}
+
+/* rename, link: both paths are written */
+long h_path2(struct call *c)
+{
+	char abs[PATH_MAX];
+	int dirfd;
+	const char *p = path_arg(c, 0, &dirfd);
+	long r = check_path_str(dirfd, p, true, abs, sizeof(abs));
+
+	return r ? r : path_then(c, 1, true);
+}
+
+/* symlink: the target is only text; the new link's path is written */
+long h_symlink(struct call *c)
+{
+	return path_then(c, 1, true);
+}
+
+/* fstatat(fd, "", AT_EMPTY_PATH) is an fstat */
+long h_fstatat(struct call *c)
+{
+	int dirfd;
+	const char *p = path_arg(c, 0, &dirfd);
+
+	if (p && !*p)
+		return fwd(c);
+	return h_path(c);
+}
+
+long h_utimensat(struct call *c)
+{
+	int dirfd;
+
+	if (!path_arg(c, 0, &dirfd))
+		return fwd(c);		/* futimens(fd) */
+	return h_path_w(c);
+}
+
+/* /proc/self/exe is the program, not the sandbox */
+long h_readlink(struct call *c)
+{
+	char abs[PATH_MAX];
+	int dirfd, bi = c->nr == SYS_readlink ? 1 : 2;
+	const char *p = path_arg(c, 0, &dirfd);
+	long r = check_path_str(dirfd, p, false, abs, sizeof(abs));
+	size_t n;
+
+	if (r)
+		return r;
+	if (!is_self_exe(abs))
+		return fwd(c);
+	n = strlen(prog_path);
+	if (n > c->a[bi + 1])
+		n = c->a[bi + 1];
+	memcpy((void *)c->a[bi], prog_path, n);	/* checked: A_OUTL */
+	return (long)n;
+}
+
+static bool open_writes(long flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+}
+
+long h_open(struct call *c)
+{
+	char abs[PATH_MAX];
+	int dirfd;
+	const char *p = path_arg(c, 0, &dirfd);
+	long flags = c->nr == SYS_openat ? (long)c->a[2] : c->nr == SYS_open ? (long)c->a[1] :
+		     O_WRONLY | O_CREAT | O_TRUNC;
+	bool write = open_writes(flags);
+	long r = check_path_str(dirfd, p, write, abs, sizeof(abs));
+
+	if (r)
+		return r;
+	/* opening /proc/self/exe opens the program */
+	if (is_self_exe(abs)) {
+		if (write)
+			return -ETXTBSY;
+		r = open(prog_path, O_RDONLY | (int)(flags & O_CLOEXEC));
+		return r < 0 ? -errno : check_opened(r, false);
+	}
+	return check_opened(fwd(c), write);
+}
+
+/* ---- emulations -------------------------------------------------------------- */
+
+long e_getpid(struct call *c)
+{
+	(void)c;
+	if (policy.pid && getpid() == real_pid)
+		return policy.pid;
+	return getpid();
+}
+
+long e_getppid(struct call *c)
+{
+	(void)c;
+	if (policy.pid && getpid() == real_pid)
+		return 0;
+	if (policy.pid && getppid() == real_pid)
+		return policy.pid;
+	return getppid();
+}
+
+long e_uname(struct call *c)
+{
+	struct utsname u;
+
+	if (!c->k[0])
+		return -EFAULT;
+	if (uname(&u))
+		return -errno;
+	if (policy.hostname[0])
+		snprintf(u.nodename, sizeof(u.nodename), "%s", policy.hostname);
+	memcpy((void *)c->k[0], &u, sizeof(u));	/* the copy: copyout.c returns it */
+	return 0;
+}
+
+long e_sethostname(struct call *c)
+{
+	if (c->a[1] > 64)
+		return -EINVAL;
+	memcpy(policy.hostname, (const void *)c->a[0], c->a[1]);	/* checked: A_INL */
+	policy.hostname[c->a[1]] = 0;
+	return 0;
+}
