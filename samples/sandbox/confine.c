@@ -249,8 +249,28 @@ int confine_pidns(void)
 	return 0;
 }
 
+/* Landlock and setresuid act on the calling thread: there must be no other. */
+static int threads(void)
+{
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "re");
+	int n = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
 int confine_drop(void)
 {
+	if (threads() != 1) {
+		fprintf(stderr, "%s: the supervisor must be one thread when it drops its privileges\n",
+			progname);
+		return -1;
+	}
 	if (drop_ids(confine.uid, confine.gid))
 		return -1;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {

@@ -65,13 +65,27 @@ static int cmp_len(const void *a, const void *b)
 	return la < lb ? -1 : la > lb;
 }
 
-static void sort_rules(void)
+/* A rule counts unless a later one names the same path (path_check: the later wins). */
+static bool effective(int i)
 {
-	int i;
+	int j;
+
+	for (j = i + 1; j < policy.npaths; j++)
+		if (!strcmp(policy.paths[i].prefix, policy.paths[j].prefix))
+			return false;
+	return true;
+}
+
+/* The effective rules, shortest first; returns how many. */
+static int sort_rules(void)
+{
+	int i, n = 0;
 
 	for (i = 0; i < policy.npaths; i++)
-		by_len[i] = i;
-	qsort(by_len, policy.npaths, sizeof(by_len[0]), cmp_len);
+		if (effective(i))
+			by_len[n++] = i;
+	qsort(by_len, n, sizeof(by_len[0]), cmp_len);
+	return n;
 }
 
 /* Is @anc a proper ancestor of @path (both absolute, normalised)? */
@@ -176,7 +190,7 @@ int fsrules_setup(void)
 	static const char *const proc_opts[] = { "subset", "pid", NULL };
 	static const char *const root_opts[] = { "mode", "0755", NULL };
 	static const char *const deny_opts[] = { "mode", "0555", NULL };
-	int tree[MAX_PATHS], root = -1, i, k, fd;
+	int tree[MAX_PATHS], root = -1, i, k, fd, nrules;
 	bool root_is_tree = false, covered;
 	char cwd[PATH_MAX], link[PATH_MAX];
 	struct stat st[MAX_PATHS];
@@ -190,10 +204,10 @@ int fsrules_setup(void)
 		return say("unshare", policy.network ? "(mount)" : "(mount, network)");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return say("make private", "/");
-	sort_rules();
+	nrules = sort_rules();
 
 	/* The trees the rules allow, cloned before anything is mounted over them. */
-	for (k = 0; k < policy.npaths; k++) {
+	for (k = 0; k < nrules; k++) {
 		const char *p = policy.paths[by_len[k]].prefix;
 
 		tree[k] = -1;
@@ -213,12 +227,12 @@ int fsrules_setup(void)
 	}
 
 	/* The root: the tree of a rule for "/", or an empty tmpfs. */
-	for (k = 0; k < policy.npaths; k++)
+	for (k = 0; k < nrules; k++)
 		if (!strcmp(policy.paths[by_len[k]].prefix, "/") && tree[k] >= 0) {
 			root = tree[k];
 			root_is_tree = true;
 		}
-	if (policy.npaths == 0) {
+	if (nrules == 0) {
 		root = open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		root_is_tree = true;
 	} else if (root < 0) {
@@ -233,7 +247,7 @@ int fsrules_setup(void)
 	    set_attr(root, "/", MOUNT_ATTR_RDONLY, 0, true))
 		return say("set read-only", "/");
 
-	for (k = 0; k < policy.npaths; k++) {
+	for (k = 0; k < nrules; k++) {
 		const char *p = policy.paths[by_len[k]].prefix;
 		enum path_rule r = policy.paths[by_len[k]].rule;
 
@@ -291,13 +305,13 @@ int fsrules_setup(void)
 		return say("set nosuid,nodev on", "/");
 	if (path_check("/dev") != PATH_DENY && is_mount_root(root, "/dev"))
 		set_attr(root, "/dev", 0, MOUNT_ATTR_NODEV, false);
-	for (k = 0; k < policy.npaths; k++) {
+	for (k = 0; k < nrules; k++) {
 		const char *p = policy.paths[by_len[k]].prefix;
 
 		if (tree[k] >= 0 && !strncmp(p, "/dev/", 5) && is_mount_root(root, p))
 			set_attr(root, p, 0, MOUNT_ATTR_NODEV, false);
 	}
-	for (k = 0; k < policy.npaths; k++)
+	for (k = 0; k < nrules; k++)
 		if (hidden[k] && set_attr(root, policy.paths[by_len[k]].prefix, MOUNT_ATTR_RDONLY,
 					  0, false))
 			return say("set read-only", policy.paths[by_len[k]].prefix);
@@ -308,7 +322,7 @@ int fsrules_setup(void)
 		return say("enter", "the new root");
 	if (chdir(cwd) && chdir("/"))
 		return say("chdir", cwd);
-	for (k = 0; k < policy.npaths; k++)
+	for (k = 0; k < nrules; k++)
 		if (tree[k] >= 0)
 			close(tree[k]);
 	if (!root_is_tree)
@@ -381,7 +395,7 @@ static bool stricter_below(const char *path, uint64_t allowed)
 	if (below("/proc", path))
 		return true;
 	for (i = 0; i < policy.npaths; i++)
-		if (below(policy.paths[i].prefix, path) &&
+		if (effective(i) && below(policy.paths[i].prefix, path) &&
 		    (rights(policy.paths[i].rule) & allowed) != allowed)
 			return true;
 	return false;
@@ -471,7 +485,7 @@ int landlock_prepare(void)
 		const char *p = policy.paths[i].prefix;
 		uint64_t a = rights(policy.paths[i].rule);
 
-		if (!a)
+		if (!a || !effective(i))
 			continue;
 		if (stricter_below(p, a) ? expand(p, a, 0) : add_rule(p, a))
 			return -1;

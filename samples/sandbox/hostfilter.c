@@ -282,7 +282,7 @@ int hostfilter_install(void)
 		return -1;
 	}
 	/* no_new_privs is set (confine.c): no CAP_SYS_ADMIN needed */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &f)) {
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &f)) {
 		fprintf(stderr, "%s: cannot install the host seccomp filter: %s\n", progname,
 			strerror(errno));
 		return -1;

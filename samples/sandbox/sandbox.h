@@ -20,6 +20,7 @@
  *   confine.c  least privilege: pid namespace, unprivileged uid, no_new_privs
  *   fsrules.c  the path rules enforced by the kernel: mount namespace, Landlock
  *   hostfilter.c the supervisor's own host seccomp filter
+ *   pathsafe.c the supervisor's checks of loader files, sockaddr_un, O_TRUNC
  */
 #ifndef SANDBOX_H
 #define SANDBOX_H
@@ -209,6 +210,10 @@ int confine_drop(void);
 int fsrules_setup(void);
 int landlock_prepare(void);
 int landlock_apply(void);
+long path_check_fd(int fd, bool write);
+long check_sockaddr(const void *sa, size_t len, bool create);
+long open_flags_forwarded(long flags);
+long open_finish(long fd, long flags);
 struct sock_fprog;
 int hostfilter_build(struct sock_fprog *out);
 int hostfilter_install(void);
