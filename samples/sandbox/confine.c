@@ -234,17 +234,23 @@ int confine_pidns(void)
 		end_like(WIFEXITED(st) ? *status : st);
 	}
 	/* pid 1 */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	sandbox = fork();
 	if (sandbox < 0)
 		_exit(127);
 	if (sandbox > 0) {
-		if (drop_ids(uid, gid) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		/*
+		 * After the drop: a change of credentials clears the parent-death
+		 * signal.  ^C and ^\ are the program's to handle; for init they
+		 * would end the whole namespace.
+		 */
+		if (drop_ids(uid, gid) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
 			_exit(127);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
 		run_init(sandbox, status);
 	}
-	/* pid 2: the sandbox */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* pid 2: the sandbox (init's end ends it: the kernel kills the namespace) */
 	munmap((void *)status, PAGE_SIZE);
 	return 0;
 }

@@ -52,6 +52,11 @@ static const int killed[] = {
 	SYS_add_key, SYS_request_key, SYS_acct, SYS_quotactl, SYS_syslog, SYS_vhangup,
 	SYS_pkey_mprotect, SYS_pkey_alloc, SYS_pkey_free, SYS_kcmp, SYS_lookup_dcookie,
 	SYS_move_pages, SYS_migrate_pages, SYS_uselib, SYS_nfsservctl,
+	/*
+	 * The supervisor loads programs itself and makes processes with
+	 * clone: a native execve would leave Dune mode with the program.
+	 */
+	SYS_execve, SYS_execveat, SYS_fork, SYS_vfork,
 };
 
 /* What the supervisor itself makes (glibc, libdune, the sandbox's own code). */
