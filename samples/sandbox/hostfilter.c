@@ -72,6 +72,7 @@ static const int supervisor[] = {
 	SYS_clock_gettime, SYS_gettimeofday, SYS_getrandom, SYS_uname, SYS_arch_prctl,
 	SYS_tgkill, SYS_tkill, SYS_kill, SYS_clone, SYS_prlimit64, SYS_madvise,
 	SYS_ioctl, SYS_sched_getaffinity,
+	SYS_ftruncate,		/* pathsafe.c open_finish: O_TRUNC after the check */
 	/* libdune's host loop reads a guest clone3's arguments this way (loop.c) */
 	SYS_process_vm_readv,
 };
