@@ -73,6 +73,12 @@ static const int supervisor[] = {
 	SYS_tgkill, SYS_tkill, SYS_kill, SYS_clone, SYS_prlimit64, SYS_madvise,
 	SYS_ioctl, SYS_sched_getaffinity,
 	SYS_ftruncate,		/* pathsafe.c open_finish: O_TRUNC after the check */
+	/*
+	 * glibc registers every new thread of the supervisor with rseq once
+	 * the first one was, and aborts if it cannot ("rseq registration
+	 * failed").  The program's rseq is refused by the supervisor.
+	 */
+	SYS_rseq,
 	/* libdune's host loop reads a guest clone3's arguments this way (loop.c) */
 	SYS_process_vm_readv,
 };
