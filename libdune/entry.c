@@ -248,11 +248,19 @@ static int open_vm(void)
 	long ret;
 
 	close_fd(&dune_vm.vm_fd);
-	close_fd(&dune_vm.dev_fd);
-	ret = dune_sys_openat(AT_FDCWD, "/dev/dune", O_RDWR | O_CLOEXEC);
-	if (ret < 0)
-		return init_failed("cannot open /dev/dune (is dune.ko loaded?)", ret);
-	dune_vm.dev_fd = (int)ret;
+	/*
+	 * A fork child still has its parent's /dev/dune descriptor
+	 * (fork_child() keeps it): the same device, whatever the child's
+	 * credentials are now.  Only a process without one opens it.
+	 */
+	if (dune_vm.dev_fd < 0 ||
+	    dune_sys_ioctl(dune_vm.dev_fd, DUNE_GET_API_VERSION, 0) != DUNE_API_VERSION) {
+		close_fd(&dune_vm.dev_fd);
+		ret = dune_sys_openat(AT_FDCWD, "/dev/dune", O_RDWR | O_CLOEXEC);
+		if (ret < 0)
+			return init_failed("cannot open /dev/dune (is dune.ko loaded?)", ret);
+		dune_vm.dev_fd = (int)ret;
+	}
 
 	ret = dune_sys_ioctl(dune_vm.dev_fd, DUNE_GET_API_VERSION, 0);
 	if (ret != DUNE_API_VERSION)

@@ -192,6 +192,11 @@ static void __attribute__((noreturn)) vfork_child(void *arg)
  * space (their ioctls fail with EIO here).  Let go of them and continue
  * natively.  If the child shares the parent's file table (CLONE_FILES),
  * the descriptors are the parent's: only forget them.
+ *
+ * The /dev/dune descriptor is kept (it is close-on-exec): a child that
+ * calls dune_init() again creates its VM on it, so it needs no right to
+ * open /dev/dune - it may have dropped that privilege, as dune-sandbox
+ * does (docs/sandbox.md, "Least privilege").
  */
 static void __attribute__((noreturn)) fork_child(void *arg)
 {
@@ -200,11 +205,9 @@ static void __attribute__((noreturn)) fork_child(void *arg)
 	if (!(c->flags & CLONE_FILES)) {
 		dune_sys_close(c->t->vcpu_fd);
 		dune_sys_close(dune_vm.vm_fd);
-		dune_sys_close(dune_vm.dev_fd);
 	}
 	c->t->vcpu_fd = -1;
 	dune_vm.vm_fd = -1;
-	dune_vm.dev_fd = -1;
 	dune_vm.ready = 0;
 	/* dune_vm.pid stays the parent's: dune_enter() re-creates the VM. */
 	dune_native_resume(&c->child);

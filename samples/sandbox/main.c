@@ -43,6 +43,25 @@ static const char *const builtin_policy[] = {
 	"allow epoll_ctl epoll_wait epoll_pwait getpriority setpriority memfd_create",
 	"allow getxattr lgetxattr fgetxattr listxattr llistxattr sched_getparam sched_getscheduler",
 	"deny ENOSYS rseq clone3",
+	/*
+	 * Files: the system readable, /tmp writable, nothing private; of
+	 * /dev only the harmless nodes; /proc only through the supervisor.
+	 */
+	"path readonly /",
+	"path allow /tmp",
+	"path allow /var/tmp",
+	"path deny /root",
+	"path deny /run",
+	"path deny /var/run",
+	"path deny /sys",
+	"path deny /proc",
+	"path deny /dev",
+	"path allow /dev/null",
+	"path allow /dev/zero",
+	"path allow /dev/full",
+	"path allow /dev/random",
+	"path allow /dev/urandom",
+	"path allow /dev/tty",
 	NULL,
 };
 
@@ -62,6 +81,10 @@ static void usage(FILE *f)
 		"  --hostname NAME    the host name uname() reports (emulated uname)\n"
 		"  --network on|off   sockets other than AF_UNIX (default off)\n"
 		"  --private-tmp DIR  DIR is a private in-memory directory\n"
+		"  --user NAME|UID    run as this user (default: nobody; a non-root caller\n"
+		"                     always runs as itself)\n"
+		"  --no-landlock      run even if the kernel has no Landlock (weaker)\n"
+		"  --no-namespaces    no pid, mount or network namespace (much weaker)\n"
 		"  --trace            one strace-style line per system call, to stderr\n"
 		"  --trace-file FILE  ... to FILE\n"
 		"  -v                 say what the sandbox does\n"
@@ -83,6 +106,9 @@ int main(int argc, char **argv)
 		{ "private-tmp", required_argument, NULL, 't' },
 		{ "trace", no_argument, NULL, 'T' },
 		{ "trace-file", required_argument, NULL, 'F' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "no-landlock", no_argument, NULL, 'L' },
+		{ "no-namespaces", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -92,6 +118,7 @@ int main(int argc, char **argv)
 	bool trace = false;
 
 	policy_defaults(&policy);
+	confine.enabled = true;
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
@@ -131,6 +158,17 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			trace = true;
+			break;
+		case 'u':
+			confine.user = optarg;
+			break;
+		case 'L':
+			confine.no_landlock = true;
+			break;
+		case 'N':
+			fprintf(stderr, "%s: WARNING: --no-namespaces: no pid, mount or network namespace; the path rules are not applied by mounts\n",
+				progname);
+			confine.no_namespaces = true;
 			break;
 		case 'F':
 			trace = true;

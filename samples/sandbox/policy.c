@@ -26,6 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include "sandbox.h"
 
@@ -292,4 +296,86 @@ enum path_rule path_check(const char *path)
 		}
 	}
 	return r;
+}
+
+/* ---- arguments the policy layer refuses, whatever the rules allow ---------------- */
+
+/*
+ * madvise advice a program may give: what glibc, allocators and runtimes
+ * use.  Not MADV_HWPOISON / MADV_SOFT_OFFLINE (they offline host RAM),
+ * MADV_REMOVE (punches holes in shared files), MADV_DONTFORK (a fork
+ * child would lose pages the supervisor maps back in), MADV_MERGEABLE
+ * (KSM: a timing channel to other processes' pages).  The host seccomp
+ * filter (hostfilter.c) holds the same list.
+ */
+static const int madvise_ok[] = {
+	MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MADV_FREE,
+	MADV_DOFORK, MADV_UNMERGEABLE, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP,
+	MADV_DODUMP, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT,
+	MADV_POPULATE_READ, MADV_POPULATE_WRITE,
+};
+
+int policy_madvise_list(int *out, int max)
+{
+	int i, n = (int)(sizeof(madvise_ok) / sizeof(madvise_ok[0]));
+
+	for (i = 0; i < n && i < max; i++)
+		out[i] = madvise_ok[i];
+	return i;
+}
+
+bool policy_madvise_ok(int advice)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(madvise_ok) / sizeof(madvise_ok[0]); i++)
+		if (madvise_ok[i] == advice)
+			return true;
+	return false;
+}
+
+/* Is @pid (as the program gave it) the program's own process? */
+static bool own_pid(long pid)
+{
+	return pid == 0 || pid == getpid() || (policy.pid && pid == policy.pid);
+}
+
+/*
+ * Calls that name another process or a dangerous argument: 0 to go on
+ * (with the pid of "myself" rewritten to 0, the form the host seccomp
+ * filter allows), or the errno to fail with.  The pid namespace
+ * (confine.c) already hides every process outside the sandbox; this
+ * gives clear errors, and holds without it (--no-namespaces).
+ */
+long policy_check_target(long nr, uint64_t a[6])
+{
+	switch (nr) {
+	case SYS_kill:
+		/* every process, or the namespace's init */
+		if ((int)a[0] == -1 || (int)a[0] == 1)
+			return -EPERM;
+		return 0;
+	case SYS_tgkill:
+		if ((int)a[0] == 1 || (int)a[0] <= 0)
+			return (int)a[0] <= 0 ? -EINVAL : -EPERM;
+		return 0;
+	case SYS_prlimit64:
+	case SYS_sched_setaffinity: case SYS_sched_getaffinity:
+	case SYS_sched_setscheduler: case SYS_sched_getscheduler:
+	case SYS_sched_setparam: case SYS_sched_getparam:
+	case SYS_sched_setattr: case SYS_sched_getattr: case SYS_sched_rr_get_interval:
+		if (!own_pid((int)a[0]))
+			return -EPERM;
+		a[0] = 0;
+		return 0;
+	case SYS_setpriority:
+	case SYS_getpriority:
+		if ((int)a[0] != PRIO_PROCESS || !own_pid((int)a[1]))
+			return -EPERM;
+		a[1] = 0;
+		return 0;
+	case SYS_madvise:
+		return policy_madvise_ok((int)a[2]) ? 0 : -EINVAL;
+	}
+	return 0;
 }

@@ -21,6 +21,10 @@
  *   tmpfs.c    the private in-memory /tmp
  *   process.c  fork, execve, threads
  *   signal.c   the program's signal handlers, run in ring 3
+ *   confine.c  least privilege: pid namespace, unprivileged uid, no_new_privs
+ *   fsrules.c  the path rules enforced by the kernel: mount namespace, Landlock
+ *   hostfilter.c the supervisor's own host seccomp filter
+ *   pathsafe.c the supervisor's checks of loader files, sockaddr_un, O_TRUNC
  */
 #ifndef SANDBOX_H
 #define SANDBOX_H
@@ -138,6 +142,10 @@ int syscall_nr(const char *name);
 int errno_by_name(const char *name);
 const char *errno_name(int err);
 enum path_rule path_check(const char *path);
+#define MADVISE_ALLOWED_MAX	32
+int policy_madvise_list(int *out, int max);
+bool policy_madvise_ok(int advice);
+long policy_check_target(long nr, uint64_t a[6]);
 
 /* ---- systab.c, trace.c, syscall.c and the pipeline (call.h) ---- */
 /*
@@ -252,5 +260,29 @@ extern int verbose;
 extern pid_t real_pid;
 int start_program(char **argv, bool trace, const char *trace_file, bool trace_exec);
 void register_handlers(void);
+
+/* ---- confine.c, fsrules.c, hostfilter.c: the kernel's walls ---- */
+#define CONFINE_NOBODY	65534	/* nobody/nogroup without a passwd entry */
+struct confine {
+	bool enabled;		/* dune-sandbox: yes; dune-trace (an observer): no */
+	const char *user;	/* --user NAME|UID, default "nobody" */
+	uid_t uid;
+	gid_t gid;
+	bool no_landlock;	/* --no-landlock: run without it (loudly) */
+	bool no_namespaces;	/* --no-namespaces: no pid, mount, network namespace */
+};
+extern struct confine confine;
+int confine_pidns(void);
+int confine_drop(void);
+int fsrules_setup(void);
+int landlock_prepare(void);
+int landlock_apply(void);
+long path_check_fd(int fd, bool write);
+long check_sockaddr(const void *sa, size_t len, bool create);
+long open_flags_forwarded(long flags);
+long open_finish(long fd, long flags);
+struct sock_fprog;
+int hostfilter_build(struct sock_fprog *out);
+int hostfilter_install(void);
 
 #endif

@@ -179,12 +179,26 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 		}
 	}
 	/*
-	 * dune_init(false): the supervisor's own memory stays supervisor-only
-	 * in the guest page tables; only what the loader and the memory calls
-	 * map for the program gets PTE_U.  (dune_init_and_enter() would be
-	 * dune_init(true): everything user-accessible, the original's
-	 * map_full.)
+	 * Start-up order (docs/sandbox.md, "The layers"):
+	 *   1. a pid namespace (confine.c): this process stays outside and
+	 *      waits; what follows runs as pid 2 of the new namespace;
+	 *   2. the program windows reserved on the host (mem.c), before
+	 *      libdune or anyone else can get memory there;
+	 *   3. dune_init(false) - still privileged: it opens /dev/dune and
+	 *      creates the VM.  The supervisor's own memory stays
+	 *      supervisor-only in the guest page tables; only what the
+	 *      loader and the memory calls map for the program gets PTE_U.
+	 *      (dune_init_and_enter() would be dune_init(true), the
+	 *      original's map_full.);
+	 *   4. the mount and network namespaces and the new root, and the
+	 *      Landlock ruleset built on it (fsrules.c);
+	 *   5. the drop: unprivileged uid, no_new_privs, Landlock enforced,
+	 *      the host seccomp filter (confine.c, hostfilter.c);
+	 *   6. dune_enter(): the vCPU, created on the VM descriptor - allowed
+	 *      by the filter like every later thread's.
 	 */
+	if (confine.enabled && confine_pidns())
+		return 127;
 	/*
 	 * The program windows, reserved before libdune maps anything: from
 	 * here on nothing but the program gets memory there (mem.c).
@@ -197,11 +211,16 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 		return 127;
 	}
 	ret = dune_init(false);
-	if (!ret)
-		ret = dune_enter();
 	if (ret) {
 		fprintf(stderr, "%s: cannot enter Dune mode (%s): is dune.ko loaded?\n", progname,
 			strerror(-ret));
+		return 127;
+	}
+	if (confine.enabled && (fsrules_setup() || landlock_prepare() || confine_drop()))
+		return 127;
+	ret = dune_enter();
+	if (ret) {
+		fprintf(stderr, "%s: cannot enter Dune mode (%s)\n", progname, strerror(-ret));
 		return 127;
 	}
 	sup_fds_end();

@@ -28,10 +28,13 @@ static uintptr_t supervisor_addr(const char *want_perms)
 	FILE *f = fopen("/proc/self/maps", "r");
 	uintptr_t lo = 0;
 
-	if (!f) {
-		perror("maps");
-		exit(2);
-	}
+	/*
+	 * The sandbox hides /proc/self/maps (it would show where the
+	 * supervisor lives): aim at libdune's page-table pool, which is at
+	 * a fixed address (PAGEBASE, 8 GiB, libdune/dune.h).
+	 */
+	if (!f)
+		return 0x200000000UL;
 	while (fgets(line, sizeof(line), f)) {
 		char perms[8];
 		unsigned long a, b;
