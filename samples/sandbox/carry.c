@@ -340,6 +340,30 @@ static bool open_writes(long flags)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
 }
 
+/*
+ * The forwarded open: without O_TRUNC, so that nothing is truncated before
+ * check_opened() has seen where the descriptor really leads; then the
+ * truncation asked for, on that file (open_finish).  creat() is an open
+ * with O_WRONLY|O_CREAT|O_TRUNC.  The trace shows the flags as given.
+ */
+static long open_checked(struct call *c, long flags, bool write)
+{
+	int fi = c->nr == SYS_openat ? 2 : 1;
+	uint64_t saved = c->k[fi];
+	long fd;
+
+	if (c->nr == SYS_creat) {
+		uint64_t k[6] = { c->k[0], (uint64_t)open_flags_forwarded(flags), c->k[1] };
+
+		fd = forward(SYS_open, k);
+	} else {
+		c->k[fi] = (uint64_t)open_flags_forwarded(flags);
+		fd = fwd(c);
+		c->k[fi] = saved;
+	}
+	return open_finish(check_opened(fd, write), flags);
+}
+
 long h_open(struct call *c)
 {
 	char abs[PATH_MAX];
@@ -359,7 +383,7 @@ long h_open(struct call *c)
 		r = open(prog_path, O_RDONLY | (int)(flags & O_CLOEXEC));
 		return r < 0 ? -errno : check_opened(r, false);
 	}
-	return check_opened(fwd(c), write);
+	return open_checked(c, flags, write);
 }
 
 /* ---- emulations -------------------------------------------------------------- */

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 #include "call.h"
@@ -141,6 +142,11 @@ static long copy_msg_parts(struct call *c, struct msghdr *m, bool recv)
 		if (r)
 			return r;
 		m->msg_name = p;
+		if (!recv) {
+			r = check_sockaddr(p, m->msg_namelen, false);
+			if (r)
+				return r;
+		}
 	}
 	r = copy_iov(c, (uint64_t)m->msg_iov, m->msg_iovlen, recv, &v);
 	if (r)
@@ -414,7 +420,8 @@ static long copy_arg(struct call *c, int i)
 			return r;
 		c->k[i] = (uint64_t)p;
 		c->copied[i] = true;
-		return 0;
+		/* a pathname AF_UNIX address is a file: the path rules, on the copy */
+		return check_sockaddr(p, c->a[ad.n], c->nr == SYS_bind);
 	case A_INL:
 	case A_OUTL:
 		if ((v || c->a[ad.n]) && !mem_check(v, c->a[ad.n], ad.k == A_OUTL))

@@ -54,6 +54,17 @@ long decide(struct call *c, bool *go)
 	}
 	if (!c->d->run)
 		return -c->d->refuse;
+	/*
+	 * Arguments that name another process, or a dangerous madvise advice
+	 * (policy.c): refused here, on the arguments the kernel will get; the
+	 * program's own pid becomes 0, the form the host filter allows.
+	 */
+	if (!c->copy_err) {
+		long err = policy_check_target(c->nr, c->k);
+
+		if (err)
+			return err;
+	}
 	*go = true;
 	return 0;
 }

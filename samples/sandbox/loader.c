@@ -196,6 +196,12 @@ static int open_plan(const char *path, uint64_t base, struct elf_plan *pl, char 
 
 	if (fd < 0)
 		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	/* the program, its PT_INTERP, a #! interpreter: the rules of the file opened */
+	ret = path_check_fd(fd, false);
+	if (ret) {
+		close(fd);
+		return fail(err, errlen, ret, "%s: %s", path, strerror(-ret));
+	}
 	ret = plan_elf(fd, path, base, pl, err, errlen);
 	if (ret) {
 		close(fd);
@@ -300,7 +306,10 @@ int check_program(const char *path, char *err, size_t errlen)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	ret = path_check_fd(fd, false);
 	close(fd);
+	if (ret)
+		return fail(err, errlen, ret, "%s: %s", path, strerror(-ret));
 	if (access(path, X_OK))
 		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	ret = read_shebang(path, sb_interp, sizeof(sb_interp), sb_arg, sizeof(sb_arg));
