@@ -19,6 +19,7 @@
 
 #include "sandbox.h"
 #include "cpu-x86.h"
+#include "dune-ext.h"		/* dune_set_ring0_protection */
 
 int verbose;
 pid_t real_pid;
@@ -180,6 +181,8 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	 * map_full.)
 	 */
 	ret = dune_init(false);
+	if (!ret)	/* kmod-harden: SMEP, ring 0 never runs program memory (if the CPU has it) */
+		(void)dune_set_ring0_protection(DUNE_RING0_SMEP);
 	if (!ret)
 		ret = dune_enter();
 	if (ret) {
