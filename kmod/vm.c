@@ -189,7 +189,9 @@ static int dune_chunk_publish(struct dune_vm *vm, unsigned long g, unsigned long
 	err = xa_err(xa_store(&vm->hva_to_gpa, h, xa_mk_value(g), GFP_KERNEL_ACCOUNT));
 	if (err)
 		return err;
-	err = xa_err(xa_store(&vm->gpa_to_hva, g, xa_mk_value(h), GFP_KERNEL_ACCOUNT));
+	err = dune_debug_chunk_store_fault();	/* tests only (debugfs.c) */
+	if (!err)
+		err = xa_err(xa_store(&vm->gpa_to_hva, g, xa_mk_value(h), GFP_KERNEL_ACCOUNT));
 	if (!err)
 		return 0;
 	xa_erase(&vm->hva_to_gpa, h);

@@ -12,6 +12,7 @@
 #include <asm/ldt.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -80,19 +81,12 @@ static int map_chunk_at(struct guest *g, uint64_t hva, uint64_t gpa)
 	return ioctl(g->vm, DUNE_MAP_CHUNKS, &arg);
 }
 
-/* Map the 2 MiB chunk holding @addr at @gpa (or the next free GPA if 0), GVA == HVA. */
-static int map_identity_at(struct guest *g, uintptr_t addr, uint64_t gpa)
+/* The guest's PD entry for @hva (tables from the pool as needed). */
+static uint64_t *guest_pde(struct guest *g, uint64_t hva)
 {
-	uint64_t hva = addr & ~(CHUNK - 1);
 	uint64_t *table = g->pml4;
 	int level;
 
-	if (!gpa && g->next_gpa) {
-		gpa = g->next_gpa;
-		g->next_gpa += CHUNK;
-	} else if (!gpa) {
-		g->next_gpa = CHUNK;
-	}
 	for (level = 3; level > 1; level--) {
 		unsigned int i = (hva >> (12 + 9 * level)) & 511;
 
@@ -100,11 +94,27 @@ static int map_identity_at(struct guest *g, uintptr_t addr, uint64_t gpa)
 			table[i] = pool_gpa(g, pool_page(g)) | PTE_P | PTE_W | PTE_U;
 		table = (uint64_t *)((char *)g->pool + (table[i] & ~0xfffULL));
 	}
-	if (table[(hva >> 21) & 511] & PTE_P)
+	return &table[(hva >> 21) & 511];
+}
+
+/* Map the 2 MiB chunk holding @addr at @gpa (or the next free GPA if 0), GVA == HVA. */
+static int map_identity_at(struct guest *g, uintptr_t addr, uint64_t gpa)
+{
+	uint64_t hva = addr & ~(CHUNK - 1);
+	uint64_t *pde;
+
+	if (!gpa && g->next_gpa) {
+		gpa = g->next_gpa;
+		g->next_gpa += CHUNK;
+	} else if (!gpa) {
+		g->next_gpa = CHUNK;
+	}
+	pde = guest_pde(g, hva);
+	if (*pde & PTE_P)
 		return 0;
 	if (map_chunk_at(g, hva, gpa))
 		return -1;
-	table[(hva >> 21) & 511] = gpa | PTE_P | PTE_W | g->pte_user | PTE_PS;
+	*pde = gpa | PTE_P | PTE_W | g->pte_user | PTE_PS;
 	return 0;
 }
 
@@ -216,6 +226,76 @@ FIXTURE_SETUP(vm)
 FIXTURE_TEARDOWN(vm)
 {
 	guest_teardown(&self->g);
+}
+
+/* ---- chunk publication (defect 1) ------------------------------------ */
+
+struct publisher {
+	struct guest *g;
+	uint64_t hva, gpa;
+	volatile int done, result, err;
+};
+
+static void *publish_failing(void *arg)
+{
+	struct publisher *p = arg;
+
+	write_text(DUNE_DEBUGFS "/chunk_store_fail", "1");
+	write_text(DUNE_DEBUGFS "/chunk_store_delay_ms", "300");
+	p->result = map_chunk_at(p->g, p->hva, p->gpa);
+	p->err = errno;
+	__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * DUNE_MAP_CHUNKS stores the chunk in two maps: GPA->HVA, which EPT faults
+ * use, and HVA->GPA, which the MMU notifier uses to zap.  Here the second
+ * store fails (debugfs fault injection, after a 300 ms pause between the
+ * two) while a vCPU keeps reading the chunk's GPA.  Whatever the vCPU
+ * could map in that window must still be zapped when the process unmaps
+ * the memory: after munmap the guest must get an EPT fault, never the
+ * freed page (its old contents are the oracle).
+ */
+TEST_F(vm, chunk_failing_half_way_leaves_no_stale_translation)
+{
+	struct guest *g = &self->g;
+	struct publisher p = { .g = g, .gpa = 7ULL << 30 };
+	char *hole = mmap(NULL, 2 * CHUNK, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int saw_chunk = 0, runs = 0;
+	pthread_t thread;
+	char *data;
+
+	ASSERT_EQ(0, ensure_debugfs());
+	ASSERT_EQ(0, access(DUNE_DEBUGFS "/chunk_store_fail", W_OK));
+	ASSERT_NE(MAP_FAILED, hole);
+	data = (char *)(((uintptr_t)hole + CHUNK - 1) & ~(CHUNK - 1));
+	ASSERT_EQ(0, madvise(data, CHUNK, MADV_NOHUGEPAGE));
+	memset(data, 0x11, 4096);
+	p.hva = (uintptr_t)data;
+	*guest_pde(g, p.hva) = p.gpa | PTE_P | PTE_W | PTE_PS;	/* GVA data -> GPA 7 GiB */
+	ASSERT_EQ(0, guest_create_vcpu(g));
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, publish_failing, &p));
+	while (!__atomic_load_n(&p.done, __ATOMIC_ACQUIRE)) {
+		ASSERT_EQ(0, guest_run(g, hg_load, p.hva, 0));
+		runs++;
+		if (g->run.exit_reason == DUNE_EXIT_VMCALL)
+			saw_chunk++;
+		else
+			ASSERT_EQ(DUNE_EXIT_EPT_FAULT, g->run.exit_reason);
+	}
+	pthread_join(thread, NULL);
+	ASSERT_EQ(-1, p.result);
+	ASSERT_EQ(ENOMEM, p.err);
+	TH_LOG("%d runs during the publication, %d read the chunk", runs, saw_chunk);
+
+	ASSERT_EQ(0, munmap(hole, 2 * CHUNK));		/* the page goes back to the kernel */
+	ASSERT_EQ(0, guest_run(g, hg_load, p.hva, 0));
+	EXPECT_EQ(DUNE_EXIT_EPT_FAULT, g->run.exit_reason)
+		TH_LOG("the guest read %#llx from a page the process unmapped",
+		       (unsigned long long)g->run.regs.rax);
 }
 
 /* ---- host state after a VM exit ------------------------------------- */
