@@ -7,12 +7,18 @@
  *             IA32_FEATURE_CONTROL, the last failed VMX instruction
  *   caps      the VMX capability MSRs and what they mean for Dune
  *   selftest  reading it runs the VMX instruction self-test on every CPU
+ *   chunk_store_delay_ms, chunk_store_fail
+ *             fault injection for tests: the next chunk publication
+ *             (DUNE_MAP_CHUNKS) sleeps that long between its two stores,
+ *             and fails the second with -ENOMEM if chunk_store_fail is 1;
+ *             both are one-shot (tests/kmod/dune_harden_test)
  *
  * debugfs is for debugging: its format may change; the stable interface is
  * /dev/dune and /sys/class/misc/dune.
  */
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/seq_file.h>
 
 #include "dune.h"
@@ -65,6 +71,18 @@ static int selftest_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(selftest);
 
+static u32 chunk_store_delay_ms, chunk_store_fail;
+
+/* Between the two stores of a chunk's publication (vm.c). */
+int dune_debug_chunk_store_fault(void)
+{
+	u32 delay = xchg(&chunk_store_delay_ms, 0);
+
+	if (unlikely(delay))
+		msleep(min_t(u32, delay, MSEC_PER_SEC * 5));
+	return unlikely(xchg(&chunk_store_fail, 0)) ? -ENOMEM : 0;
+}
+
 /* debugfs failures are not fatal: the module works without it. */
 void dune_debugfs_init(void)
 {
@@ -72,6 +90,8 @@ void dune_debugfs_init(void)
 	debugfs_create_file("cpus", 0400, dune_debugfs_dir, NULL, &cpus_fops);
 	debugfs_create_file("caps", 0400, dune_debugfs_dir, NULL, &caps_fops);
 	debugfs_create_file("selftest", 0400, dune_debugfs_dir, NULL, &selftest_fops);
+	debugfs_create_u32("chunk_store_delay_ms", 0600, dune_debugfs_dir, &chunk_store_delay_ms);
+	debugfs_create_u32("chunk_store_fail", 0600, dune_debugfs_dir, &chunk_store_fail);
 }
 
 void dune_debugfs_exit(void)

@@ -11,6 +11,9 @@
  * The device is created with mode 0600 (root only): entering Dune mode
  * gives a process ring 0 in a VM, which is a privilege to hand out on
  * purpose.  The dev_mode module parameter (or a udev rule) changes it.
+ * Like /dev/kvm, opening asks for nothing beyond the file's permissions:
+ * the guest is the opener's own process, and every resource an opener
+ * can take is bounded per user (limits.c).  docs/security.md has the model.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -87,5 +87,6 @@ void dune_dev_exit(void);
 /* debugfs.c */
 void dune_debugfs_init(void);
 void dune_debugfs_exit(void);
+int dune_debug_chunk_store_fault(void);
 
 #endif /* DUNE_H */

@@ -30,6 +30,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/smp.h>
 #include <asm/io.h>
@@ -59,12 +61,41 @@ static u64 *ept_table(u64 entry)
 	return phys_to_virt(entry & EPT_ADDR_MASK);
 }
 
+/*
+ * EPT table pages are accounted as the kernel accounts KVM's: charged to
+ * the process's memory cgroup (GFP_KERNEL_ACCOUNT) and counted as
+ * "SecPageTables" in /proc/meminfo and memory.stat (NR_SECONDARY_PAGETABLE),
+ * and, like the process's own page tables, in its mm's page-table bytes,
+ * which the OOM killer adds to the process's badness (oom_badness()).
+ */
+static void ept_account(struct dune_vm *vm, struct page *page, int nr)
+{
+	mod_lruvec_page_state(page, NR_SECONDARY_PAGETABLE, nr);
+	atomic_long_add(nr * (long)PAGE_SIZE, &vm->mm->pgtables_bytes);
+}
+
+struct page *dune_ept_alloc_page(struct dune_vm *vm)
+{
+	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (page)
+		ept_account(vm, page, 1);
+	return page;
+}
+
+void dune_ept_free_page(struct dune_vm *vm, struct page *page)
+{
+	ept_account(vm, page, -1);
+	__free_page(page);
+}
+
 int dune_ept_init(struct dune_vm *vm)
 {
-	struct page *root = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	struct page *root = dune_ept_alloc_page(vm);
 
 	if (!root)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&vm->ept_freed);
 	vm->ept_root = page_address(root);
 	/*
 	 * EPTP (SDM Vol. 3C, 25.6.11): memory type write-back for the tables,
@@ -92,16 +123,16 @@ void dune_ept_flush(struct dune_vm *vm)
 	on_each_cpu_mask(dune_vmx_cpumask(), ept_flush_this_cpu, &vm->eptp, 1);
 }
 
-static void ept_free_table(u64 *table, int level)
+static void ept_free_table(struct dune_vm *vm, u64 *table, int level)
 {
 	unsigned int i;
 
 	if (level > 0) {
 		for (i = 0; i < EPT_ENTRIES; i++)
 			if ((table[i] & EPT_PRESENT) && !(table[i] & EPT_LEAF_2M))
-				ept_free_table(ept_table(table[i]), level - 1);
+				ept_free_table(vm, ept_table(table[i]), level - 1);
 	}
-	free_page((unsigned long)table);
+	dune_ept_free_page(vm, virt_to_page(table));
 }
 
 void dune_ept_free(struct dune_vm *vm)
@@ -110,12 +141,22 @@ void dune_ept_free(struct dune_vm *vm)
 		return;
 	/* The next VM may get the same root page, hence the same EPTP. */
 	dune_ept_flush(vm);
-	ept_free_table(vm->ept_root, EPT_LEVELS - 1);
+	dune_ept_zap_done(vm, false);
+	ept_free_table(vm, vm->ept_root, EPT_LEVELS - 1);
 	vm->ept_root = NULL;
 }
 
-/* Clear the leaf entries of [start, end) under @table; true if any was set. */
-static bool ept_zap_table(u64 *table, int level, u64 base, u64 start, u64 end)
+/*
+ * Clear the leaf entries of [start, end) under @table; true if any was
+ * set.  A table the zap leaves empty goes too - else a process that maps
+ * and unmaps memory all over its address space would pin a table page
+ * for every 2 MiB it ever touched until the VM ends - but not at once:
+ * the CPU may hold the table's address in its paging-structure caches
+ * until the INVEPT that follows every zap, so it waits on vm->ept_freed
+ * for dune_ept_zap_done().
+ */
+static bool ept_zap_table(struct dune_vm *vm, u64 *table, int level, u64 base, u64 start,
+			  u64 end)
 {
 	u64 span = 1ULL << (PAGE_SHIFT + 9 * level);
 	unsigned int i = start > base ? ept_index(start, level) : 0;
@@ -123,6 +164,7 @@ static bool ept_zap_table(u64 *table, int level, u64 base, u64 start, u64 end)
 
 	for (; i < EPT_ENTRIES; i++) {
 		u64 from = base + i * span;
+		u64 *sub;
 
 		if (from >= end)
 			break;
@@ -132,20 +174,45 @@ static bool ept_zap_table(u64 *table, int level, u64 base, u64 start, u64 end)
 			/* A 2 MiB leaf goes as a whole if any of it is zapped. */
 			table[i] = 0;
 			zapped = true;
-		} else {
-			zapped |= ept_zap_table(ept_table(table[i]), level - 1, from, start, end);
+			continue;
+		}
+		sub = ept_table(table[i]);
+		zapped |= ept_zap_table(vm, sub, level - 1, from, start, end);
+		if (!memchr_inv(sub, 0, PAGE_SIZE)) {
+			table[i] = 0;
+			list_add(&virt_to_page(sub)->lru, &vm->ept_freed);
+			zapped = true;
 		}
 	}
 	return zapped;
 }
 
-/* Called with ept_lock held. */
+/* Called with ept_lock held; then dune_ept_zap_done() without it. */
 bool dune_ept_zap(struct dune_vm *vm, u64 gpa_start, u64 gpa_end)
 {
 	lockdep_assert_held(&vm->ept_lock);
 	if (!vm->ept_root || gpa_start >= gpa_end)
 		return false;
-	return ept_zap_table(vm->ept_root, EPT_LEVELS - 1, 0, gpa_start, gpa_end);
+	return ept_zap_table(vm, vm->ept_root, EPT_LEVELS - 1, 0, gpa_start, gpa_end);
+}
+
+/*
+ * After one or more zaps (@zapped: any of them cleared an entry): INVEPT
+ * on every CPU, then free the tables the zaps emptied - whichever zap
+ * queued them, this flush comes after it.
+ */
+void dune_ept_zap_done(struct dune_vm *vm, bool zapped)
+{
+	struct page *page, *next;
+	LIST_HEAD(freed);
+
+	spin_lock(&vm->ept_lock);
+	list_splice_init(&vm->ept_freed, &freed);
+	spin_unlock(&vm->ept_lock);
+	if (zapped || !list_empty(&freed))
+		dune_ept_flush(vm);
+	list_for_each_entry_safe(page, next, &freed, lru)
+		dune_ept_free_page(vm, page);
 }
 
 /*
@@ -278,13 +345,33 @@ static int ept_lookup_host(struct vm_area_struct *vma, unsigned long hva, bool w
 	*page = NULL;
 	*huge = false;
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
-		int err = dune_follow_pfnmap(vma, hva, pfn, writable);
+		int err;
 
+		/*
+		 * The EPT leaf says write-back (EPT_LEAF_MEMTYPE_WB), and in
+		 * the guest the EPT memory type takes the place of the MTRRs
+		 * (SDM Vol. 3C, 29.3.7.2): device memory, which the host's
+		 * MTRRs make uncached whatever its PTE says, or a frame the
+		 * process has uncached or write-combining, must never be
+		 * mapped so - speculative and cached accesses to MMIO can
+		 * hang the machine, and cached aliases of uncached memory
+		 * break coherency.  So a VM_IO/VM_PFNMAP frame is mapped only
+		 * if it is ordinary RAM (page_is_ram(): the vDSO's vvar pages,
+		 * a driver's kernel buffer) that the process maps write-back
+		 * itself - PAT entry 0, no PWT/PCD/PAT bits, WB with or without
+		 * PAT (arch/x86/mm/pat/memtype.c).  Anything else goes to user
+		 * space as an EPT fault, which replays the access natively.
+		 */
+		if (pgprot_val(vma->vm_page_prot) & (_PAGE_PWT | _PAGE_PCD | _PAGE_PAT))
+			return -EFAULT;
+		err = dune_follow_pfnmap(vma, hva, pfn, writable);
 		if (err || (write && !*writable)) {
 			if (fixup_user_fault(vma->vm_mm, hva, write ? FAULT_FLAG_WRITE : 0, NULL))
 				return -EFAULT;
 			err = dune_follow_pfnmap(vma, hva, pfn, writable);
 		}
+		if (!err && !page_is_ram(*pfn))
+			return -EFAULT;
 		return err ?: (write && !*writable) ? -EFAULT : 0;
 	}
 
@@ -397,7 +484,7 @@ void dune_ept_free_spares(struct dune_vcpu *vcpu)
 
 	for (i = 0; i < DUNE_EPT_SPARES; i++) {
 		if (vcpu->ept_spare[i])
-			__free_page(vcpu->ept_spare[i]);
+			dune_ept_free_page(vcpu->vm, vcpu->ept_spare[i]);
 		vcpu->ept_spare[i] = NULL;
 	}
 }
@@ -455,7 +542,7 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	 */
 	for (i = 0; i < DUNE_EPT_SPARES; i++) {
 		if (!spare[i])
-			spare[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+			spare[i] = dune_ept_alloc_page(vm);
 		if (!spare[i])
 			have_spares = false;
 	}

@@ -78,15 +78,20 @@ static int handle_unhandled(struct dune_vcpu *vcpu)
 
 /*
  * Reason 0: an exception in the exception bitmap, or an NMI.  The NMI was
- * handed to the host already (vcpu.c, with interrupts off).  The bitmap
- * holds only #MC, which the host's machine-check handling must see: we
- * cannot forward it from here, so the run ends and user space is told.
+ * handed to the host already (vcpu.c), and so was a machine check - the
+ * bitmap holds only #MC - to the kernel's machine-check handler, right
+ * after the exit with interrupts off (host_state.c).  Whatever that
+ * handler decided for the process (a signal, a kill) happens on the way
+ * back to user space; the guest resumes as KVM resumes its guests.
  */
 static int handle_exception_nmi(struct dune_vcpu *vcpu)
 {
-	u32 type = vcpu->exit.intr_info & INTR_INFO_INTR_TYPE_MASK;
+	u32 info = vcpu->exit.intr_info;
+	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
 
 	if (type == INTR_TYPE_NMI_INTR)
+		return 1;
+	if (type == INTR_TYPE_HARD_EXCEPTION && (info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)
 		return 1;
 	return handle_unhandled(vcpu);
 }
@@ -215,17 +220,22 @@ static int handle_wrmsr(struct dune_vcpu *vcpu)
 
 /*
  * Reason 33 (bit 31 set): VM entry failed on the guest state, reason 34
- * on the MSR list, 41 on a machine check.  The guest did not run; this is
- * user space's state, not a host problem (27.8).
+ * on the MSR list, 41 on a machine check (which the host's handler has
+ * seen already, host_state.c).  The guest did not run; this is user
+ * space's state, not a host problem (27.8).
  */
 static int handle_entry_failure(struct dune_vcpu *vcpu)
 {
 	return exit_to_user(vcpu, DUNE_EXIT_ENTRY_FAILED);
 }
 
-/* Reason 48: the EPT (ept.c). */
+/*
+ * Reason 48: the EPT (ept.c).  Resolving it walks the process's page
+ * tables: host data in L1D before the next entry (mitigations.c).
+ */
 static int handle_ept_violation(struct dune_vcpu *vcpu)
 {
+	vcpu->l1d_flush = true;
 	return dune_ept_fault(vcpu);
 }
 
@@ -282,6 +292,7 @@ static const dune_exit_handler dune_exit_handlers[] = {
 	[EXIT_REASON_WBINVD]			= inject_gp,
 	[EXIT_REASON_XSETBV]			= inject_gp,
 	[EXIT_REASON_VMFUNC]			= inject_ud,
+	[EXIT_REASON_ENCLS]			= inject_ud,
 };
 
 

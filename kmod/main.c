@@ -42,6 +42,10 @@ static int __init dune_init(void)
 	if (err)
 		goto out_cpus;
 
+	err = dune_mitigations_init();
+	if (err)
+		goto out_vcpu;
+
 	dune_debugfs_init();
 
 	err = dune_dev_init();
@@ -55,6 +59,8 @@ static int __init dune_init(void)
 
 out_debugfs:
 	dune_debugfs_exit();
+	dune_mitigations_exit();
+out_vcpu:
 	dune_vcpu_exit();
 out_cpus:
 	dune_vmx_cpus_exit();
@@ -67,6 +73,8 @@ static void __exit dune_exit(void)
 {
 	dune_dev_exit();
 	dune_debugfs_exit();
+	dune_mitigations_exit();
+	dune_limits_exit();
 	dune_vcpu_exit();
 	dune_vmx_cpus_exit();
 	dune_emergency_exit();

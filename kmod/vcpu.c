@@ -59,12 +59,8 @@
 #include "vm.h"
 #include "vmx_ops.h"
 
-/* VPIDs tag TLB entries per vCPU; 0 is the host's (SDM Vol. 3C, 29.1). */
-static DEFINE_IDA(dune_vpids);
-
 /* The vCPUs whose VMCS is active on each CPU (see "Where the VMCS lives"). */
 static DEFINE_PER_CPU(struct list_head, dune_loaded_vcpus);
-#define DUNE_VPID_MAX	0xffff
 
 /*
  * One MSR bitmap for every vCPU (SDM Vol. 3C, 25.6.9): a set bit makes
@@ -109,7 +105,6 @@ int dune_vcpu_init(void)
 void dune_vcpu_exit(void)
 {
 	free_page((unsigned long)dune_msr_bitmap);
-	ida_destroy(&dune_vpids);
 }
 
 /* VMCLEAR the VMCS if it is active on this CPU.  Interrupts are off. */
@@ -193,6 +188,7 @@ static int vcpu_load(struct dune_vcpu *vcpu)
 	unsigned long cr3, cr4;
 	int err = 0;
 
+	dune_ibpb_on_vcpu_load(vcpu->vm->id);	/* mitigations.c */
 	if (vcpu->cpu != cpu) {
 		if (dune_vmptrld(vcpu->vmcs_pa))
 			return -EIO;
@@ -204,7 +200,9 @@ static int vcpu_load(struct dune_vcpu *vcpu)
 		vcpu->host_cr4 = cr4_read_shadow();
 		vcpu->host_fs_base = vcpu->run_fs_base;	/* what it just wrote */
 		if (vcpu->last_cpu != cpu) {
-			if (dune_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0))
+			/* Without a VPID, every entry and exit flushes (limits.c). */
+			if (vcpu->vpid &&
+			    dune_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0))
 				return -EIO;
 			vcpu->last_cpu = cpu;
 		}
@@ -378,6 +376,7 @@ static bool vcpu_work_pending(void)
  */
 static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 {
+	struct dune_host_state host_state;
 	u64 debugctl;
 	int ret, err;
 
@@ -389,7 +388,8 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 		 */
 		if (signal_pending(current) || test_thread_flag(TIF_NOTIFY_RESUME))
 			return -EINTR;
-		cond_resched();
+		if (cond_resched())
+			vcpu->l1d_flush = true;		/* another task ran here */
 
 		preempt_disable();
 		/*
@@ -430,6 +430,11 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	debugctl = get_debugctlmsr();
+	/* ---- hardening: host_state.c, mitigations.c ---- */
+	dune_host_state_save(&host_state);
+	dune_l1d_flush_before_entry(vcpu->l1d_flush);
+	vcpu->l1d_flush = false;
+	/* ---- */
 	ret = __dune_vmx_enter(&vcpu->regs, vcpu->launched);
 	vcpu->cr2 = native_read_cr2();
 	dune_vmcs_after_exit();
@@ -445,19 +450,29 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 	if (ret == 0) {
 		vcpu->launched = true;
 		vcpu_read_exit_info(vcpu);
+		/* LDTR, DR6, PKRU, and a machine check for the host (host_state.c). */
+		dune_host_state_restore(&host_state, &vcpu->exit);
 		if (vcpu->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 			vcpu_restore_host_msrs(vcpu);
 		if ((vcpu->exit.reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
 		    (vcpu->exit.intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
 		    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
 			vcpu_handle_nmi_irqoff();
+	} else {
+		dune_host_state_restore(&host_state, NULL);
 	}
 	local_irq_enable();
 	preempt_enable();
 
 	switch (ret) {
 	case 0:
-		vcpu_requeue_event(vcpu);
+		/*
+		 * A failed VM entry (bit 31) delivered nothing: its IDT-vectoring
+		 * field is not valid (SDM 27.8) and still describes the exit
+		 * before.  Re-injecting that would deliver an old event twice.
+		 */
+		if (!(vcpu->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+			vcpu_requeue_event(vcpu);
 		return 1;
 	case 1:
 	case 2:
@@ -599,6 +614,7 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 	memset(&run.u, 0, sizeof(run.u));
 	vcpu->run = &run;
 	vcpu->runs++;
+	vcpu->l1d_flush = true;		/* user space ran since the last entry */
 	/*
 	 * The user's GS base lives in KERNEL_GS_BASE while we are in the
 	 * kernel; its FS base stays in FS_BASE, which the exit must restore.
@@ -678,14 +694,17 @@ static long dune_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long a
 static void vcpu_free(struct dune_vcpu *vcpu)
 {
 	dune_ept_free_spares(vcpu);
-	if (vcpu->vpid)
-		ida_free(&dune_vpids, vcpu->vpid);
+	dune_limit_vpid_free(vcpu->vm, vcpu->vpid);
+	if (vcpu->counted)
+		dune_limit_vcpu_uncharge(vcpu->vm);
 	if (vcpu->vmcs)
 		free_page((unsigned long)vcpu->vmcs);
 	if (vcpu->msrs)
 		free_page((unsigned long)vcpu->msrs);
-	if (vcpu->cpunode_page)
+	if (vcpu->cpunode_page) {
 		unpin_user_page(vcpu->cpunode_page);
+		account_locked_vm(vcpu->vm->mm, 1, false);
+	}
 	if (vcpu->owner)
 		put_task_struct(vcpu->owner);
 	if (vcpu->vm_file)
@@ -715,7 +734,8 @@ static int dune_vcpu_release(struct inode *inode, struct file *file)
 	cpus_read_lock();
 	vcpu_clear(vcpu);
 	cpus_read_unlock();
-	on_each_cpu_mask(dune_vmx_cpumask(), vcpu_flush_vpid_this_cpu, &vcpu->vpid, 1);
+	if (vcpu->vpid)
+		on_each_cpu_mask(dune_vmx_cpumask(), vcpu_flush_vpid_this_cpu, &vcpu->vpid, 1);
 	vcpu_free(vcpu);
 	return 0;
 }
@@ -749,6 +769,10 @@ static int vcpu_check_config(const struct dune_vcpu_config *c)
 		return -EINVAL;
 	if (c->sfmask >> 32)	/* IA32_FMASK bits 63:32 are reserved */
 		return -EINVAL;
+	/* Guest SMEP/SMAP only where the CPU has them (vcpu_vmcs.c). */
+	if (((c->flags & DUNE_VCPU_F_SMEP) && !dune_cap_value(DUNE_CAP_GUEST_SMEP)) ||
+	    ((c->flags & DUNE_VCPU_F_SMAP) && !dune_cap_value(DUNE_CAP_GUEST_SMAP)))
+		return -EOPNOTSUPP;
 	if (c->flags & DUNE_VCPU_F_CPUNODE) {
 		u64 entry = c->gdtr_base + GDT_ENTRY_CPUNODE * 8;
 
@@ -768,10 +792,15 @@ static int vcpu_pin_cpunode(struct dune_vcpu *vcpu, const struct dune_vcpu_confi
 	vcpu->cpunode_cpu = -1;
 	if (!(c->flags & DUNE_VCPU_F_CPUNODE))
 		return 0;
+	/* A long-term pin is locked memory: RLIMIT_MEMLOCK, as for io_uring, vfio. */
+	n = account_locked_vm(current->mm, 1, true);
+	if (n)
+		return n;
 	n = pin_user_pages_fast(entry & PAGE_MASK, 1, FOLL_WRITE | FOLL_LONGTERM,
 				&vcpu->cpunode_page);
 	if (n != 1) {
 		vcpu->cpunode_page = NULL;
+		account_locked_vm(current->mm, 1, false);
 		return n < 0 ? n : -EFAULT;
 	}
 	vcpu->cpunode_offset = entry & ~PAGE_MASK;
@@ -824,7 +853,7 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 {
 	struct dune_vcpu_config config;
 	struct dune_vcpu *vcpu;
-	int vpid, err, fd;
+	int err, fd;
 
 	BUILD_BUG_ON(offsetof(struct dune_regs, rax) != 0 ||
 		     offsetof(struct dune_regs, rbx) != 8 ||
@@ -851,12 +880,12 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	vcpu->vm_file = get_file(vm_file);
 	vcpu->preemption_timer = dune_preemption_timer_value();
 
-	vpid = ida_alloc_range(&dune_vpids, 1, DUNE_VPID_MAX, GFP_KERNEL);
-	if (vpid < 0) {
-		err = vpid == -ENOSPC ? -EAGAIN : vpid;
+	/* Bounded per VM, and a VPID from the user's share or none (limits.c). */
+	err = dune_limit_vcpu_charge(vm);
+	if (err)
 		goto out_free;
-	}
-	vcpu->vpid = vpid;
+	vcpu->counted = true;
+	vcpu->vpid = dune_limit_vpid_alloc(vm);
 
 	err = -ENOMEM;
 	vcpu->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);

@@ -77,10 +77,25 @@ static int vmcs_setup_controls(struct dune_vcpu *vcpu, u64 msr_bitmap_pa)
 	 * would #UD.  The vDSO's getcpu() uses RDPID or LSL on GDT entry 15,
 	 * which DUNE_VCPU_F_CPUNODE keeps up to date (vcpu.c).
 	 */
-	proc2_wanted = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |
-		       SECONDARY_EXEC_WBINVD_EXITING;
+	proc2_wanted = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_WBINVD_EXITING;
 	if (vmx_ctl_may_be_1(dune_vmx.procbased_ctls2) & SECONDARY_EXEC_ENABLE_RDTSCP)
 		proc2_wanted |= SECONDARY_EXEC_ENABLE_RDTSCP;
+	/*
+	 * A vCPU past its user's VPID share has VPID 0 (limits.c): VPID off,
+	 * so that VM entry and exit flush its TLB entries (29.1), as KVM runs
+	 * a vCPU it has no VPID for.
+	 */
+	if (vcpu->vpid)
+		proc2_wanted |= SECONDARY_EXEC_ENABLE_VPID;
+	/*
+	 * ENCLS exiting with every leaf set in the bitmap (25.6.16): on an SGX
+	 * host, ring 0 of the guest must not build or enter enclaves with the
+	 * host's EPC behind the kernel's back; ENCLS is a #UD, as for a
+	 * process (exits.c).  The control exists on every CPU with SGX.
+	 */
+	if (boot_cpu_has(X86_FEATURE_SGX) &&
+	    (vmx_ctl_may_be_1(dune_vmx.procbased_ctls2) & SECONDARY_EXEC_ENCLS_EXITING))
+		proc2_wanted |= SECONDARY_EXEC_ENCLS_EXITING;
 	err = err ?: vmx_ctl_value(dune_vmx.procbased_ctls2, proc2_wanted, &proc2);
 	/*
 	 * VM-exit controls (25.7.1): a 64-bit host; save the guest's debug
@@ -100,6 +115,8 @@ static int vmcs_setup_controls(struct dune_vcpu *vcpu, u64 msr_bitmap_pa)
 	err |= vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
 	vcpu->proc_ctls = proc;		/* vcpu.c adds interrupt-window exiting */
 	err |= vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
+	if (proc2 & SECONDARY_EXEC_ENCLS_EXITING)
+		err |= vmcs_write64(ENCLS_EXITING_BITMAP, ~0ULL);
 	err |= vmcs_write32(VM_EXIT_CONTROLS, exit);
 	err |= vmcs_write32(VM_ENTRY_CONTROLS, entry);
 
@@ -145,10 +162,19 @@ static int vmcs_setup_guest(struct dune_vcpu *vcpu, const struct dune_vcpu_confi
 	 * CR4: PAE (long mode), SSE enabled, and the host's XSAVE and
 	 * FSGSBASE settings so that the thread's code (glibc checks XGETBV)
 	 * runs as it does natively.  VMXE is forced by CR4_FIXED0; the read
-	 * shadow hides it.  No SMEP/SMAP: ring 0 here is the process itself.
+	 * shadow hides it.  SMEP and SMAP only when asked for
+	 * (DUNE_VCPU_F_SMEP/_SMAP, checked against the CPU in vcpu.c): ring 0
+	 * here is the process itself, and a program that runs its own code
+	 * at CPL 3 from pages it also runs in ring 0 (libdune's "full" mode)
+	 * would break.  PKE stays off: protection keys would apply to the
+	 * guest's accesses with PKRU values the guest can set (host_state.c).
 	 */
 	cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |
 	      (cr4_read_shadow() & (X86_CR4_OSXSAVE | X86_CR4_FSGSBASE));
+	if (config->flags & DUNE_VCPU_F_SMEP)
+		cr4 |= X86_CR4_SMEP;
+	if (config->flags & DUNE_VCPU_F_SMAP)
+		cr4 |= X86_CR4_SMAP;
 	cr4 = fixed_cr(cr4, dune_vmx.cr4_fixed0, dune_vmx.cr4_fixed1);
 
 	err |= vmcs_writenat(GUEST_CR0, cr0);

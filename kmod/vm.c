@@ -35,12 +35,20 @@
 #include "dune.h"
 #include "vm.h"
 
-/* A user address the CPU accepts as a linear address (SDM Vol. 1, 3.3.7.1). */
+/*
+ * A linear address the guest's CPU accepts (SDM Vol. 1, 3.3.7.1).  The
+ * guest always uses 4-level paging - its CR4.LA57 is never set - so its
+ * addresses have 48 bits, whatever the host uses: on an LA57 host a 57-bit
+ * address would pass a host-side check and then fail VM entry or #GP in
+ * the guest.
+ */
+#define DUNE_GUEST_VA_BITS	48
+
 bool dune_canonical(u64 addr)
 {
-	unsigned int bits = pgtable_l5_enabled() ? 57 : 48;
+	const unsigned int shift = 64 - DUNE_GUEST_VA_BITS;
 
-	return ((s64)(addr << (64 - bits)) >> (64 - bits)) == (s64)addr;
+	return ((s64)(addr << shift) >> shift) == (s64)addr;
 }
 
 bool dune_vm_gpa_to_hva(struct dune_vm *vm, u64 gpa, unsigned long *hva)
@@ -88,8 +96,7 @@ static int dune_mn_invalidate_range_start(struct mmu_notifier *mn,
 	vm->mmu_in_progress++;
 	zapped = dune_vm_zap_hva_range(vm, range->start, range->end);
 	spin_unlock(&vm->ept_lock);
-	if (zapped)
-		dune_ept_flush(vm);
+	dune_ept_zap_done(vm, zapped);
 	return 0;
 }
 
@@ -115,8 +122,7 @@ static void dune_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	vm->mmu_seq++;
 	zapped = dune_ept_zap(vm, 0, ~0ULL);
 	spin_unlock(&vm->ept_lock);
-	if (zapped)
-		dune_ept_flush(vm);
+	dune_ept_zap_done(vm, zapped);
 }
 
 static const struct mmu_notifier_ops dune_mmu_notifier_ops = {
@@ -126,9 +132,16 @@ static const struct mmu_notifier_ops dune_mmu_notifier_ops = {
 };
 
 /* DUNE_MAP_CHUNKS */
+/*
+ * The EPT is a 4-level walk (ept.c), which translates GPA bits 47:0 only:
+ * on a CPU with MAXPHYADDR above 48, a larger GPA would not fault, it
+ * would alias the one 2^48 below it.  GPAs stop at the lower of the two.
+ */
+#define DUNE_EPT_GPA_BITS	48
+
 static bool dune_chunk_valid(const struct dune_chunk *c)
 {
-	u64 gpa_limit = 1ULL << dune_vmx.maxphyaddr;
+	u64 gpa_limit = 1ULL << min_t(u32, dune_vmx.maxphyaddr, DUNE_EPT_GPA_BITS);
 
 	/*
 	 * The last user chunk ends one page above TASK_SIZE_MAX (the guard
@@ -152,6 +165,42 @@ static int dune_chunk_check(struct dune_vm *vm, const struct dune_chunk *c)
 	    xa_to_value(by_hva) == c->gpa >> DUNE_CHUNK_SHIFT)
 		return 0;
 	return -EEXIST;
+}
+
+/*
+ * Publish one chunk.  The order is the whole point: the EPT fault path
+ * finds a chunk through gpa_to_hva, the MMU notifier through hva_to_gpa,
+ * and every EPT entry the fault path can install must be one the notifier
+ * can find and zap - or after munmap the guest would keep a translation
+ * to a page the host has freed.  So hva_to_gpa goes first and gpa_to_hva,
+ * which makes the chunk usable, last: there is no moment at which a fault
+ * can install what an invalidation cannot see.  If the second store fails
+ * the first is taken back; nothing can have been installed through a GPA
+ * that was never published, but zap the range and bump the sequence all
+ * the same, so that even a fault that raced with us throws its page away.
+ */
+static int dune_chunk_publish(struct dune_vm *vm, unsigned long g, unsigned long h)
+{
+	u64 gpa = (u64)g << DUNE_CHUNK_SHIFT;
+	bool zapped;
+	int err;
+
+	lockdep_assert_held(&vm->chunk_mutex);
+	err = xa_err(xa_store(&vm->hva_to_gpa, h, xa_mk_value(g), GFP_KERNEL_ACCOUNT));
+	if (err)
+		return err;
+	err = dune_debug_chunk_store_fault();	/* tests only (debugfs.c) */
+	if (!err)
+		err = xa_err(xa_store(&vm->gpa_to_hva, g, xa_mk_value(h), GFP_KERNEL_ACCOUNT));
+	if (!err)
+		return 0;
+	xa_erase(&vm->hva_to_gpa, h);
+	spin_lock(&vm->ept_lock);
+	vm->mmu_seq++;
+	zapped = dune_ept_zap(vm, gpa, gpa + DUNE_CHUNK_SIZE);
+	spin_unlock(&vm->ept_lock);
+	dune_ept_zap_done(vm, zapped);
+	return err;
 }
 
 static long dune_vm_map_chunks(struct dune_vm *vm, const struct dune_map_chunks __user *uarg)
@@ -194,14 +243,7 @@ static long dune_vm_map_chunks(struct dune_vm *vm, const struct dune_map_chunks 
 
 		if (xa_load(&vm->gpa_to_hva, g))
 			continue;	/* already there, or a duplicate in this batch */
-		err = xa_err(xa_store(&vm->gpa_to_hva, g, xa_mk_value(h), GFP_KERNEL_ACCOUNT));
-		if (err)
-			break;
-		err = xa_err(xa_store(&vm->hva_to_gpa, h, xa_mk_value(g), GFP_KERNEL_ACCOUNT));
-		if (err) {
-			xa_erase(&vm->gpa_to_hva, g);
-			break;
-		}
+		err = dune_chunk_publish(vm, g, h);
 	}
 	/*
 	 * An allocation failure half way leaves the earlier chunks mapped;
@@ -235,6 +277,7 @@ static void dune_vm_free(struct dune_vm *vm)
 	xa_destroy(&vm->gpa_to_hva);
 	xa_destroy(&vm->hva_to_gpa);
 	mmdrop(vm->mm);
+	dune_limit_vm_uncharge(vm);
 	kfree(vm);
 }
 
@@ -271,6 +314,12 @@ int dune_vm_create(void)
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return -ENOMEM;
+	vm->id = dune_mitigations_vm_id();
+	err = dune_limit_vm_charge(vm);		/* limits.c */
+	if (err) {
+		kfree(vm);
+		return err;
+	}
 	mutex_init(&vm->chunk_mutex);
 	xa_init(&vm->gpa_to_hva);
 	xa_init(&vm->hva_to_gpa);

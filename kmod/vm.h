@@ -15,6 +15,7 @@
 
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/uidgid.h>
 #include <linux/preempt.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
@@ -29,7 +30,9 @@ struct dune_vm {
 	/*
 	 * Chunk maps, both keyed by chunk number (address >> 21) and both
 	 * holding chunk numbers as xarray values.  Entries are added under
-	 * chunk_mutex and never removed while the VM lives; readers use RCU.
+	 * chunk_mutex, hva_to_gpa first (vm.c, dune_chunk_publish()), and
+	 * never removed while the VM lives once gpa_to_hva has one; readers
+	 * use RCU.
 	 */
 	struct mutex chunk_mutex;
 	struct xarray gpa_to_hva;	/* EPT violations: GPA -> HVA */
@@ -43,10 +46,17 @@ struct dune_vm {
 	 */
 	spinlock_t ept_lock;
 	u64 *ept_root;			/* the PML4 */
+	struct list_head ept_freed;	/* tables a zap emptied, freed after INVEPT */
 	u64 eptp;			/* EPT pointer for the VMCS */
 	unsigned long mmu_seq;
 	long mmu_in_progress;
 	bool dead;			/* the address space is gone */
+
+	/* Bounds (limits.c) and mitigations (mitigations.c). */
+	u64 id;				/* unique for the module's life: IBPB between VMs */
+	kuid_t uid;			/* the user charged for it */
+	bool charged;
+	atomic_t nr_vcpus;
 };
 
 /* The per-vCPU page of MSR lists that VM entry and exit load and store. */
@@ -77,6 +87,12 @@ struct dune_exit_info {
 	u32 cpl;			/* SS.DPL: the privilege level (SDM 25.4.1) */
 };
 
+/* Host state a VM exit does not restore (host_state.c). */
+struct dune_host_state {
+	u16 ldt_sel;
+	u32 pkru;
+};
+
 /* Paging-structure pages one EPT fault may need: every level but the root. */
 #define DUNE_EPT_SPARES		3
 
@@ -91,7 +107,9 @@ struct dune_vcpu {
 	int last_cpu;			/* where it last ran: VPID flush on a move */
 	bool launched;			/* VMLAUNCH done since the last VMCLEAR */
 	bool dead;			/* a VM entry failed in a way we cannot fix */
-	u16 vpid;
+	u16 vpid;			/* 0: none, past the user's share (limits.c) */
+	bool counted;			/* in vm->nr_vcpus */
+	bool l1d_flush;			/* host code ran since the last entry (mitigations.c) */
 	u32 preemption_timer;		/* VMX-preemption timer value, 0 if unused */
 
 	struct dune_msr_area *msrs;
@@ -133,8 +151,32 @@ int dune_ept_init(struct dune_vm *vm);
 void dune_ept_free(struct dune_vm *vm);
 bool dune_ept_zap(struct dune_vm *vm, u64 gpa_start, u64 gpa_end);
 void dune_ept_flush(struct dune_vm *vm);
+void dune_ept_zap_done(struct dune_vm *vm, bool zapped);
+struct page *dune_ept_alloc_page(struct dune_vm *vm);
+void dune_ept_free_page(struct dune_vm *vm, struct page *page);
 int dune_ept_fault(struct dune_vcpu *vcpu);
 void dune_ept_free_spares(struct dune_vcpu *vcpu);
+
+/* limits.c */
+int dune_limit_vm_charge(struct dune_vm *vm);
+void dune_limit_vm_uncharge(struct dune_vm *vm);
+int dune_limit_vcpu_charge(struct dune_vm *vm);
+void dune_limit_vcpu_uncharge(struct dune_vm *vm);
+int dune_limit_vpid_alloc(struct dune_vm *vm);
+void dune_limit_vpid_free(struct dune_vm *vm, int vpid);
+void dune_limits_exit(void);
+
+/* mitigations.c */
+int dune_mitigations_init(void);
+void dune_mitigations_exit(void);
+u64 dune_mitigations_vm_id(void);
+void dune_l1d_flush_before_entry(bool host_ran);
+bool dune_l1d_flush_enabled(void);
+void dune_ibpb_on_vcpu_load(u64 vm_id);
+
+/* host_state.c */
+void dune_host_state_save(struct dune_host_state *hs);
+void dune_host_state_restore(const struct dune_host_state *hs, const struct dune_exit_info *e);
 
 /* vcpu.c */
 long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,

@@ -233,6 +233,11 @@ long dune_cap_value(unsigned long cap)
 	case DUNE_CAP_RUN_INTERRUPT:
 		return !!(vmx_ctl_may_be_1(dune_vmx.procbased_ctls) &
 			  CPU_BASED_INTR_WINDOW_EXITING);
+	/* The host has the feature on, and VMX operation allows it in CR4. */
+	case DUNE_CAP_GUEST_SMEP:
+		return boot_cpu_has(X86_FEATURE_SMEP) && (dune_vmx.cr4_fixed1 & X86_CR4_SMEP);
+	case DUNE_CAP_GUEST_SMAP:
+		return boot_cpu_has(X86_FEATURE_SMAP) && (dune_vmx.cr4_fixed1 & X86_CR4_SMAP);
 	default:
 		return 0;
 	}
@@ -261,6 +266,8 @@ void dune_vmx_caps_show(struct seq_file *m)
 		[DUNE_CAP_VM] = "vm",
 		[DUNE_CAP_RUN_CPL] = "run_cpl",
 		[DUNE_CAP_RUN_INTERRUPT] = "run_interrupt",
+		[DUNE_CAP_GUEST_SMEP] = "guest_smep",
+		[DUNE_CAP_GUEST_SMAP] = "guest_smap",
 	};
 	size_t i;
 

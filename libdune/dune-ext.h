@@ -48,6 +48,33 @@ int dune_get_exit_stats(struct dune_exit_stats *stats);
  */
 void dune_page_counts(int *alloc, int *free, int *total);
 
+/*
+ * SMEP and SMAP for ring 0 (protect.c).  After dune_init(false) and before
+ * dune_enter(), dune_set_ring0_protection(DUNE_RING0_SMEP | DUNE_RING0_SMAP)
+ * makes every vCPU libdune creates from then on - this thread's and later
+ * threads' - run with CR4.SMEP and/or CR4.SMAP: ring 0 then faults on an
+ * instruction fetch from memory ring 3 may use (PERM_U), and with SMAP on
+ * any access to it outside a dune_user_access_begin()/_end() bracket.
+ * Returns 0; -EOPNOTSUPP if the CPU (or dune.ko) lacks one of them, and
+ * nothing changes; -EINVAL for an unknown flag, before dune_init() or
+ * after dune_init(true) (ring 0 runs program code on user pages there);
+ * -EBUSY if the calling thread has its vCPU already.
+ */
+#define DUNE_RING0_SMEP		(1u << 0)
+#define DUNE_RING0_SMAP		(1u << 1)
+int dune_set_ring0_protection(unsigned int flags);
+/* What dune_set_ring0_protection() set: DUNE_RING0_* flags. */
+unsigned int dune_ring0_protection(void);
+
+/*
+ * Ring-0 code that reads or writes ring-3 memory brackets it with these
+ * (STAC/CLAC under SMAP; nothing natively or without SMAP), as the kernel
+ * brackets copy_from_user().  Keep the bracket short: no calls into code
+ * that should not touch user memory.
+ */
+void dune_user_access_begin(void);
+void dune_user_access_end(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -303,7 +303,34 @@ dune_exc_common:
 	testb	$3, 24(%rsp)
 	jnz	.Lexc_user
 1:	pushq	%rax
-	movq	8(%rsp), %rax			/* the vector */
+	/*
+	 * Ring 0, but still on the stack ring 3 chose?  SYSCALL from ring 3
+	 * switches to CPL 0 without switching stacks, and until .Lsys_user
+	 * has loaded thread->r0_sp, RSP (and, before the SWAPGS, the GS
+	 * base) are ring 3's.  The one exception that can arrive there is a
+	 * #DB on the first instruction: a single-step trap ring 3 armed with
+	 * TF, or one it held back past the SYSCALL with MOV SS (SDM Vol. 3A,
+	 * 6.8.3; CVE-2018-8897).  This frame is on IST1, but .Ldispatch would
+	 * build the handler's frame on the interrupted stack - ring 3's
+	 * choice, any address libdune can write.  So: a #DB there is ring 3's
+	 * own single step, which ring 3 gets back anyway (its TF is in R11
+	 * and returns with it): drop it and resume the entry.  Anything else
+	 * there goes to the host loop, never to .Ldispatch.
+	 * 0 RAX, 8 vector, 16 error, 24 RIP, 32 CS, 40 RFLAGS, 48 RSP, 56 SS.
+	 */
+	leaq	dune_syscall_entry(%rip), %rax
+	cmpq	%rax, 24(%rsp)
+	jb	2f
+	leaq	dune_syscall_vmcall_ret(%rip), %rax
+	cmpq	%rax, 24(%rsp)
+	jb	.Lexc_on_user_stack
+	leaq	.Lsys_user(%rip), %rax
+	cmpq	%rax, 24(%rsp)
+	jb	2f
+	leaq	.Lsys_user_stacked(%rip), %rax
+	cmpq	%rax, 24(%rsp)
+	jb	.Lexc_on_user_stack
+2:	movq	8(%rsp), %rax			/* the vector */
 	cmpq	$14, %rax
 	je	.Lpf_ring0
 	pushq	%rdx
@@ -320,6 +347,13 @@ dune_exc_common:
 	vmcall
 dune_exc_vmcall_ret:
 	ud2
+
+.Lexc_on_user_stack:
+	cmpq	$1, 8(%rsp)			/* #DB */
+	jne	.Lto_host
+	popq	%rax
+	addq	$16, %rsp			/* the vector, the error code */
+	iretq
 
 /*
  * PGROOT_PRESENT va, fail: jump to \fail unless libdune's page tables
@@ -601,6 +635,7 @@ dune_r3_text_start:
 .Lsys_user:
 	movq	%rsp, %gs:DUNE_T_USCRATCH
 	movq	%gs:DUNE_T_R0_SP, %rsp
+.Lsys_user_stacked:				/* on libdune's stack: dune_exc_common */
 	pushq	$DUNE_USER_SS			/* ss */
 	pushq	%gs:DUNE_T_USCRATCH		/* rsp */
 	pushq	%r11				/* rflags */

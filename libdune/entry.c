@@ -181,7 +181,7 @@ int dune_thread_create_vcpu(struct dune_thread *t)
 	dune_zero(&cfg, sizeof(cfg));
 	cfg.cr3 = dune_vm.cr3;
 	/* GDT entry 15 follows the CPU: the vDSO's getcpu() reads it (LSL). */
-	cfg.flags = DUNE_VCPU_F_CPUNODE;
+	cfg.flags = DUNE_VCPU_F_CPUNODE | dune_vm.vcpu_flags;	/* SMEP/SMAP: protect.c */
 	cfg.gdtr_base = (uint64_t)t->gdt;
 	cfg.gdtr_limit = sizeof(t->gdt) - 1;
 	cfg.idtr_base = (uint64_t)dune_idt;

@@ -261,6 +261,7 @@ struct dune_vm {
 	int debug;				/* LIBDUNE_DEBUG set */
 	int intr_cap;				/* DUNE_CAP_RUN_INTERRUPT */
 	int auto_user;				/* dune_init(map_full): auto leaves carry U */
+	uint32_t vcpu_flags;			/* DUNE_VCPU_F_SMEP/_SMAP (protect.c) */
 	unsigned long gen;			/* bumped by every dune_init() */
 
 	/* Everything below is protected by lock (chunks.c). */

@@ -19,6 +19,7 @@
 
 #include "sandbox.h"
 #include "cpu-x86.h"
+#include "dune-ext.h"		/* dune_set_ring0_protection */
 
 int verbose;
 pid_t real_pid;
@@ -216,6 +217,8 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 			strerror(-ret));
 		return 127;
 	}
+	/* SMEP: ring 0 never runs program memory (if the CPU has it; kmod-harden) */
+	(void)dune_set_ring0_protection(DUNE_RING0_SMEP);
 	if (confine.enabled && (fsrules_setup() || landlock_prepare() || confine_drop()))
 		return 127;
 	ret = dune_enter();

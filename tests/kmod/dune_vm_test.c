@@ -290,7 +290,7 @@ TEST_F(vm, create_vcpu_validates_config)
 	struct guest *g = &self->g;
 	struct dune_vcpu_config good = g->config, c;
 
-	c = good; c.flags = 2;			/* unknown flag */
+	c = good; c.flags = 1u << 3;		/* unknown flag */
 	EXPECT_EQ(-1, ioctl(g->vm, DUNE_CREATE_VCPU, &c));
 	EXPECT_EQ(EINVAL, errno);
 	c = good; c.flags = DUNE_VCPU_F_CPUNODE;	/* GDT too short for entry 15 */

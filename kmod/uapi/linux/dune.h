@@ -82,7 +82,9 @@ enum dune_cap {
 	DUNE_CAP_VM = 11,		/* DUNE_CREATE_VM and Dune mode */
 	DUNE_CAP_RUN_CPL = 12,		/* struct dune_run reports the guest's CPL */
 	DUNE_CAP_RUN_INTERRUPT = 13,	/* DUNE_RUN_F_INTERRUPT: inject an interrupt */
-	DUNE_CAP_MAX = DUNE_CAP_RUN_INTERRUPT
+	DUNE_CAP_GUEST_SMEP = 14,	/* DUNE_VCPU_F_SMEP */
+	DUNE_CAP_GUEST_SMAP = 15,	/* DUNE_VCPU_F_SMAP */
+	DUNE_CAP_MAX = DUNE_CAP_GUEST_SMAP
 };
 
 /*
@@ -174,7 +176,18 @@ struct dune_map_chunks {
  * natively.  The page is pinned for the life of the vCPU.
  */
 #define DUNE_VCPU_F_CPUNODE	(1u << 0)
-#define DUNE_VCPU_FLAGS		DUNE_VCPU_F_CPUNODE
+/*
+ * DUNE_VCPU_F_SMEP, DUNE_VCPU_F_SMAP (if DUNE_CAP_GUEST_SMEP/_SMAP, else
+ * EOPNOTSUPP): the guest runs with CR4.SMEP / CR4.SMAP set (SDM Vol. 3A,
+ * 4.6).  With SMEP, ring 0 cannot execute pages ring 3 may access (user
+ * pages: U/S = 1 in the guest's page tables); with SMAP, ring 0 cannot
+ * read or write them either unless RFLAGS.AC is 1 (STAC ... CLAC).  A
+ * ring-3 program then cannot lure its ring-0 supervisor into running or
+ * trusting memory it controls.
+ */
+#define DUNE_VCPU_F_SMEP	(1u << 1)
+#define DUNE_VCPU_F_SMAP	(1u << 2)
+#define DUNE_VCPU_FLAGS		(DUNE_VCPU_F_CPUNODE | DUNE_VCPU_F_SMEP | DUNE_VCPU_F_SMAP)
 
 struct dune_vcpu_config {
 	__u32 flags;			/* DUNE_VCPU_F_*, others must be 0 */
