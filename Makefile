@@ -66,10 +66,23 @@ all: module user
 # libdune.a (after "all", so that "all" stays the default goal)
 include libdune/libdune.mk
 
+# A KDIR inside a build environment of tools/kbuild-env (a chroot of the
+# kernel's Debian release, for 6.12 and 7.x: their kbuild tools need their
+# own glibc and gcc) is built in there; the chroot's root holds a stamp
+# naming its suite.
+KBUILD_ROOT := $(shell d='$(KDIR)'; while [ -n "$$d" ] && [ "$$d" != / ] && [ "$$d" != . ]; do \
+	[ -f "$$d/.dune-kbuild-env" ] && { echo "$$d"; break; }; d=$$(dirname "$$d"); done)
+ifneq ($(KBUILD_ROOT),)
+  KBUILD := $(CURDIR)/tools/kbuild-env $(shell cat $(KBUILD_ROOT)/.dune-kbuild-env) run \
+	    make -C $(patsubst $(KBUILD_ROOT)%,%,$(KDIR)) $(if $(W),W=$(W))
+else
+  KBUILD := $(MAKE) -C $(KDIR)
+endif
+
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
 		{ echo "KDIR not found: install linux-headers-$$(uname -r) or set KDIR=" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(KBUILD) M=$(CURDIR) modules
 
 user: libdune guest-tests host-tests samples bench-build
 
@@ -254,5 +267,5 @@ checkpatch:
 	tools/checkpatch
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(KBUILD) M=$(CURDIR) clean
 	rm -rf $(BUILD)

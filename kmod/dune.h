@@ -21,6 +21,7 @@
 #include <linux/seq_file.h>
 #include <linux/types.h>
 
+#include "compat.h"
 #include "uapi/linux/dune.h"
 
 /* vmx_caps.c: the capability MSRs, read once at load (SDM Vol. 3D, App. A) */

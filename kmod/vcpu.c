@@ -201,7 +201,7 @@ static int vcpu_load(struct dune_vcpu *vcpu)
 		if (dune_vmcs_write_host_state())
 			return -EIO;
 		vcpu->host_cr3 = __read_cr3();
-		vcpu->host_cr4 = cr4_read_shadow();
+		vcpu->host_cr4 = dune_read_cr4();
 		vcpu->host_fs_base = vcpu->run_fs_base;	/* what it just wrote */
 		if (vcpu->last_cpu != cpu) {
 			if (dune_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0))
@@ -219,7 +219,7 @@ static int vcpu_load(struct dune_vcpu *vcpu)
 		err |= vmcs_writenat(HOST_CR3, cr3);
 		vcpu->host_cr3 = cr3;
 	}
-	cr4 = cr4_read_shadow();
+	cr4 = dune_read_cr4();
 	if (unlikely(cr4 != vcpu->host_cr4)) {
 		err |= vmcs_writenat(HOST_CR4, cr4);
 		vcpu->host_cr4 = cr4;
@@ -275,7 +275,7 @@ static void vcpu_restore_host_msrs(struct dune_vcpu *vcpu)
 	unsigned int i;
 
 	for (i = 0; i < NR_SWITCHED_MSRS; i++)
-		wrmsrl(vcpu->msrs->host[i].index, vcpu->msrs->host[i].value);
+		wrmsrq(vcpu->msrs->host[i].index, vcpu->msrs->host[i].value);
 }
 
 /*
@@ -414,9 +414,14 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 	if (err)
 		goto out_irq;
 
-	/* The guest runs on the thread's own FPU state: it must be loaded. */
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
+	/*
+	 * The guest runs on the thread's own FPU state: it must be loaded
+	 * (or, where we may not load it, user space calls again: compat.h).
+	 */
+	if (!dune_fpu_ready()) {
+		err = -EINTR;
+		goto out_irq;
+	}
 
 	err = vcpu_write_entry_state(vcpu);
 	if (err)
@@ -519,9 +524,15 @@ static int vcpu_check_run(const struct dune_run *run)
 static int vcpu_run_in(struct dune_run *run, const struct dune_run __user *urun)
 {
 	const u64 __user *uregs = (const u64 __user *)&urun->regs;
+	const u64 __user *ureserved = urun->reserved;
 	u64 *regs = (u64 *)&run->regs;
+	u64 *reserved = run->reserved;
 	unsigned int i;
 
+	/*
+	 * Words through plain pointers: no array bounds check (a sanitizer
+	 * call) may run with user access open.
+	 */
 	BUILD_BUG_ON(sizeof(run->regs) % sizeof(u64));
 	if (!user_access_begin(urun, sizeof(*urun)))
 		return -EFAULT;
@@ -533,7 +544,7 @@ static int vcpu_run_in(struct dune_run *run, const struct dune_run __user *urun)
 	unsafe_get_user(run->interrupt_vector, &urun->interrupt_vector, efault);
 	unsafe_get_user(run->reserved0, &urun->reserved0, efault);
 	for (i = 0; i < ARRAY_SIZE(run->reserved); i++)
-		unsafe_get_user(run->reserved[i], &urun->reserved[i], efault);
+		unsafe_get_user(reserved[i], &ureserved[i], efault);
 	user_access_end();
 	return 0;
 efault:
@@ -545,6 +556,7 @@ static int vcpu_run_out(struct dune_run __user *urun, const struct dune_run *run
 {
 	u64 __user *uregs = (u64 __user *)&urun->regs;
 	u64 __user *uu = (u64 __user *)&urun->u;
+	u64 __user *ureserved = urun->reserved;
 	const u64 *regs = (const u64 *)&run->regs;
 	const u64 *u = (const u64 *)&run->u;
 	unsigned int i;
@@ -565,7 +577,7 @@ static int vcpu_run_out(struct dune_run __user *urun, const struct dune_run *run
 	unsafe_put_user(run->interrupt_pending, &urun->interrupt_pending, efault);
 	unsafe_put_user(0, &urun->reserved0, efault);
 	for (i = 0; i < ARRAY_SIZE(run->reserved); i++)
-		unsafe_put_user(0, &urun->reserved[i], efault);
+		unsafe_put_user(0, &ureserved[i], efault);
 	user_access_end();
 	return 0;
 efault:
@@ -603,8 +615,8 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 	 * The user's GS base lives in KERNEL_GS_BASE while we are in the
 	 * kernel; its FS base stays in FS_BASE, which the exit must restore.
 	 */
-	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->msrs->host[MSR_SLOT_KERNEL_GS_BASE].value);
-	rdmsrl(MSR_FS_BASE, vcpu->run_fs_base);
+	rdmsrq(MSR_KERNEL_GS_BASE, vcpu->msrs->host[MSR_SLOT_KERNEL_GS_BASE].value);
+	rdmsrq(MSR_FS_BASE, vcpu->run_fs_base);
 
 	do {
 		r = vcpu_enter_guest(vcpu);
@@ -790,7 +802,7 @@ static u32 dune_preemption_timer_value(void)
 
 	if (!(vmx_ctl_may_be_1(dune_vmx.pinbased_ctls) & PIN_BASED_VMX_PREEMPTION_TIMER))
 		return 0;
-	ticks = (u64)(tsc_khz ?: 1000000) >> (dune_vmx.misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);
+	ticks = (u64)(tsc_khz ?: 1000000) >> vmx_misc_preemption_timer_rate(dune_vmx.misc);
 	return clamp_t(u64, ticks, 1, U32_MAX);
 }
 
@@ -814,9 +826,9 @@ static void vcpu_setup_msrs(struct dune_vcpu *vcpu, const struct dune_vcpu_confi
 	m->guest[MSR_SLOT_SFMASK].value = c->sfmask;
 	m->guest[MSR_SLOT_KERNEL_GS_BASE].value = 0;
 	/* The kernel's SYSCALL MSRs are the same on every CPU. */
-	rdmsrl(MSR_STAR, m->host[MSR_SLOT_STAR].value);
-	rdmsrl(MSR_LSTAR, m->host[MSR_SLOT_LSTAR].value);
-	rdmsrl(MSR_SYSCALL_MASK, m->host[MSR_SLOT_SFMASK].value);
+	rdmsrq(MSR_STAR, m->host[MSR_SLOT_STAR].value);
+	rdmsrq(MSR_LSTAR, m->host[MSR_SLOT_LSTAR].value);
+	rdmsrq(MSR_SYSCALL_MASK, m->host[MSR_SLOT_SFMASK].value);
 }
 
 long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,

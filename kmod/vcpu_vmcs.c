@@ -148,7 +148,7 @@ static int vmcs_setup_guest(struct dune_vcpu *vcpu, const struct dune_vcpu_confi
 	 * shadow hides it.  No SMEP/SMAP: ring 0 here is the process itself.
 	 */
 	cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |
-	      (cr4_read_shadow() & (X86_CR4_OSXSAVE | X86_CR4_FSGSBASE));
+	      (dune_read_cr4() & (X86_CR4_OSXSAVE | X86_CR4_FSGSBASE));
 	cr4 = fixed_cr(cr4, dune_vmx.cr4_fixed0, dune_vmx.cr4_fixed1);
 
 	err |= vmcs_writenat(GUEST_CR0, cr0);

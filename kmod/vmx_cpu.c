@@ -90,11 +90,11 @@ static int enable_feature_control(struct dune_cpu *c)
 {
 	u64 fc;
 
-	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &fc))
+	if (rdmsrq_safe(MSR_IA32_FEAT_CTL, &fc))
 		return -ENODEV;
 	if (!(fc & FEAT_CTL_LOCKED)) {
 		fc |= FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX | FEAT_CTL_LOCKED;
-		if (wrmsrl_safe(MSR_IA32_FEAT_CTL, fc))
+		if (wrmsrq_safe(MSR_IA32_FEAT_CTL, fc))
 			return -EIO;
 	}
 	c->feature_control = fc;
@@ -120,7 +120,7 @@ static int vmx_on_this_cpu(void)
 	if (cpumask_test_cpu(cpu, &vmx_cpus))
 		return 0;
 
-	if (cr4_read_shadow() & X86_CR4_VMXE)
+	if (dune_read_cr4() & X86_CR4_VMXE)
 		return -EBUSY;
 
 	err = enable_feature_control(c);
@@ -130,7 +130,7 @@ static int vmx_on_this_cpu(void)
 	/* Step 2: bit 31 of the first word must be 0 (25.11.5). */
 	*(u32 *)page_address(c->vmxon_region) = dune_vmx.vmcs_revision_id;
 
-	cr4_set_bits(X86_CR4_VMXE);
+	dune_cr4_set_vmxe();
 	if (!cr_fixed_ok(read_cr0(), dune_vmx.cr0_fixed0, dune_vmx.cr0_fixed1) ||
 	    !cr_fixed_ok(__read_cr4(), dune_vmx.cr4_fixed0, dune_vmx.cr4_fixed1)) {
 		pr_err("CPU %d: CR0=%#lx CR4=%#lx violate the VMX fixed bits\n",
@@ -163,7 +163,7 @@ static int vmx_on_this_cpu(void)
 	return 0;
 
 clear_vmxe:
-	cr4_clear_bits(X86_CR4_VMXE);
+	dune_cr4_clear_vmxe();
 	return err;
 }
 
@@ -185,7 +185,7 @@ static void vmx_off_this_cpu(void)
 	 */
 	if (dune_vmxoff())
 		return;
-	cr4_clear_bits(X86_CR4_VMXE);
+	dune_cr4_clear_vmxe();
 	cpumask_clear_cpu(cpu, &vmx_cpus);
 }
 
@@ -200,7 +200,7 @@ void dune_vmx_cpu_emergency_off(void)
 	if (!cpumask_test_cpu(cpu, &vmx_cpus))
 		return;
 	if (__vmxoff() == VMX_SUCCEED)
-		cr4_clear_bits(X86_CR4_VMXE);
+		dune_cr4_clear_vmxe();
 	cpumask_clear_cpu(cpu, &vmx_cpus);
 }
 
@@ -301,17 +301,14 @@ static void dune_resume(void)
 		       smp_processor_id(), err);
 }
 
-static struct syscore_ops dune_syscore_ops = {
-	.suspend = dune_suspend,
-	.resume = dune_resume,
-};
+DUNE_SYSCORE(dune_syscore, dune_suspend, dune_resume);
 
 int dune_vmx_cpus_init(void)
 {
 	int ret;
 
 	register_reboot_notifier(&dune_reboot_nb);
-	register_syscore_ops(&dune_syscore_ops);
+	dune_register_syscore(&dune_syscore);
 
 	/*
 	 * cpuhp_setup_state() runs dune_cpu_online() on every online CPU
@@ -321,7 +318,7 @@ int dune_vmx_cpus_init(void)
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "dune/vmx:online",
 				dune_cpu_online, dune_cpu_offline);
 	if (ret < 0) {
-		unregister_syscore_ops(&dune_syscore_ops);
+		dune_unregister_syscore(&dune_syscore);
 		unregister_reboot_notifier(&dune_reboot_nb);
 		dune_vmx_cpus_exit();
 		return ret;
@@ -336,7 +333,7 @@ void dune_vmx_cpus_exit(void)
 
 	if (hotplug_state) {
 		cpuhp_remove_state(hotplug_state);	/* VMXOFF everywhere */
-		unregister_syscore_ops(&dune_syscore_ops);
+		dune_unregister_syscore(&dune_syscore);
 		unregister_reboot_notifier(&dune_reboot_nb);
 		hotplug_state = 0;
 	}
