@@ -378,7 +378,7 @@ static bool vcpu_work_pending(void)
  */
 static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 {
-	u64 debugctl;
+	u64 debugctl, root_saved;
 	int ret, err;
 
 	for (;;) {
@@ -410,9 +410,14 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 		preempt_enable();
 	}
 
-	err = vcpu_load(vcpu);
+	/* kvm_intel's VMX root: its VMCS is saved here, back before IRQs (vmx_root.c). */
+	err = dune_root_window_begin(&root_saved);
 	if (err)
 		goto out_irq;
+	err = vcpu_load(vcpu);
+	if (err)
+		goto out_window;
+	dune_root_read_host_msrs(vcpu->msrs->host, NR_SWITCHED_MSRS);
 
 	/*
 	 * The guest runs on the thread's own FPU state: it must be loaded
@@ -420,12 +425,12 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 	 */
 	if (!dune_fpu_ready()) {
 		err = -EINTR;
-		goto out_irq;
+		goto out_window;
 	}
 
 	err = vcpu_write_entry_state(vcpu);
 	if (err)
-		goto out_irq;
+		goto out_window;
 
 	/*
 	 * CR2 is not part of the VMCS: the guest's value (its last page-fault
@@ -457,6 +462,7 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 		    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
 			vcpu_handle_nmi_irqoff();
 	}
+	dune_root_window_end(root_saved);
 	local_irq_enable();
 	preempt_enable();
 
@@ -476,6 +482,8 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 	vcpu->dead = true;
 	return -EIO;
 
+out_window:
+	dune_root_window_end(root_saved);
 out_irq:
 	local_irq_enable();
 	preempt_enable();
@@ -837,6 +845,7 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	struct dune_vcpu_config config;
 	struct dune_vcpu *vcpu;
 	int vpid, err, fd;
+	u64 root_saved;
 
 	BUILD_BUG_ON(offsetof(struct dune_regs, rax) != 0 ||
 		     offsetof(struct dune_regs, rbx) != 8 ||
@@ -863,7 +872,7 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	vcpu->vm_file = get_file(vm_file);
 	vcpu->preemption_timer = dune_preemption_timer_value();
 
-	vpid = ida_alloc_range(&dune_vpids, 1, DUNE_VPID_MAX, GFP_KERNEL);
+	vpid = ida_alloc_range(&dune_vpids, dune_root_vpid_min(), DUNE_VPID_MAX, GFP_KERNEL);
 	if (vpid < 0) {
 		err = vpid == -ENOSPC ? -EAGAIN : vpid;
 		goto out_free;
@@ -888,10 +897,14 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	 * (which puts it on a CPU's list).
 	 */
 	local_irq_disable();
-	err = -EIO;
-	if (!dune_vmclear(vcpu->vmcs_pa) && !dune_vmptrld(vcpu->vmcs_pa)) {
-		err = dune_vcpu_vmcs_setup(vcpu, &config, virt_to_phys(dune_msr_bitmap));
-		dune_vmclear(vcpu->vmcs_pa);
+	err = dune_root_window_begin(&root_saved);
+	if (!err) {
+		err = -EIO;
+		if (!dune_vmclear(vcpu->vmcs_pa) && !dune_vmptrld(vcpu->vmcs_pa)) {
+			err = dune_vcpu_vmcs_setup(vcpu, &config, virt_to_phys(dune_msr_bitmap));
+			dune_vmclear(vcpu->vmcs_pa);
+		}
+		dune_root_window_end(root_saved);
 	}
 	local_irq_enable();
 	if (err)

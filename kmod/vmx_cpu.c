@@ -28,8 +28,11 @@
  * which keep the kernel's per-CPU copy of CR4 (its "shadow") correct.
  *
  * Another hypervisor may own VMX on a CPU already: kvm_intel does while a
- * VM runs on 6.1.  We see its CR4.VMXE and refuse with -EBUSY; we never
- * execute VMXON over it.  The same test keeps kvm_intel away from us: it
+ * VM runs on 6.1, from the moment it loads on 6.12, and always on 7.x.  Then
+ * vmx_root.c chose "kvm" mode at load: we execute no VMXON or VMXOFF, and
+ * run our VMCSs inside kvm_intel's VMX root; the callbacks here only track
+ * the CPUs and clear our VMCSs.  In "own" mode we never execute VMXON over
+ * someone else's CR4.VMXE; the same test keeps kvm_intel away from us: it
  * refuses to enable virtualization on a CPU whose CR4.VMXE is set.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -120,8 +123,18 @@ static int vmx_on_this_cpu(void)
 	if (cpumask_test_cpu(cpu, &vmx_cpus))
 		return 0;
 
+	/* kvm_intel's root (vmx_root.c): it turned VMX on here, or nobody did. */
+	if (dune_root_mode == DUNE_ROOT_KVM) {
+		if (!(__read_cr4() & X86_CR4_VMXE))
+			return -ENODEV;
+		cpumask_set_cpu(cpu, &vmx_cpus);
+		return 0;
+	}
+
 	if (dune_read_cr4() & X86_CR4_VMXE)
 		return -EBUSY;
+	if (!DUNE_CAN_VMXON)
+		return -EOPNOTSUPP;
 
 	err = enable_feature_control(c);
 	if (err)
@@ -177,6 +190,11 @@ static void vmx_off_this_cpu(void)
 		return;
 	/* VMCSs still active here must be written back first (SDM 25.11.1). */
 	dune_vcpus_clear_this_cpu();
+	/* kvm_intel's root: it does its own VMXOFF, after this (cpuhp order). */
+	if (dune_root_mode == DUNE_ROOT_KVM) {
+		cpumask_clear_cpu(cpu, &vmx_cpus);
+		return;
+	}
 	/*
 	 * VMXOFF can fail only under the SMM dual-monitor treatment
 	 * (VMfailValid 23).  It is reported; the CPU then stays in VMX
@@ -199,6 +217,11 @@ void dune_vmx_cpu_emergency_off(void)
 
 	if (!cpumask_test_cpu(cpu, &vmx_cpus))
 		return;
+	/* kvm_intel's root: the kernel's VMXOFF for KVM covers it. */
+	if (dune_root_mode == DUNE_ROOT_KVM) {
+		cpumask_clear_cpu(cpu, &vmx_cpus);
+		return;
+	}
 	if (__vmxoff() == VMX_SUCCEED)
 		dune_cr4_clear_vmxe();
 	cpumask_clear_cpu(cpu, &vmx_cpus);
@@ -208,8 +231,10 @@ static const char *vmx_on_error_hint(int err)
 {
 	switch (err) {
 	case -EBUSY:
-		return "VMX is already in use by another hypervisor (kvm_intel with running VMs?); "
-		       "stop its VMs or unload it (rmmod kvm_intel) and retry";
+		return "VMX was turned on by another hypervisor after dune.ko chose its own VMXON; "
+		       "reload dune.ko to share kvm_intel's VMX root";
+	case -ENODEV:
+		return "VMX is off on this CPU although kvm_intel's VMX root is shared";
 	case -EOPNOTSUPP:
 		return "IA32_FEATURE_CONTROL forbids VMXON outside SMX; "
 		       "enable VT-x in the firmware";
