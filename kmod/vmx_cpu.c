@@ -231,8 +231,8 @@ static const char *vmx_on_error_hint(int err)
 {
 	switch (err) {
 	case -EBUSY:
-		return "VMX was turned on by another hypervisor after dune.ko chose its own VMXON; "
-		       "reload dune.ko to share kvm_intel's VMX root";
+		return "VMX is already in use by another hypervisor (kvm_intel with running VMs?); "
+		       "stop its VMs or unload it (rmmod kvm_intel) and retry";
 	case -ENODEV:
 		return "VMX is off on this CPU although kvm_intel's VMX root is shared";
 	case -EOPNOTSUPP:

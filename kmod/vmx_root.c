@@ -94,15 +94,15 @@ static void read_vmxe(void *info)
 		cpumask_clear_cpu(smp_processor_id(), info);
 }
 
-/* Read a parameter file of kvm_intel into @buf; false if it has none. */
-static bool kvm_intel_param(const char *name, char *buf, size_t size)
+/* Read a parameter of a loaded module into @buf; false if there is none. */
+static bool kvm_param(const char *module, const char *name, char *buf, size_t size)
 {
-	char path[64];
+	char path[96];
 	struct file *f;
 	loff_t pos = 0;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/sys/module/kvm_intel/parameters/%s", name);
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module, name);
 	f = filp_open(path, O_RDONLY, 0);
 	if (IS_ERR(f))
 		return false;
@@ -124,11 +124,11 @@ static int kvm_root_checks(void)
 		return -EOPNOTSUPP;
 	}
 #endif
-	if (kvm_intel_param("ept", v, sizeof(v)) && v[0] != 'Y') {
+	if (kvm_param("kvm_intel", "ept", v, sizeof(v)) && v[0] != 'Y') {
 		pr_err("kvm_intel runs with ept=N, which tags guest translations by VPID only; reload it with ept=1\n");
 		return -EOPNOTSUPP;
 	}
-	if (kvm_intel_param("enlightened_vmcs", v, sizeof(v)) && v[0] == 'Y') {
+	if (kvm_param("kvm_intel", "enlightened_vmcs", v, sizeof(v)) && v[0] == 'Y') {
 		pr_err("kvm_intel uses an enlightened VMCS (Hyper-V): not supported\n");
 		return -EOPNOTSUPP;
 	}
@@ -144,6 +144,7 @@ int dune_root_init(void)
 {
 	cpumask_var_t vmxe;
 	bool all, none;
+	char v[8];
 	int err;
 
 	if (!zalloc_cpumask_var(&vmxe, GFP_KERNEL))
@@ -162,8 +163,15 @@ int dune_root_init(void)
 		pr_err("VMX is off and this kernel lets only KVM turn it on: load kvm_intel (with kvm.enable_virt_at_load=1) first\n");
 		return -EOPNOTSUPP;
 	}
-	if (!all) {
-		pr_err("VMX is enabled on some CPUs only (kvm_intel with enable_virt_at_load=0 and a running VM?); load kvm_intel with kvm.enable_virt_at_load=1\n");
+	/*
+	 * Share only a root that stays: kvm_intel keeps VMX on from its load
+	 * to its unload (which our pin prevents) only with
+	 * kvm.enable_virt_at_load=Y (6.12+; the parameter does not exist on
+	 * 6.1).  Otherwise VMX is on only while a KVM VM exists, and KVM's
+	 * VMXOFF after the last one would pull the root from under our VMCSs.
+	 */
+	if (!all || !kvm_param("kvm", "enable_virt_at_load", v, sizeof(v)) || v[0] != 'Y') {
+		pr_err("VMX is already in use by another hypervisor (kvm_intel with running VMs?); stop its VMs or unload it (rmmod kvm_intel) and retry, or load kvm_intel with kvm.enable_virt_at_load=1 to share its VMX root\n");
 		return -EBUSY;
 	}
 
