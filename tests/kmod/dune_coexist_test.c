@@ -8,9 +8,9 @@
  * it saves KVM's current VMCS around each use of its own.  Checked here:
  *
  *   - with kvm_intel loaded first, dune.ko loads and reports vmx_root=kvm;
- *   - a KVM guest (real mode, an OUT loop: one exit per iteration, whose
- *     data the test checks) and the whole dune_mode_test suite run at the
- *     same time, both pinned to CPU 0, each to a correct end;
+ *   - a KVM guest (64-bit, making SYSCALLs of its own: see kvm_guest_loop())
+ *     and the whole dune_mode_test suite run at the same time, both pinned
+ *     to CPU 0, each to a correct end;
  *   - meanwhile CPU 1 goes offline and online again (our VMCSs must be
  *     cleared before KVM's VMXOFF there), and "rmmod kvm_intel" fails:
  *     dune.ko pins it.
@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -35,7 +36,6 @@
 #include "kselftest_harness.h"
 #include "testlib.h"
 
-#define KVM_ITERATIONS	20000
 #define GUEST_PORT	0x10
 #define GUEST_PA	0x1000
 
@@ -54,30 +54,124 @@ static pid_t spawn_on_cpu0(int (*fn)(void))
 }
 
 /*
- * The KVM guest: "1: out %al, $0x10; inc %ax; jmp 1b" in real mode.  Each
- * OUT exits to us with the counter, which must go up by one every time.
- * Returns 0 if all KVM_ITERATIONS exits were as expected.
+ * The KVM guest, in 64-bit mode, makes SYSCALLs of its own:
+ *
+ *   0x1000: 1: mov $SYSCALLS_PER_OUT, %ebx
+ *           2: syscall              -> LSTAR = 0x2000, in the guest
+ *              dec %ebx
+ *              jnz 2b
+ *              out %al, $0x10       -> one exit to us: the counter
+ *              jmp 1b
+ *   0x2000:    inc %eax             the SYSCALL handler: count,
+ *              push %r11; popfq     restore RFLAGS,
+ *              jmp *%rcx            and return (still ring 0: no SYSRET)
+ *
+ * KVM loads the guest's LSTAR/STAR/SFMASK as "user-return" MSRs and leaves
+ * them loaded until its thread returns to user space; a timer tick that
+ * preempts the thread inside KVM_RUN lets the Dune-mode process run on
+ * this CPU meanwhile.  If a Dune VM exit then restored the host's LSTAR,
+ * KVM would not reload the guest's, the guest's next SYSCALL would jump
+ * to a host address, and the guest would triple-fault
+ * (KVM_EXIT_SHUTDOWN): checked by the counter at every OUT.
  */
+#define SYSCALLS_PER_OUT	50000
+#define KVM_OUTS		1000
+#define GUEST_MEM		0x200000	/* one 2 MiB page, identity-mapped */
+#define PML4_PA			0x3000
+#define PDPT_PA			0x4000
+#define PD_PA			0x5000
+#define HANDLER_PA		0x2000
+
+static int kvm_long_mode(int kvm, int vcpu, unsigned char *mem)
+{
+	static const unsigned char loop[] = {
+		0xbb, SYSCALLS_PER_OUT & 0xff, (SYSCALLS_PER_OUT >> 8) & 0xff,
+		(SYSCALLS_PER_OUT >> 16) & 0xff, 0,	/* mov $n, %ebx */
+		0x0f, 0x05,				/* syscall */
+		0xff, 0xcb,				/* dec %ebx */
+		0x75, 0xfa,				/* jnz syscall */
+		0xe6, GUEST_PORT,			/* out %al, $port */
+		0xeb, 0xf1,				/* jmp to mov */
+	};
+	static const unsigned char handler[] = {
+		0xff, 0xc0,				/* inc %eax */
+		0x41, 0x53,				/* push %r11 */
+		0x9d,					/* popfq */
+		0xff, 0xe1,				/* jmp *%rcx */
+	};
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[3];
+	} msrs = { .hdr.nmsrs = 3, .e = {
+		{ .index = 0xc0000081, .data = 0x0010000800000000ULL },	/* STAR */
+		{ .index = 0xc0000082, .data = HANDLER_PA },		/* LSTAR */
+		{ .index = 0xc0000084, .data = 0 },			/* SFMASK */
+	} };
+	struct kvm_segment code = {
+		.base = 0, .limit = 0xffffffff, .selector = 8, .type = 11, .present = 1,
+		.s = 1, .l = 1, .g = 1,
+	};
+	struct kvm_segment data = {
+		.base = 0, .limit = 0xffffffff, .selector = 16, .type = 3, .present = 1,
+		.s = 1, .db = 1, .g = 1,
+	};
+	/* The handler pushes: a stack at the top of the 2 MiB page. */
+	struct kvm_regs regs = { .rip = GUEST_PA, .rflags = 0x2, .rsp = GUEST_MEM };
+	struct kvm_cpuid2 *cpuid;
+	struct kvm_sregs sregs;
+	unsigned long long *pt;
+
+	memcpy(mem + GUEST_PA, loop, sizeof(loop));
+	memcpy(mem + HANDLER_PA, handler, sizeof(handler));
+	pt = (unsigned long long *)(mem + PML4_PA);
+	pt[0] = PDPT_PA | 3;
+	pt = (unsigned long long *)(mem + PDPT_PA);
+	pt[0] = PD_PA | 3;
+	pt = (unsigned long long *)(mem + PD_PA);
+	pt[0] = 0x83;				/* 2 MiB page at 0: P, RW, PS */
+
+	/* Long mode and SYSCALL must be in the guest's CPUID for KVM. */
+	cpuid = calloc(1, sizeof(*cpuid) + 100 * sizeof(cpuid->entries[0]));
+	if (!cpuid)
+		return 20;
+	cpuid->nent = 100;
+	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, cpuid) || ioctl(vcpu, KVM_SET_CPUID2, cpuid))
+		return 21;
+	free(cpuid);
+	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
+		return 22;
+	sregs.cs = code;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+	sregs.cr0 = 0x80000031;			/* PG, NE, ET, PE */
+	sregs.cr3 = PML4_PA;
+	sregs.cr4 = 0x20;			/* PAE */
+	sregs.efer = 0x501;			/* LMA, LME, SCE */
+	if (ioctl(vcpu, KVM_SET_SREGS, &sregs))
+		return 23;
+	if (ioctl(vcpu, KVM_SET_MSRS, &msrs) != 3)
+		return 24;
+	if (ioctl(vcpu, KVM_SET_REGS, &regs))
+		return 25;
+	return 0;
+}
+
+/* Returns 0 if all KVM_OUTS exits were as expected, else the failing step. */
 static int kvm_guest_loop(void)
 {
-	static const unsigned char code[] = { 0xe6, GUEST_PORT, 0x40, 0xeb, 0xfb };
 	struct kvm_userspace_memory_region region = {
-		.slot = 0, .guest_phys_addr = GUEST_PA, .memory_size = 0x1000,
+		.slot = 0, .guest_phys_addr = 0, .memory_size = GUEST_MEM,
 	};
-	struct kvm_regs regs = { .rip = GUEST_PA, .rflags = 0x2 };
-	struct kvm_sregs sregs;
 	struct kvm_run *run;
-	int kvm, vm, vcpu, size, i;
+	int kvm, vm, vcpu, size, i, err;
 	unsigned char *mem;
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	vm = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
 	if (vm < 0)
 		return 10;
-	mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		return 11;
-	memcpy(mem, code, sizeof(code));
 	region.userspace_addr = (unsigned long)mem;
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
 		return 12;
@@ -86,22 +180,24 @@ static int kvm_guest_loop(void)
 	if (vcpu < 0 || size <= 0)
 		return 13;
 	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (run == MAP_FAILED || ioctl(vcpu, KVM_GET_SREGS, &sregs))
+	if (run == MAP_FAILED)
 		return 14;
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) || ioctl(vcpu, KVM_SET_REGS, &regs))
-		return 15;
-	for (i = 0; i < KVM_ITERATIONS; i++) {
+	err = kvm_long_mode(kvm, vcpu, mem);
+	if (err)
+		return err;
+	for (i = 1; i <= KVM_OUTS; i++) {
 		unsigned char al;
 
 		if (ioctl(vcpu, KVM_RUN, 0))
 			return 16;
 		if (run->exit_reason != KVM_EXIT_IO || run->io.port != GUEST_PORT ||
-		    run->io.direction != KVM_EXIT_IO_OUT)
+		    run->io.direction != KVM_EXIT_IO_OUT) {
+			fprintf(stderr, "KVM guest: exit reason %u after %d OUTs\n",
+				run->exit_reason, i - 1);
 			return 17;
+		}
 		al = *((unsigned char *)run + run->io.data_offset);
-		if (al != (unsigned char)i)
+		if (al != (unsigned char)(i * SYSCALLS_PER_OUT))
 			return 18;
 	}
 	return 0;
