@@ -119,6 +119,7 @@ $(C_SAMPLES): $(GUEST)/samples/%: samples/$$*/$$*.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
 	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -o $@ $< $(LIBDUNE_A)
 
 guest-tests: $(GUEST_TESTS) $(LIBDUNE_TESTS) $(LIBDUNE_DYN_TESTS) $(ORIG_PROGS) $(GUEST_SCRIPTS) \
+	     $(GUEST)/tests/dune_spin \
 	     sandbox-tests
 
 # The sandbox's suites (tests/sandbox): shell scripts printing TAP, the
@@ -200,6 +201,11 @@ $(LIBDUNE_TESTS): $(GUEST)/tests/%: tests/libdune/%.c tests/libdune/dune_child.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
 		-static -pthread -o $@ $< $(LIBDUNE_A)
+
+# A helper of dune_coexist_test (not a suite): spins in Dune mode.
+$(GUEST)/tests/dune_spin: tests/libdune/dune_spin.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -static -pthread -o $@ $< $(LIBDUNE_A)
 
 $(GUEST)/tests/orig/%: tests/orig/%.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
 	@mkdir -p $(dir $@)

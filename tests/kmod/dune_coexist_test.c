@@ -8,8 +8,9 @@
  * it saves KVM's current VMCS around each use of its own.  Checked here:
  *
  *   - with kvm_intel loaded first, dune.ko loads and reports vmx_root=kvm;
- *   - a KVM guest (64-bit, making SYSCALLs of its own: see kvm_guest_loop())
- *     and the whole dune_mode_test suite run at the same time, both pinned
+ *   - a KVM guest (64-bit, making SYSCALLs of its own: see kvm_guest_loop()),
+ *     the whole dune_mode_test suite and a Dune-mode spinner that never
+ *     returns to user space (dune_spin) run at the same time, all pinned
  *     to CPU 0, each to a correct end;
  *   - meanwhile CPU 1 goes offline and online again (our VMCSs must be
  *     cleared before KVM's VMXOFF there), and "rmmod kvm_intel" fails:
@@ -75,7 +76,7 @@ static pid_t spawn_on_cpu0(int (*fn)(void))
  * (KVM_EXIT_SHUTDOWN): checked by the counter at every OUT.
  */
 #define SYSCALLS_PER_OUT	50000
-#define KVM_OUTS		1000
+#define KVM_OUTS		4000
 #define GUEST_MEM		0x200000	/* one 2 MiB page, identity-mapped */
 #define PML4_PA			0x3000
 #define PDPT_PA			0x4000
@@ -216,6 +217,30 @@ static int dune_mode_suite(void)
 	return 127;
 }
 
+/*
+ * Dune mode without exits to user space (tests/libdune/dune_spin.c), a few
+ * times: then the only thing between the KVM thread's preemption inside
+ * KVM_RUN and its next VM entry is dune.ko's own entries and exits.
+ */
+#define SPIN_ROUNDS	3
+static int dune_spinner(void)
+{
+	int round, status;
+
+	for (round = 0; round < SPIN_ROUNDS; round++) {
+		pid_t pid = fork();
+
+		if (!pid) {
+			execl("./dune_spin", "dune_spin", "150000000", (char *)NULL);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			return 1 + round;
+	}
+	return 0;
+}
+
 static char *vmx_root(void)
 {
 	return read_text("/sys/module/dune/parameters/vmx_root");
@@ -253,7 +278,7 @@ FIXTURE_TEARDOWN(coexist)
 
 TEST_F_TIMEOUT(coexist, kvm_guest_and_dune_mode_together, 1200)
 {
-	pid_t kvm_pid, dune_pid;
+	pid_t kvm_pid, dune_pid, spin_pid;
 	int status, round;
 	bool cpu1 = online_cpus() > 1;
 
@@ -262,8 +287,10 @@ TEST_F_TIMEOUT(coexist, kvm_guest_and_dune_mode_together, 1200)
 
 	kvm_pid = spawn_on_cpu0(kvm_guest_loop);
 	dune_pid = spawn_on_cpu0(dune_mode_suite);
+	spin_pid = spawn_on_cpu0(dune_spinner);
 	ASSERT_GT(kvm_pid, 0);
 	ASSERT_GT(dune_pid, 0);
+	ASSERT_GT(spin_pid, 0);
 
 	for (round = 0; round < 3; round++) {
 		/* dune.ko pins kvm_intel: it cannot go while we share its root. */
@@ -280,6 +307,9 @@ TEST_F_TIMEOUT(coexist, kvm_guest_and_dune_mode_together, 1200)
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("KVM guest loop failed at step %d", WEXITSTATUS(status));
+	ASSERT_EQ(spin_pid, waitpid(spin_pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("dune_spin failed in round %d", WEXITSTATUS(status));
 	ASSERT_EQ(dune_pid, waitpid(dune_pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("dune_mode_test failed under sharing");
