@@ -74,6 +74,13 @@ static pid_t spawn_on_cpu0(int (*fn)(void))
  * KVM would not reload the guest's, the guest's next SYSCALL would jump
  * to a host address, and the guest would triple-fault
  * (KVM_EXIT_SHUTDOWN): checked by the counter at every OUT.
+ *
+ * Not yet a proven regression test for that hazard: in the emulated
+ * machine a module built without the per-entry MSR read
+ * (dune_root_read_host_msrs()) passed this test too, twice (7.2, with and
+ * without dune_spin).  The KVM thread must be preempted inside KVM_RUN
+ * with its guest's MSRs loaded, and only dune.ko entries run on that CPU
+ * before it enters again; the runs did not show that interleaving.
  */
 #define SYSCALLS_PER_OUT	50000
 #define KVM_OUTS		4000
