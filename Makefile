@@ -66,10 +66,23 @@ all: module user
 # libdune.a (after "all", so that "all" stays the default goal)
 include libdune/libdune.mk
 
+# A KDIR inside a build environment of tools/kbuild-env (a chroot of the
+# kernel's Debian release, for 6.12 and 7.x: their kbuild tools need their
+# own glibc and gcc) is built in there; the chroot's root holds a stamp
+# naming its suite.
+KBUILD_ROOT := $(shell d='$(KDIR)'; while [ -n "$$d" ] && [ "$$d" != / ] && [ "$$d" != . ]; do \
+	[ -f "$$d/.dune-kbuild-env" ] && { echo "$$d"; break; }; d=$$(dirname "$$d"); done)
+ifneq ($(KBUILD_ROOT),)
+  KBUILD := $(CURDIR)/tools/kbuild-env $(shell cat $(KBUILD_ROOT)/.dune-kbuild-env) run \
+	    make -C $(patsubst $(KBUILD_ROOT)%,%,$(KDIR)) $(if $(W),W=$(W))
+else
+  KBUILD := $(MAKE) -C $(KDIR)
+endif
+
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
 		{ echo "KDIR not found: install linux-headers-$$(uname -r) or set KDIR=" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(KBUILD) M=$(CURDIR) modules
 
 user: libdune guest-tests host-tests samples bench-build
 
@@ -106,6 +119,7 @@ $(C_SAMPLES): $(GUEST)/samples/%: samples/$$*/$$*.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
 	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -o $@ $< $(LIBDUNE_A)
 
 guest-tests: $(GUEST_TESTS) $(LIBDUNE_TESTS) $(LIBDUNE_DYN_TESTS) $(ORIG_PROGS) $(GUEST_SCRIPTS) \
+	     $(GUEST)/tests/dune_spin \
 	     sandbox-tests
 
 # The sandbox's suites (tests/sandbox): shell scripts printing TAP, the
@@ -188,6 +202,11 @@ $(LIBDUNE_TESTS): $(GUEST)/tests/%: tests/libdune/%.c tests/libdune/dune_child.h
 	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
 		-static -pthread -o $@ $< $(LIBDUNE_A)
 
+# A helper of dune_coexist_test (not a suite): spins in Dune mode.
+$(GUEST)/tests/dune_spin: tests/libdune/dune_spin.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -static -pthread -o $@ $< $(LIBDUNE_A)
+
 $(GUEST)/tests/orig/%: tests/orig/%.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wall -I$(CURDIR) -static -pthread -o $@ $< $(LIBDUNE_A)
@@ -254,5 +273,5 @@ checkpatch:
 	tools/checkpatch
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(KBUILD) M=$(CURDIR) clean
 	rm -rf $(BUILD)

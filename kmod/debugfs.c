@@ -51,6 +51,7 @@ static int cpus_show(struct seq_file *m, void *unused)
 		seq_putc(m, '\n');
 	}
 	cpus_read_unlock();
+	seq_printf(m, "vmx_root: %s\n", dune_root_name());
 	seq_printf(m, "emergency_vmxoff_callback: %s\n",
 		   dune_emergency_callback_ours() ? "dune" : "not ours");
 	return 0;

@@ -9,6 +9,8 @@
  *   vmx_cpu.c        VMX operation on every CPU: VMXON/VMXOFF, hotplug,
  *                    reboot, suspend
  *   vmx_emergency.c  VMXOFF when the kernel crashes or reboots in a hurry
+ *   vmx_root.c       where VMX root operation comes from: our VMXON, or
+ *                    kvm_intel's, shared (the VMCS window)
  *   vmcs.c           VMCS control fields and the host-state area
  *   vmx_selftest.c   exercises every VMX instruction wrapper on every CPU
  *   dev.c            /dev/dune and its ioctls (the user ABI)
@@ -21,6 +23,7 @@
 #include <linux/seq_file.h>
 #include <linux/types.h>
 
+#include "compat.h"
 #include "uapi/linux/dune.h"
 
 /* vmx_caps.c: the capability MSRs, read once at load (SDM Vol. 3D, App. A) */
@@ -54,6 +57,25 @@ bool dune_vmx_cpu_on(unsigned int cpu);
 u64 dune_vmxon_region_pa(unsigned int cpu);
 u64 dune_cpu_feature_control(unsigned int cpu);
 void dune_vmx_cpu_emergency_off(void);
+
+/* vmx_root.c: our own VMX root operation, or kvm_intel's (shared) */
+enum dune_root {
+	DUNE_ROOT_OWN,
+	DUNE_ROOT_KVM,
+};
+
+extern enum dune_root dune_root_mode;
+#define DUNE_NO_VMCS		(~0ULL)		/* VMPTRST with no current VMCS */
+#define DUNE_KVM_ROOT_VPID_MIN	0x8000		/* KVM allocates VPIDs from 1 up */
+struct vmx_msr_entry;
+
+int dune_root_init(void);
+void dune_root_exit(void);
+const char *dune_root_name(void);
+int dune_root_vpid_min(void);
+int dune_root_window_begin(u64 *saved);
+void dune_root_window_end(u64 saved);
+void dune_root_read_host_msrs(struct vmx_msr_entry *host, unsigned int n);
 
 /* vcpu.c: VMCLEAR every vCPU VMCS active on this CPU (interrupts off) */
 void dune_vcpus_clear_this_cpu(void);

@@ -277,7 +277,7 @@ static pmd_t *ept_host_pmd(struct mm_struct *mm, unsigned long hva)
 	if (!p4d_present(READ_ONCE(*p4d)))
 		return NULL;
 	pud = pud_offset(p4d, hva);
-	if (!pud_present(READ_ONCE(*pud)) || pud_large(READ_ONCE(*pud)))
+	if (!pud_present(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
 		return NULL;
 	return pmd_offset(pud, hva);
 }
@@ -323,8 +323,8 @@ static int ept_fault_to_user(struct dune_vcpu *vcpu, unsigned long hva, u32 flag
 	 * set); with bit 8 clear it hit a guest paging structure while
 	 * translating that address (SDM Vol. 3C, 28.2.1, table 28-7).
 	 */
-	if ((qual & (1ULL << EPT_VIOLATION_GVA_IS_VALID_BIT)) &&
-	    (qual & (1ULL << EPT_VIOLATION_GVA_TRANSLATED_BIT))) {
+	if ((qual & EPT_VIOLATION_GVA_IS_VALID) &&
+	    (qual & EPT_VIOLATION_GVA_TRANSLATED)) {
 		flags |= DUNE_EPT_GVA_VALID;
 		run->u.ept.gva = vcpu->exit.guest_linear_address;
 	}
@@ -398,16 +398,23 @@ static int ept_lookup_host(struct vm_area_struct *vma, unsigned long hva, bool w
  * Like the kernel's own fault-around for file pages, a violation also
  * maps the neighbours of the faulting page, EPT_AROUND pages aligned
  * around it, that the process already has present: same VMA, same 2 MiB
- * chunk (whose GPAs are contiguous), ordinary pages (no special or zero
- * page, no VM_IO/VM_PFNMAP: the tests vm_normal_page() makes, which is
- * not exported).  Nothing is faulted in for them.  A neighbour is
- * writable in the EPT only if its PTE is writable and dirty already
- * (guest writes do not dirty the PTE), else read-only: a write then comes
- * back here the ordinary way.  Its PTE is read without a page
- * reference, under the mmap lock; as for the faulting page, the MMU
- * notifier's sequence count, checked under ept_lock before anything is
- * installed, throws the lot away if the process's page tables changed
- * meanwhile, and a later change zaps the entries like any other.
+ * chunk (whose GPAs are contiguous), ordinary pages.  Nothing is faulted
+ * in for them.
+ *
+ * The neighbours are found with the lockless GUP walk
+ * (get_user_pages_fast_only(), exported on every kernel we support; the
+ * kernel's PTE-map helpers are not, since 6.5): it takes a reference on
+ * each page present in the process's page tables and never faults, skips
+ * special PTEs (the zero page, VM_PFNMAP frames), and with FOLL_WRITE
+ * takes only pages whose PTE is writable.  Such a neighbour is mapped
+ * writable and its page marked dirty now, as for the faulting page (guest
+ * writes do not dirty the process's PTE); any other present neighbour is
+ * mapped read-only, and a write comes back here the ordinary way.  The
+ * walk stops at the first page it cannot take, so each hole costs one
+ * more call.  As for the faulting page, the MMU notifier's sequence
+ * count, checked under ept_lock before anything is installed, throws the
+ * lot away if the process's page tables changed meanwhile, and a later
+ * change zaps the entries like any other.
  */
 #define EPT_AROUND		16
 
@@ -417,44 +424,54 @@ struct ept_around {
 	u64 entry[EPT_AROUND];
 };
 
+/* Add @page at @addr to the window, and drop our reference to it. */
+static void ept_around_add(struct ept_around *a, struct vm_area_struct *vma,
+			   unsigned long hva, u64 gpa, unsigned long addr,
+			   struct page *page, bool writable)
+{
+	u64 perms = EPT_LEAF_MEMTYPE_WB | VMX_EPT_READABLE_MASK;
+
+	if (addr != hva && !is_zero_pfn(page_to_pfn(page))) {
+		if (writable) {
+			perms |= VMX_EPT_WRITABLE_MASK;
+			if (!PageDirty(page))
+				set_page_dirty_lock(page);
+		}
+		if (vma->vm_flags & VM_EXEC)
+			perms |= VMX_EPT_EXECUTABLE_MASK;
+		/* The window is 64 KiB aligned: all of it is in @gpa's chunk. */
+		a->gpa[a->n] = gpa - hva + addr;
+		a->entry[a->n] = ((u64)page_to_pfn(page) << PAGE_SHIFT) | perms;
+		a->n++;
+	}
+	put_page(page);
+}
+
+/* The mmap lock is held: the VMA stays as it is. */
 static void ept_around_collect(struct vm_area_struct *vma, unsigned long hva, u64 gpa,
 			       struct ept_around *a)
 {
-	unsigned long start = hva & ~(EPT_AROUND * PAGE_SIZE - 1), addr;
-	pte_t *ptep;
-	pmd_t *pmdp, pmd;
-	unsigned int i;
+	unsigned long start = hva & ~(EPT_AROUND * PAGE_SIZE - 1);
+	unsigned long end = min(start + EPT_AROUND * PAGE_SIZE, vma->vm_end);
+	unsigned long addr = max(start, vma->vm_start);
+	unsigned int write = (vma->vm_flags & VM_WRITE) ? FOLL_WRITE : 0;
+	struct page *pages[EPT_AROUND];
+	int n, i;
 
 	a->n = 0;
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP) || !(vma->vm_flags & VM_READ))
 		return;
-	pmdp = ept_host_pmd(vma->vm_mm, hva);
-	if (!pmdp)
-		return;
-	pmd = READ_ONCE(*pmdp);
-	if (!pmd_present(pmd) || pmd_trans_huge(pmd) || pmd_bad(pmd))
-		return;
-	ptep = pte_offset_map(pmdp, start);
-	if (!ptep)
-		return;
-	for (i = 0, addr = start; i < EPT_AROUND; i++, addr += PAGE_SIZE) {
-		pte_t pte = ptep_get(ptep + i);
-		u64 perms = EPT_LEAF_MEMTYPE_WB | VMX_EPT_READABLE_MASK;
-
-		if (addr == hva || addr < vma->vm_start || addr >= vma->vm_end ||
-		    !pte_present(pte) || pte_special(pte) || pte_devmap(pte) ||
-		    is_zero_pfn(pte_pfn(pte)))
-			continue;
-		if ((vma->vm_flags & VM_WRITE) && pte_write(pte) && pte_dirty(pte))
-			perms |= VMX_EPT_WRITABLE_MASK;
-		if (vma->vm_flags & VM_EXEC)
-			perms |= VMX_EPT_EXECUTABLE_MASK;
-		/* start is 64 KiB aligned: the whole window is in @gpa's chunk. */
-		a->gpa[a->n] = gpa - hva + addr;
-		a->entry[a->n] = (pte_pfn(pte) << PAGE_SHIFT) | perms;
-		a->n++;
+	while (addr < end) {
+		n = get_user_pages_fast_only(addr, (end - addr) >> PAGE_SHIFT, write, pages);
+		for (i = 0; i < n; i++, addr += PAGE_SIZE)
+			ept_around_add(a, vma, hva, gpa, addr, pages[i], write);
+		if (addr >= end)
+			break;
+		/* @addr is absent, or present but not writable: read-only then. */
+		if (write && get_user_pages_fast_only(addr, 1, 0, pages) == 1)
+			ept_around_add(a, vma, hva, gpa, addr, pages[0], false);
+		addr += PAGE_SIZE;
 	}
-	pte_unmap(ptep);
 }
 
 /* Fill the empty 4 KiB slots of the collected neighbours (ept_lock held). */

@@ -157,7 +157,7 @@ int dune_limit_vpid_alloc(struct dune_vm *vm)
 	mutex_lock(&dune_users_lock);
 	u = user_get(vm->uid, true);
 	if (u && u->vpids < READ_ONCE(max_vpids_per_user)) {
-		vpid = ida_alloc_range(&dune_vpids, 1, DUNE_VPID_MAX, GFP_KERNEL);
+		vpid = ida_alloc_range(&dune_vpids, dune_root_vpid_min(), DUNE_VPID_MAX, GFP_KERNEL);
 		if (vpid > 0)
 			u->vpids++;
 		else

@@ -5,6 +5,7 @@
  * Load order matters; each step relies on the ones before it:
  *
  *   1. capabilities   is VMX there, usable, and does it have what we need?
+ *      root           our own VMXON, or kvm_intel's VMX root (vmx_root.c)?
  *   2. emergency      the kernel knows how to turn our VMX off in a crash
  *                     before any CPU is in VMX operation;
  *   3. CPUs           VMXON on every online CPU (all or nothing), and on
@@ -16,6 +17,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/module.h>
 
@@ -30,9 +32,15 @@ static int __init dune_init(void)
 	if (err)
 		return err;
 
-	err = dune_emergency_init();
+	cpus_read_lock();
+	err = dune_root_init();
+	cpus_read_unlock();
 	if (err)
 		return err;
+
+	err = dune_emergency_init();
+	if (err)
+		goto out_root;
 
 	err = dune_vmx_cpus_init();
 	if (err)
@@ -52,9 +60,9 @@ static int __init dune_init(void)
 	if (err)
 		goto out_debugfs;
 
-	pr_info("VMX operation on CPUs %*pbl (VMCS revision %#x, API %d)\n",
-		cpumask_pr_args(dune_vmx_cpumask()), dune_vmx.vmcs_revision_id,
-		DUNE_API_VERSION);
+	pr_info("VMX operation on CPUs %*pbl (root: %s, VMCS revision %#x, API %d)\n",
+		cpumask_pr_args(dune_vmx_cpumask()), dune_root_name(),
+		dune_vmx.vmcs_revision_id, DUNE_API_VERSION);
 	return 0;
 
 out_debugfs:
@@ -66,6 +74,8 @@ out_cpus:
 	dune_vmx_cpus_exit();
 out_emergency:
 	dune_emergency_exit();
+out_root:
+	dune_root_exit();
 	return err;
 }
 
@@ -78,6 +88,7 @@ static void __exit dune_exit(void)
 	dune_vcpu_exit();
 	dune_vmx_cpus_exit();
 	dune_emergency_exit();
+	dune_root_exit();
 	pr_info("VMX operation ended on all CPUs\n");
 }
 

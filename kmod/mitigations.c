@@ -79,20 +79,13 @@ int dune_mitigations_init(void)
 	if (!boot_cpu_has_bug(X86_BUG_L1TF))
 		return 0;
 	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
-		rdmsrl(MSR_IA32_ARCH_CAPABILITIES, caps);
+		rdmsrq(MSR_IA32_ARCH_CAPABILITIES, caps);
 	if (caps & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH)
 		return 0;
-	switch (l1tf_mitigation) {
-	case L1TF_MITIGATION_OFF:
+	if (dune_l1tf_off())
 		return 0;
-	case L1TF_MITIGATION_FULL:
-	case L1TF_MITIGATION_FULL_FORCE:
-		dune_l1d_flush_mode = DUNE_L1D_FLUSH_ALWAYS;
-		break;
-	default:
-		dune_l1d_flush_mode = DUNE_L1D_FLUSH_COND;
-		break;
-	}
+	dune_l1d_flush_mode = dune_l1tf_flush_always() ? DUNE_L1D_FLUSH_ALWAYS :
+							  DUNE_L1D_FLUSH_COND;
 	if (!boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
 		struct page *page = alloc_pages(GFP_KERNEL, L1D_FLUSH_ORDER);
 
@@ -146,7 +139,7 @@ void dune_l1d_flush_before_entry(bool host_ran)
 	if (dune_l1d_flush_pages)
 		l1d_flush_software();
 	else
-		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		wrmsrq(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 }
 
 bool dune_l1d_flush_enabled(void)
@@ -160,5 +153,5 @@ void dune_ibpb_on_vcpu_load(u64 vm_id)
 	if (__this_cpu_read(dune_last_vm_id) == vm_id)
 		return;
 	__this_cpu_write(dune_last_vm_id, vm_id);
-	indirect_branch_prediction_barrier();
+	dune_ibpb();
 }

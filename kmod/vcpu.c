@@ -197,7 +197,7 @@ static int vcpu_load(struct dune_vcpu *vcpu)
 		if (dune_vmcs_write_host_state())
 			return -EIO;
 		vcpu->host_cr3 = __read_cr3();
-		vcpu->host_cr4 = cr4_read_shadow();
+		vcpu->host_cr4 = dune_read_cr4();
 		vcpu->host_fs_base = vcpu->run_fs_base;	/* what it just wrote */
 		if (vcpu->last_cpu != cpu) {
 			/* Without a VPID, every entry and exit flushes (limits.c). */
@@ -217,7 +217,7 @@ static int vcpu_load(struct dune_vcpu *vcpu)
 		err |= vmcs_writenat(HOST_CR3, cr3);
 		vcpu->host_cr3 = cr3;
 	}
-	cr4 = cr4_read_shadow();
+	cr4 = dune_read_cr4();
 	if (unlikely(cr4 != vcpu->host_cr4)) {
 		err |= vmcs_writenat(HOST_CR4, cr4);
 		vcpu->host_cr4 = cr4;
@@ -273,7 +273,7 @@ static void vcpu_restore_host_msrs(struct dune_vcpu *vcpu)
 	unsigned int i;
 
 	for (i = 0; i < NR_SWITCHED_MSRS; i++)
-		wrmsrl(vcpu->msrs->host[i].index, vcpu->msrs->host[i].value);
+		wrmsrq(vcpu->msrs->host[i].index, vcpu->msrs->host[i].value);
 }
 
 /*
@@ -377,7 +377,7 @@ static bool vcpu_work_pending(void)
 static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 {
 	struct dune_host_state host_state;
-	u64 debugctl;
+	u64 debugctl, root_saved;
 	int ret, err;
 
 	for (;;) {
@@ -410,17 +410,27 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 		preempt_enable();
 	}
 
-	err = vcpu_load(vcpu);
+	/* kvm_intel's VMX root: its VMCS is saved here, back before IRQs (vmx_root.c). */
+	err = dune_root_window_begin(&root_saved);
 	if (err)
 		goto out_irq;
+	err = vcpu_load(vcpu);
+	if (err)
+		goto out_window;
+	dune_root_read_host_msrs(vcpu->msrs->host, NR_SWITCHED_MSRS);
 
-	/* The guest runs on the thread's own FPU state: it must be loaded. */
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
+	/*
+	 * The guest runs on the thread's own FPU state: it must be loaded
+	 * (or, where we may not load it, user space calls again: compat.h).
+	 */
+	if (!dune_fpu_ready()) {
+		err = -EINTR;
+		goto out_window;
+	}
 
 	err = vcpu_write_entry_state(vcpu);
 	if (err)
-		goto out_irq;
+		goto out_window;
 
 	/*
 	 * CR2 is not part of the VMCS: the guest's value (its last page-fault
@@ -461,6 +471,16 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 	} else {
 		dune_host_state_restore(&host_state, NULL);
 	}
+	/*
+	 * A failed VMLAUNCH/VMRESUME is reported here, while this CPU and
+	 * our VMCS are still current: the VM-instruction error field is read
+	 * from the current VMCS (SDM 30.4), and after preempt_enable() the
+	 * thread may be on another CPU, with another VMCS current.
+	 */
+	if (ret == 1 || ret == 2)
+		dune_vmx_failed(vcpu->launched ? VMX_INSN_VMRESUME : VMX_INSN_VMLAUNCH,
+				ret == 1 ? VMX_FAIL_INVALID : VMX_FAIL_VALID, vcpu->vmcs_pa);
+	dune_root_window_end(root_saved);
 	local_irq_enable();
 	preempt_enable();
 
@@ -476,9 +496,7 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 		return 1;
 	case 1:
 	case 2:
-		dune_vmx_failed(vcpu->launched ? VMX_INSN_VMRESUME : VMX_INSN_VMLAUNCH,
-				ret == 1 ? VMX_FAIL_INVALID : VMX_FAIL_VALID, vcpu->vmcs_pa);
-		break;
+		break;		/* reported above */
 	default:
 		pr_err_ratelimited("VM entry impossible (%d): VMX is off on this CPU\n", ret);
 		break;
@@ -486,6 +504,8 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 	vcpu->dead = true;
 	return -EIO;
 
+out_window:
+	dune_root_window_end(root_saved);
 out_irq:
 	local_irq_enable();
 	preempt_enable();
@@ -534,9 +554,15 @@ static int vcpu_check_run(const struct dune_run *run)
 static int vcpu_run_in(struct dune_run *run, const struct dune_run __user *urun)
 {
 	const u64 __user *uregs = (const u64 __user *)&urun->regs;
+	const u64 __user *ureserved = urun->reserved;
 	u64 *regs = (u64 *)&run->regs;
+	u64 *reserved = run->reserved;
 	unsigned int i;
 
+	/*
+	 * Words through plain pointers: no array bounds check (a sanitizer
+	 * call) may run with user access open.
+	 */
 	BUILD_BUG_ON(sizeof(run->regs) % sizeof(u64));
 	if (!user_access_begin(urun, sizeof(*urun)))
 		return -EFAULT;
@@ -548,7 +574,7 @@ static int vcpu_run_in(struct dune_run *run, const struct dune_run __user *urun)
 	unsafe_get_user(run->interrupt_vector, &urun->interrupt_vector, efault);
 	unsafe_get_user(run->reserved0, &urun->reserved0, efault);
 	for (i = 0; i < ARRAY_SIZE(run->reserved); i++)
-		unsafe_get_user(run->reserved[i], &urun->reserved[i], efault);
+		unsafe_get_user(reserved[i], &ureserved[i], efault);
 	user_access_end();
 	return 0;
 efault:
@@ -560,6 +586,7 @@ static int vcpu_run_out(struct dune_run __user *urun, const struct dune_run *run
 {
 	u64 __user *uregs = (u64 __user *)&urun->regs;
 	u64 __user *uu = (u64 __user *)&urun->u;
+	u64 __user *ureserved = urun->reserved;
 	const u64 *regs = (const u64 *)&run->regs;
 	const u64 *u = (const u64 *)&run->u;
 	unsigned int i;
@@ -580,7 +607,7 @@ static int vcpu_run_out(struct dune_run __user *urun, const struct dune_run *run
 	unsafe_put_user(run->interrupt_pending, &urun->interrupt_pending, efault);
 	unsafe_put_user(0, &urun->reserved0, efault);
 	for (i = 0; i < ARRAY_SIZE(run->reserved); i++)
-		unsafe_put_user(0, &urun->reserved[i], efault);
+		unsafe_put_user(0, &ureserved[i], efault);
 	user_access_end();
 	return 0;
 efault:
@@ -619,8 +646,8 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 	 * The user's GS base lives in KERNEL_GS_BASE while we are in the
 	 * kernel; its FS base stays in FS_BASE, which the exit must restore.
 	 */
-	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->msrs->host[MSR_SLOT_KERNEL_GS_BASE].value);
-	rdmsrl(MSR_FS_BASE, vcpu->run_fs_base);
+	rdmsrq(MSR_KERNEL_GS_BASE, vcpu->msrs->host[MSR_SLOT_KERNEL_GS_BASE].value);
+	rdmsrq(MSR_FS_BASE, vcpu->run_fs_base);
 
 	do {
 		r = vcpu_enter_guest(vcpu);
@@ -819,7 +846,7 @@ static u32 dune_preemption_timer_value(void)
 
 	if (!(vmx_ctl_may_be_1(dune_vmx.pinbased_ctls) & PIN_BASED_VMX_PREEMPTION_TIMER))
 		return 0;
-	ticks = (u64)(tsc_khz ?: 1000000) >> (dune_vmx.misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);
+	ticks = (u64)(tsc_khz ?: 1000000) >> vmx_misc_preemption_timer_rate(dune_vmx.misc);
 	return clamp_t(u64, ticks, 1, U32_MAX);
 }
 
@@ -843,9 +870,9 @@ static void vcpu_setup_msrs(struct dune_vcpu *vcpu, const struct dune_vcpu_confi
 	m->guest[MSR_SLOT_SFMASK].value = c->sfmask;
 	m->guest[MSR_SLOT_KERNEL_GS_BASE].value = 0;
 	/* The kernel's SYSCALL MSRs are the same on every CPU. */
-	rdmsrl(MSR_STAR, m->host[MSR_SLOT_STAR].value);
-	rdmsrl(MSR_LSTAR, m->host[MSR_SLOT_LSTAR].value);
-	rdmsrl(MSR_SYSCALL_MASK, m->host[MSR_SLOT_SFMASK].value);
+	rdmsrq(MSR_STAR, m->host[MSR_SLOT_STAR].value);
+	rdmsrq(MSR_LSTAR, m->host[MSR_SLOT_LSTAR].value);
+	rdmsrq(MSR_SYSCALL_MASK, m->host[MSR_SLOT_SFMASK].value);
 }
 
 long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
@@ -854,6 +881,7 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	struct dune_vcpu_config config;
 	struct dune_vcpu *vcpu;
 	int err, fd;
+	u64 root_saved;
 
 	BUILD_BUG_ON(offsetof(struct dune_regs, rax) != 0 ||
 		     offsetof(struct dune_regs, rbx) != 8 ||
@@ -905,10 +933,14 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	 * (which puts it on a CPU's list).
 	 */
 	local_irq_disable();
-	err = -EIO;
-	if (!dune_vmclear(vcpu->vmcs_pa) && !dune_vmptrld(vcpu->vmcs_pa)) {
-		err = dune_vcpu_vmcs_setup(vcpu, &config, virt_to_phys(dune_msr_bitmap));
-		dune_vmclear(vcpu->vmcs_pa);
+	err = dune_root_window_begin(&root_saved);
+	if (!err) {
+		err = -EIO;
+		if (!dune_vmclear(vcpu->vmcs_pa) && !dune_vmptrld(vcpu->vmcs_pa)) {
+			err = dune_vcpu_vmcs_setup(vcpu, &config, virt_to_phys(dune_msr_bitmap));
+			dune_vmclear(vcpu->vmcs_pa);
+		}
+		dune_root_window_end(root_saved);
 	}
 	local_irq_enable();
 	if (err)

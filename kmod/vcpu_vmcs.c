@@ -170,7 +170,7 @@ static int vmcs_setup_guest(struct dune_vcpu *vcpu, const struct dune_vcpu_confi
 	 * guest's accesses with PKRU values the guest can set (host_state.c).
 	 */
 	cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |
-	      (cr4_read_shadow() & (X86_CR4_OSXSAVE | X86_CR4_FSGSBASE));
+	      (dune_read_cr4() & (X86_CR4_OSXSAVE | X86_CR4_FSGSBASE));
 	if (config->flags & DUNE_VCPU_F_SMEP)
 		cr4 |= X86_CR4_SMEP;
 	if (config->flags & DUNE_VCPU_F_SMAP)

@@ -65,16 +65,16 @@ int dune_vmcs_write_host_state(void)
 	lockdep_assert_irqs_disabled();
 	native_store_gdt(&gdt);
 	store_idt(&idt);
-	rdmsrl(MSR_FS_BASE, fs_base);
-	rdmsrl(MSR_GS_BASE, gs_base);
-	rdmsrl(MSR_IA32_SYSENTER_CS, sysenter_cs);
-	rdmsrl(MSR_IA32_SYSENTER_ESP, sysenter_esp);
-	rdmsrl(MSR_IA32_SYSENTER_EIP, sysenter_eip);
+	rdmsrq(MSR_FS_BASE, fs_base);
+	rdmsrq(MSR_GS_BASE, gs_base);
+	rdmsrq(MSR_IA32_SYSENTER_CS, sysenter_cs);
+	rdmsrq(MSR_IA32_SYSENTER_ESP, sysenter_esp);
+	rdmsrq(MSR_IA32_SYSENTER_EIP, sysenter_eip);
 
 	/* Control registers (CR4 from the kernel's copy, which is exact). */
 	err |= vmcs_writenat(HOST_CR0, read_cr0());
 	err |= vmcs_writenat(HOST_CR3, __read_cr3());
-	err |= vmcs_writenat(HOST_CR4, cr4_read_shadow());
+	err |= vmcs_writenat(HOST_CR4, dune_read_cr4());
 
 	/*
 	 * Selectors: the kernel's code and stack segments; DS, ES, FS and GS

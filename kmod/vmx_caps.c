@@ -32,7 +32,7 @@ static u64 rdmsr_or_zero(u32 msr)
 {
 	u64 value;
 
-	if (rdmsrl_safe(msr, &value))
+	if (rdmsrq_safe(msr, &value))
 		return 0;
 	return value;
 }
@@ -127,7 +127,7 @@ static int check_vmx_present(void)
 		pr_err("cannot load: the CPU has no VMX (CPUID.1:ECX.VMX[bit 5] is 0)\n");
 		return -ENODEV;
 	}
-	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &feature_control)) {
+	if (rdmsrq_safe(MSR_IA32_FEAT_CTL, &feature_control)) {
 		pr_err("cannot load: IA32_FEATURE_CONTROL is not readable\n");
 		return -ENODEV;
 	}

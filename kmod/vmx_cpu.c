@@ -28,8 +28,11 @@
  * which keep the kernel's per-CPU copy of CR4 (its "shadow") correct.
  *
  * Another hypervisor may own VMX on a CPU already: kvm_intel does while a
- * VM runs on 6.1.  We see its CR4.VMXE and refuse with -EBUSY; we never
- * execute VMXON over it.  The same test keeps kvm_intel away from us: it
+ * VM runs on 6.1, from the moment it loads on 6.12, and always on 7.x.  Then
+ * vmx_root.c chose "kvm" mode at load: we execute no VMXON or VMXOFF, and
+ * run our VMCSs inside kvm_intel's VMX root; the callbacks here only track
+ * the CPUs and clear our VMCSs.  In "own" mode we never execute VMXON over
+ * someone else's CR4.VMXE; the same test keeps kvm_intel away from us: it
  * refuses to enable virtualization on a CPU whose CR4.VMXE is set.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -90,11 +93,11 @@ static int enable_feature_control(struct dune_cpu *c)
 {
 	u64 fc;
 
-	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &fc))
+	if (rdmsrq_safe(MSR_IA32_FEAT_CTL, &fc))
 		return -ENODEV;
 	if (!(fc & FEAT_CTL_LOCKED)) {
 		fc |= FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX | FEAT_CTL_LOCKED;
-		if (wrmsrl_safe(MSR_IA32_FEAT_CTL, fc))
+		if (wrmsrq_safe(MSR_IA32_FEAT_CTL, fc))
 			return -EIO;
 	}
 	c->feature_control = fc;
@@ -120,8 +123,18 @@ static int vmx_on_this_cpu(void)
 	if (cpumask_test_cpu(cpu, &vmx_cpus))
 		return 0;
 
-	if (cr4_read_shadow() & X86_CR4_VMXE)
+	/* kvm_intel's root (vmx_root.c): it turned VMX on here, or nobody did. */
+	if (dune_root_mode == DUNE_ROOT_KVM) {
+		if (!(__read_cr4() & X86_CR4_VMXE))
+			return -ENODEV;
+		cpumask_set_cpu(cpu, &vmx_cpus);
+		return 0;
+	}
+
+	if (dune_read_cr4() & X86_CR4_VMXE)
 		return -EBUSY;
+	if (!DUNE_CAN_VMXON)
+		return -EOPNOTSUPP;
 
 	err = enable_feature_control(c);
 	if (err)
@@ -130,7 +143,7 @@ static int vmx_on_this_cpu(void)
 	/* Step 2: bit 31 of the first word must be 0 (25.11.5). */
 	*(u32 *)page_address(c->vmxon_region) = dune_vmx.vmcs_revision_id;
 
-	cr4_set_bits(X86_CR4_VMXE);
+	dune_cr4_set_vmxe();
 	if (!cr_fixed_ok(read_cr0(), dune_vmx.cr0_fixed0, dune_vmx.cr0_fixed1) ||
 	    !cr_fixed_ok(__read_cr4(), dune_vmx.cr4_fixed0, dune_vmx.cr4_fixed1)) {
 		pr_err("CPU %d: CR0=%#lx CR4=%#lx violate the VMX fixed bits\n",
@@ -163,7 +176,7 @@ static int vmx_on_this_cpu(void)
 	return 0;
 
 clear_vmxe:
-	cr4_clear_bits(X86_CR4_VMXE);
+	dune_cr4_clear_vmxe();
 	return err;
 }
 
@@ -177,6 +190,11 @@ static void vmx_off_this_cpu(void)
 		return;
 	/* VMCSs still active here must be written back first (SDM 25.11.1). */
 	dune_vcpus_clear_this_cpu();
+	/* kvm_intel's root: it does its own VMXOFF, after this (cpuhp order). */
+	if (dune_root_mode == DUNE_ROOT_KVM) {
+		cpumask_clear_cpu(cpu, &vmx_cpus);
+		return;
+	}
 	/*
 	 * VMXOFF can fail only under the SMM dual-monitor treatment
 	 * (VMfailValid 23).  It is reported; the CPU then stays in VMX
@@ -185,7 +203,7 @@ static void vmx_off_this_cpu(void)
 	 */
 	if (dune_vmxoff())
 		return;
-	cr4_clear_bits(X86_CR4_VMXE);
+	dune_cr4_clear_vmxe();
 	cpumask_clear_cpu(cpu, &vmx_cpus);
 }
 
@@ -199,8 +217,13 @@ void dune_vmx_cpu_emergency_off(void)
 
 	if (!cpumask_test_cpu(cpu, &vmx_cpus))
 		return;
+	/* kvm_intel's root: the kernel's VMXOFF for KVM covers it. */
+	if (dune_root_mode == DUNE_ROOT_KVM) {
+		cpumask_clear_cpu(cpu, &vmx_cpus);
+		return;
+	}
 	if (__vmxoff() == VMX_SUCCEED)
-		cr4_clear_bits(X86_CR4_VMXE);
+		dune_cr4_clear_vmxe();
 	cpumask_clear_cpu(cpu, &vmx_cpus);
 }
 
@@ -210,6 +233,8 @@ static const char *vmx_on_error_hint(int err)
 	case -EBUSY:
 		return "VMX is already in use by another hypervisor (kvm_intel with running VMs?); "
 		       "stop its VMs or unload it (rmmod kvm_intel) and retry";
+	case -ENODEV:
+		return "VMX is off on this CPU although kvm_intel's VMX root is shared";
 	case -EOPNOTSUPP:
 		return "IA32_FEATURE_CONTROL forbids VMXON outside SMX; "
 		       "enable VT-x in the firmware";
@@ -301,17 +326,14 @@ static void dune_resume(void)
 		       smp_processor_id(), err);
 }
 
-static struct syscore_ops dune_syscore_ops = {
-	.suspend = dune_suspend,
-	.resume = dune_resume,
-};
+DUNE_SYSCORE(dune_syscore, dune_suspend, dune_resume);
 
 int dune_vmx_cpus_init(void)
 {
 	int ret;
 
 	register_reboot_notifier(&dune_reboot_nb);
-	register_syscore_ops(&dune_syscore_ops);
+	dune_register_syscore(&dune_syscore);
 
 	/*
 	 * cpuhp_setup_state() runs dune_cpu_online() on every online CPU
@@ -321,7 +343,7 @@ int dune_vmx_cpus_init(void)
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "dune/vmx:online",
 				dune_cpu_online, dune_cpu_offline);
 	if (ret < 0) {
-		unregister_syscore_ops(&dune_syscore_ops);
+		dune_unregister_syscore(&dune_syscore);
 		unregister_reboot_notifier(&dune_reboot_nb);
 		dune_vmx_cpus_exit();
 		return ret;
@@ -336,7 +358,7 @@ void dune_vmx_cpus_exit(void)
 
 	if (hotplug_state) {
 		cpuhp_remove_state(hotplug_state);	/* VMXOFF everywhere */
-		unregister_syscore_ops(&dune_syscore_ops);
+		dune_unregister_syscore(&dune_syscore);
 		unregister_reboot_notifier(&dune_reboot_nb);
 		hotplug_state = 0;
 	}
