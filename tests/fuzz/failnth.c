@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/* failnth.c - see failnth.h. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "failnth.h"
+
+static void write_knob(const char *dir, const char *knob, const char *value)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", dir, knob);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return;
+	if (write(fd, value, strlen(value)) < 0)
+		perror(path);
+	close(fd);
+}
+
+static int open_task_file(const char *name, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/%s", (long)syscall(SYS_gettid), name);
+	return open(path, flags);
+}
+
+static int open_fail_nth(int flags)
+{
+	return open_task_file("fail-nth", flags);
+}
+
+bool failnth_setup(void)
+{
+	static const char *const dirs[] = { "failslab", "fail_page_alloc" };
+	unsigned int i;
+	int fd = open_fail_nth(O_RDWR);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	if (access("/sys/kernel/debug/failslab", F_OK))
+		return false;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		/* fail-nth decides when; these knobs only filter which calls count */
+		write_knob(dirs[i], "ignore-gfp-wait", "N");
+		write_knob(dirs[i], "verbose", "0");
+	}
+	write_knob("fail_page_alloc", "min-order", "0");
+	write_knob("fail_page_alloc", "ignore-gfp-highmem", "N");
+	return true;
+}
+
+int failnth_arm(unsigned int nth)
+{
+	char buf[16];
+	int fd = open_fail_nth(O_WRONLY), n, ok;
+
+	if (fd < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%u", nth);
+	ok = write(fd, buf, n) == n;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+bool failnth_fired(void)
+{
+	char buf[16] = "";
+	int fd = open_fail_nth(O_RDWR);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	/* disarm whatever is left */
+	if (write(fd, "0", 1) < 0)
+		perror("fail-nth");
+	close(fd);
+	return n > 0 && atoi(buf) == 0;
+}
+
+static int set_make_it_fail(const char *value)
+{
+	int fd = open_task_file("make-it-fail", O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, value, 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+int failslab_budget_arm(unsigned long bytes)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lu", bytes);
+	write_knob("failslab", "task-filter", "Y");
+	write_knob("failslab", "probability", "100");
+	write_knob("failslab", "interval", "1");
+	write_knob("failslab", "times", "-1");
+	write_knob("failslab", "space", buf);
+	return set_make_it_fail("1");
+}
+
+void failslab_budget_disarm(void)
+{
+	set_make_it_fail("0");
+}
