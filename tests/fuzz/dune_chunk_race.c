@@ -70,7 +70,7 @@ static void *reader_main(void *arg)
 			sched_yield();
 			continue;
 		}
-		if (guest_run(&r, guest_read_loop, t + PAGE * rng_below(&rng, CHUNK / PAGE), 4, 0) == 0)
+		if (guest_run(&r, guest_read_loop, t + PAGE * rng_below(&rng, CHUNK / PAGE), 1, 0) == 0)
 			__atomic_add_fetch(&st->dune_exits[r.run.exit_reason & 7], 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&st->guest_runs, 1, __ATOMIC_RELAXED);
 		reader_runs++;
@@ -302,7 +302,15 @@ static void test_failed_map(void)
 	for (a = 0; a < attempts; a++) {
 		uint64_t hva = fresh_chunk(64 * CHUNK);
 		uint64_t gpa = gpa_base + a * 64 * CHUNK, v = 0;
-		unsigned long budget = MEMDUP_BYTES + XA_NODE_BYTES * (a % BUDGET_STEPS) + 8;
+		/*
+		 * The budget that lets memdup_user and the GPA->HVA store
+		 * through and fails the HVA->GPA store (one new leaf node
+		 * each: the addresses are 64 chunks apart); every fourth
+		 * attempt another step, in case the sizes differ.
+		 */
+		unsigned int step = a % 4 ? 1 : (a / 4) % BUDGET_STEPS;
+		unsigned long budget = MEMDUP_BYTES + XA_NODE_BYTES * step + 8;
+		bool use_nth = a % 8 == 7;
 		uint32_t flags = 0;
 		char detail[160];
 		bool fired;
@@ -317,17 +325,17 @@ static void test_failed_map(void)
 		target = hva;
 		reader_wait(1);
 		/*
-		 * Odd attempts: one failure (fail-nth); even ones: every
-		 * allocation past a budget fails, which is what makes an
-		 * xa_store fail (see failnth.h).
+		 * Mostly: every allocation past a budget fails, which is what
+		 * makes an xa_store fail (see failnth.h); sometimes a single
+		 * failure (fail-nth).
 		 */
-		if (a & 1)
-			failnth_arm(1 + (a / 2) % 6);
+		if (use_nth)
+			failnth_arm(1 + (a / 8) % 6);
 		else
 			failslab_budget_arm(budget);
 		r = guest_map_chunk(&g, hva, gpa);
 		e = errno;
-		if (a & 1) {
+		if (use_nth) {
 			fired = failnth_fired();
 		} else {
 			failslab_budget_disarm();
@@ -348,8 +356,8 @@ static void test_failed_map(void)
 				snprintf(detail, sizeof(detail),
 					 "DUNE_MAP_CHUNKS failed (%s, %s %llu) but the guest "
 					 "reads %#llx through the GPA", strerror(e),
-					 a & 1 ? "fail-nth" : "failslab budget",
-					 (unsigned long long)(a & 1 ? 1 + (a / 2) % 6 : budget),
+					 use_nth ? "fail-nth" : "failslab budget",
+					 (unsigned long long)(use_nth ? 1 + (a / 8) % 6 : budget),
 					 (unsigned long long)v);
 				report(a, "failed map left a mapping", gpa, detail);
 			} else if (p == 1 && !(flags & DUNE_EPT_NO_CHUNK)) {

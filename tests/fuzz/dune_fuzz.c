@@ -92,8 +92,12 @@ struct thread {
 	timer_t timer;
 	struct oplog log;
 	uint64_t nops;
+	unsigned int nfailures;
 	bool failed;
 };
+
+/* Failures printed per thread; the rest are only counted. */
+#define FAILURES_SHOWN	3
 
 static struct fz_opts opts = { .seed = 1, .ops = 2000, .procs = 2, .threads = 2,
 			       .log_dir = "/tmp" };
@@ -111,8 +115,13 @@ static void fail(struct thread *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(path, sizeof(path), "%s/dune_fuzz-seed%llu-p%u-t%u.log", opts.log_dir,
-		 (unsigned long long)opts.seed, t->proc, t->index);
+	__atomic_add_fetch(&st->failures, 1, __ATOMIC_RELAXED);
+	t->failed = true;
+	if (t->nfailures++ >= FAILURES_SHOWN)
+		return;
+	/* the log up to this op replays it */
+	snprintf(path, sizeof(path), "%s/dune_fuzz-seed%llu-p%u-t%u-op%llu.log", opts.log_dir,
+		 (unsigned long long)opts.seed, t->proc, t->index, (unsigned long long)t->nops);
 	snprintf(header, sizeof(header), "dune_fuzz seed %llu proc %u thread %u: op %llu: %s",
 		 (unsigned long long)opts.seed, t->proc, t->index, (unsigned long long)t->nops, msg);
 	oplog_write(&t->log, path, header);
@@ -120,8 +129,6 @@ static void fail(struct thread *t, const char *fmt, ...)
 	       (unsigned long long)opts.seed, t->proc, t->index, (unsigned long long)t->nops, msg,
 	       path);
 	fflush(stdout);
-	__atomic_add_fetch(&st->failures, 1, __ATOMIC_RELAXED);
-	t->failed = true;
 }
 
 /* --- argument generators ---------------------------------------------------- */
@@ -789,7 +796,7 @@ static void *thread_main(void *arg)
 		t->failed = true;
 		return NULL;
 	}
-	for (i = 0; i < n && !t->failed; i++) {
+	for (i = 0; i < n && !(t->failed && opts.stop); i++) {
 		if (opts.seconds && (i & 15) == 0 && fz_now() > deadline)
 			break;
 		generate(t, &o);
@@ -833,7 +840,7 @@ static int replay(void)
 	printf("# replaying %zu ops from %s\n", l.n, opts.replay);
 	if (thread_init(&t))
 		return 2;
-	for (i = 0; i < l.n && !t.failed; i++) {
+	for (i = 0; i < l.n && !(t.failed && opts.stop); i++) {
 		oplog_add(&t.log, &l.ops[i]);
 		t.nops = i;
 		execute(&t, &l.ops[i]);

@@ -107,6 +107,11 @@ int failslab_budget_arm(unsigned long bytes)
 	write_knob("failslab", "interval", "1");
 	write_knob("failslab", "times", "-1");
 	write_knob("failslab", "space", buf);
+	/*
+	 * One line in the kernel log per injected failure (no stack trace:
+	 * that would count as a kernel problem); rate-limited by the kernel.
+	 */
+	write_knob("failslab", "verbose", "1");
 	return set_make_it_fail("1");
 }
 

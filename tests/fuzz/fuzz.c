@@ -186,6 +186,7 @@ void fz_parse_opts(int argc, char **argv, struct fz_opts *o)
 		{ "replay", required_argument, NULL, 'r' },
 		{ "log-dir", required_argument, NULL, 'l' },
 		{ "short", no_argument, NULL, 'S' },
+		{ "stop", no_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
@@ -201,9 +202,10 @@ void fz_parse_opts(int argc, char **argv, struct fz_opts *o)
 		case 'r': o->replay = optarg; break;
 		case 'l': o->log_dir = optarg; break;
 		case 'S': o->short_mode = true; break;
+		case 'x': o->stop = true; break;
 		default:
 			fprintf(stderr, "usage: %s [--seed N] [--ops N] [--procs N] [--threads N] "
-				"[--seconds S] [--json FILE] [--replay LOG] [--log-dir DIR] [--short]\n",
+				"[--seconds S] [--json FILE] [--replay LOG] [--log-dir DIR] [--short] [--stop]\n",
 				argv[0]);
 			exit(2);
 		}

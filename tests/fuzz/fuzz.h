@@ -96,6 +96,7 @@ struct fz_opts {
 	const char *replay;	/* op log to replay instead of generating */
 	const char *log_dir;	/* where op logs go on failure */
 	bool short_mode;
+	bool stop;		/* --stop: a thread ends at its first failure */
 };
 void fz_parse_opts(int argc, char **argv, struct fz_opts *o);
 

@@ -56,18 +56,24 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 	raise(sig);
 }
 
-bool hoststate_init(void)
+static void install_ldt(void)
 {
 	struct user_desc d = {
 		.entry_number = LDT_ENTRY, .base_addr = 0, .limit = 0xfffff, .seg_32bit = 1,
 		.contents = 0 /* data */, .read_exec_only = 0, .limit_in_pages = 1, .useable = 1,
 	};
+
+	if (syscall(SYS_modify_ldt, 1, &d, sizeof(d)))
+		perror("modify_ldt");
+}
+
+bool hoststate_init(void)
+{
 	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER };
 	char path[64];
 	int cpu;
 
-	if (syscall(SYS_modify_ldt, 1, &d, sizeof(d)))
-		perror("modify_ldt");
+	install_ldt();
 	sigaction(SIGSEGV, &sa, NULL);
 	msrs_ok = true;
 	for (cpu = 0; cpu < MAX_CPUS; cpu++) {
@@ -134,6 +140,12 @@ bool hoststate_check(bool msrs, char *why, size_t size)
 	if (!ldt_usable()) {
 		snprintf(why, size, "the process's LDT selector %#x no longer loads (LDTR lost)",
 			 LDT_SEL);
+		/*
+		 * Writing the LDT again makes the kernel reload LDTR on every
+		 * CPU running this mm (arch/x86/kernel/ldt.c, install_ldt), so
+		 * the next check is independent of this one.
+		 */
+		install_ldt();
 		return false;
 	}
 	if (!msrs || !msrs_ok)

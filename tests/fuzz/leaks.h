@@ -16,6 +16,7 @@ struct leak_snapshot {
 	long free_pages;	/* /proc/zoneinfo: free + per-CPU lists */
 	long slab_kb;		/* /proc/meminfo SUnreclaim */
 	long files;		/* /proc/sys/fs/file-nr: allocated file handles */
+	long own_fds;		/* this process's descriptors (/proc/self/fd) */
 	long module_refs;	/* /sys/module/dune/refcnt */
 };
 
