@@ -210,7 +210,11 @@ static void test_coherence(void)
 		if (rng_one_in(&rng, 2))
 			madvise((void *)hva, CHUNK, MADV_HUGEPAGE);
 		fill(hva, gen);
-		fz_count(st, FZ_MAP_CHUNKS, guest_map_identity(&g, hva), errno);
+		{
+			int r = guest_map_identity(&g, hva);
+
+			fz_count(st, FZ_MAP_CHUNKS, r, errno);
+		}
 		target = hva;
 		reader_wait(1 + rng_below(&rng, 3));
 		check_chunk(&rng, step, "MAP_CHUNKS", hva, true);

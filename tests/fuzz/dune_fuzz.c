@@ -99,6 +99,9 @@ struct thread {
 /* Failures printed per thread; the rest are only counted. */
 #define FAILURES_SHOWN	3
 
+/* Count a call's outcome; errno read after the call (argument order is unspecified). */
+#define COUNT(op, call) do { long r_ = (call); fz_count(st, (op), r_, errno); } while (0)
+
 static struct fz_opts opts = { .seed = 1, .ops = 2000, .procs = 2, .threads = 2,
 			       .log_dir = "/tmp" };
 static struct fz_stats *st;
@@ -235,7 +238,7 @@ static void op_create_vm(struct thread *t, struct op *o, struct rng *r)
 	}
 	fz_count(st, FZ_OPEN, 0, 0);
 	fz_count(st, FZ_CREATE_VM, 0, 0);
-	fz_count(st, FZ_MAP_CHUNKS, guest_map_identity(&v->g, (uintptr_t)t->code), errno);
+	COUNT(FZ_MAP_CHUNKS, guest_map_identity(&v->g, (uintptr_t)t->code));
 }
 
 static struct dune_chunk big_chunks[NSLOTS * 0 + DUNE_MAP_CHUNKS_MAX + 1];
@@ -521,7 +524,7 @@ static void op_close(struct thread *t, struct op *o, struct rng *r)
 	case 0:
 		if (t->dev[s] < 0)
 			return;
-		fz_count(st, FZ_CLOSE, close(t->dev[s]), errno);
+		COUNT(FZ_CLOSE, close(t->dev[s]));
 		t->dev[s] = -1;
 		break;
 	case 1:
@@ -534,7 +537,7 @@ static void op_close(struct thread *t, struct op *o, struct rng *r)
 		if (t->vcpu[s] < 0)
 			return;
 		collect_exits(t->vcpu[s]);
-		fz_count(st, FZ_CLOSE, close(t->vcpu[s]), errno);
+		COUNT(FZ_CLOSE, close(t->vcpu[s]));
 		t->vcpu[s] = -1;
 		break;
 	}
@@ -624,7 +627,7 @@ static void op_munmap(struct thread *t, struct op *o, struct rng *r)
 	unsigned int i = o->slot % NREGIONS;
 	uint64_t len = rng_one_in(r, 2) ? CHUNK : PAGE * (1 + rng_below(r, 511));
 
-	fz_count(st, FZ_MUNMAP, munmap((void *)region_addr(t, i), len), errno);
+	COUNT(FZ_MUNMAP, munmap((void *)region_addr(t, i), len));
 	if (len == CHUNK)
 		t->region_mapped[i] = false;
 }
@@ -636,9 +639,9 @@ static void op_mprotect(struct thread *t, struct op *o, struct rng *r)
 	unsigned int i = o->slot % NREGIONS;
 	uint64_t off = rng_one_in(r, 2) ? 0 : PAGE * rng_below(r, 512);
 
-	fz_count(st, FZ_MPROTECT,
+	COUNT(FZ_MPROTECT,
 		 mprotect((void *)(region_addr(t, i) + off), CHUNK - off,
-			  prots[rng_below(r, sizeof(prots) / sizeof(prots[0]))]), errno);
+			  prots[rng_below(r, sizeof(prots) / sizeof(prots[0]))]));
 }
 
 static void op_mremap(struct thread *t, struct op *o, struct rng *r)
@@ -664,9 +667,8 @@ static void op_madvise(struct thread *t, struct op *o, struct rng *r)
 				      MADV_NOHUGEPAGE, MADV_DONTNEED, MADV_COLLAPSE };
 	unsigned int i = o->slot % NREGIONS;
 
-	fz_count(st, FZ_MADVISE, madvise((void *)region_addr(t, i), CHUNK,
-					 advice[rng_below(r, sizeof(advice) / sizeof(advice[0]))]),
-		 errno);
+	COUNT(FZ_MADVISE, madvise((void *)region_addr(t, i), CHUNK,
+					 advice[rng_below(r, sizeof(advice) / sizeof(advice[0]))]));
 }
 
 /* Write to a region from the host (after fork: copy-on-write). */
@@ -688,8 +690,8 @@ static void op_touch(struct thread *t, struct op *o, struct rng *r)
 			_exit(0);
 		}
 		if (pid > 0) {
-			mprotect((void *)region_addr(t, i), CHUNK, PROT_READ | PROT_WRITE);
-			*(volatile uint64_t *)(region_addr(t, i) + off) = rng_next(r);
+			if (!mprotect((void *)region_addr(t, i), CHUNK, PROT_READ | PROT_WRITE))
+				*(volatile uint64_t *)(region_addr(t, i) + off) = rng_next(r);
 			waitpid(pid, &status, 0);
 		}
 		return;
@@ -856,6 +858,7 @@ int main(int argc, char **argv)
 	double t0 = fz_now();
 	unsigned int p;
 	int fd, status, failed = 0;
+	pid_t pid;
 	bool msrs;
 	char extra[128];
 	FILE *f;
@@ -887,9 +890,15 @@ int main(int argc, char **argv)
 		if (fork() == 0)
 			_exit(run_process(p));
 	}
-	while (wait(&status) > 0)
+	while ((pid = wait(&status)) > 0) {
+		if (WIFSIGNALED(status)) {
+			printf("# FAIL seed=%llu: worker process %d killed by signal %d\n",
+			       (unsigned long long)opts.seed, pid, WTERMSIG(status));
+			st->failures++;
+		}
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
 			failed = 1;
+	}
 	snprintf(extra, sizeof(extra), "\"procs\": %u, \"threads\": %u, \"msr_checks\": %s",
 		 opts.procs, opts.threads, msrs ? "true" : "false");
 	fz_stats_json(stdout, st, "dune_fuzz", opts.seed, fz_now() - t0, extra);
