@@ -15,7 +15,7 @@
 #                        machine: ioctl fuzzer, chunk/notifier races, lifecycle,
 #                        allocation-failure injection; figures and dune.ko gcov
 #                        coverage in build/fuzz/fuzz-<seed>.json (tools/fuzz-run;
-#                        SEED=, MINUTES=); its short mode is make check's
+#                        SEED=, OPS=); its short mode is make check's
 #                        dune_fuzz_test suite
 #   make checkpatch      the kernel's checkpatch.pl over kmod/
 #   make install         libdune: headers in $(PREFIX)/include/libdune, libdune.a,

@@ -22,7 +22,7 @@
 #define SEL_CODE0	0x08
 #define SEL_DATA0	0x10
 #define SEL_TSS		0x18
-#define GDT_ENTRIES	7
+#define GDT_ENTRIES	16	/* up to 15 (0x7b), which DUNE_VCPU_F_CPUNODE keeps */
 
 struct guest {
 	int dev, vm, vcpu;
