@@ -288,13 +288,13 @@ static void op_map_chunks(struct thread *t, struct op *o, struct rng *r)
 		     (unsigned long long)arg.reserved[0], (unsigned long long)arg.reserved[1]);
 }
 
-static void mutate_config(struct thread *t, struct rng *r, struct dune_vcpu_config *c, bool *bad)
+static void mutate_config(struct thread *t, struct rng *r, struct dune_vcpu_config *c)
 {
 	switch (rng_below(r, 16)) {
-	case 0: c->flags = 1u << rng_below(r, 32); *bad = c->flags & ~DUNE_VCPU_FLAGS; break;
-	case 1: c->reserved0 = 1; *bad = true; break;
-	case 2: c->reserved1[rng_below(r, 3)] = 1; *bad = true; break;
-	case 3: c->reserved[rng_below(r, 8)] = 1ULL << rng_below(r, 64); *bad = true; break;
+	case 0: c->flags = 1u << rng_below(r, 32); break;
+	case 1: c->reserved0 = 1; break;
+	case 2: c->reserved1[rng_below(r, 3)] = 1; break;
+	case 3: c->reserved[rng_below(r, 8)] = 1ULL << rng_below(r, 64); break;
 	case 4: c->cr3 = any_value(t, r); break;
 	case 5: c->gdtr_base = any_value(t, r); break;
 	case 6: c->idtr_base = any_value(t, r); break;
@@ -309,6 +309,19 @@ static void mutate_config(struct thread *t, struct rng *r, struct dune_vcpu_conf
 	}
 }
 
+/* An unknown flag or a nonzero reserved field: must be refused. */
+static bool config_reserved(const struct dune_vcpu_config *c)
+{
+	unsigned int i;
+	bool bad = (c->flags & ~DUNE_VCPU_FLAGS) || c->reserved0;
+
+	for (i = 0; i < 3; i++)
+		bad |= c->reserved1[i] != 0;
+	for (i = 0; i < 8; i++)
+		bad |= c->reserved[i] != 0;
+	return bad;
+}
+
 static void op_create_vcpu(struct thread *t, struct op *o, struct rng *r)
 {
 	struct vm_slot *v = &t->vm[o->slot % NSLOTS];
@@ -320,9 +333,10 @@ static void op_create_vcpu(struct thread *t, struct op *o, struct rng *r)
 		return;
 	c = v->g.config;
 	while (rng_one_in(r, 2)) {
-		mutate_config(t, r, &c, &bad);
+		mutate_config(t, r, &c);
 		mutated = true;
 	}
+	bad = config_reserved(&c);
 	fd = ioctl(v->g.vm, DUNE_CREATE_VCPU, &c);
 	fz_count(st, FZ_CREATE_VCPU, fd, errno);
 	if (fd >= 0 && bad)
@@ -453,7 +467,12 @@ static void op_get_exit_stats(struct thread *t, struct op *o, struct rng *r)
 		s.reserved[rng_below(r, 4)] = 1;
 		bad = true;
 	}
-	ret = ioctl(fd, DUNE_GET_EXIT_STATS, rng_one_in(r, 16) ? (void *)any_value(t, r) : &s);
+	if (rng_one_in(r, 16)) {
+		ret = ioctl(fd, DUNE_GET_EXIT_STATS, (void *)any_value(t, r));
+		bad = false;	/* whatever is at that address decides */
+	} else {
+		ret = ioctl(fd, DUNE_GET_EXIT_STATS, &s);
+	}
 	fz_count(st, FZ_GET_EXIT_STATS, ret, errno);
 	if (ret == 0 && bad)
 		fail(t, "DUNE_GET_EXIT_STATS accepted flags %#x or a reserved field", s.flags);
@@ -473,6 +492,7 @@ static void op_info(struct thread *t, struct op *o, struct rng *r)
 {
 	struct dune_vmx_info info = { 0 };
 	int fd = any_fd(t, r), ret;
+	bool bad = false;
 
 	(void)o;
 	if (rng_one_in(r, 2)) {
@@ -480,12 +500,18 @@ static void op_info(struct thread *t, struct op *o, struct rng *r)
 		fz_count(st, FZ_CHECK_EXTENSION, ret, errno);
 		return;
 	}
-	if (rng_one_in(r, 4))
+	if (rng_one_in(r, 4)) {
 		info.reserved[rng_below(r, 8)] = 1;
+		bad = true;
+	}
+	if (rng_one_in(r, 8)) {
+		info.flags = 1u << rng_below(r, 32);
+		bad = true;
+	}
 	ret = ioctl(fd, DUNE_GET_VMX_INFO, &info);
 	fz_count(st, FZ_GET_VMX_INFO, ret, errno);
-	if (ret == 0 && (info.flags || info.reserved[0]))
-		fail(t, "DUNE_GET_VMX_INFO left flags/reserved nonzero");
+	if (ret == 0 && bad)
+		fail(t, "DUNE_GET_VMX_INFO accepted nonzero flags or reserved fields");
 }
 
 static void op_bad_ioctl(struct thread *t, struct op *o, struct rng *r)
