@@ -31,20 +31,27 @@ static int open_task_file(const char *name, int flags)
 	return open(path, flags);
 }
 
-static int open_fail_nth(int flags)
+/*
+ * This thread's fail-nth and make-it-fail files, opened once: opening
+ * them allocates, and with a failure armed that allocation would be the
+ * one to fail (or, for fail-nth, count).
+ */
+static __thread int fail_nth_fd = -1, make_it_fail_fd = -1;
+
+static int open_fail_nth(void)
 {
-	return open_task_file("fail-nth", flags);
+	if (fail_nth_fd < 0)
+		fail_nth_fd = open_task_file("fail-nth", O_RDWR | O_CLOEXEC);
+	return fail_nth_fd;
 }
 
 bool failnth_setup(void)
 {
 	static const char *const dirs[] = { "failslab", "fail_page_alloc" };
 	unsigned int i;
-	int fd = open_fail_nth(O_RDWR);
 
-	if (fd < 0)
+	if (open_fail_nth() < 0)
 		return false;
-	close(fd);
 	if (access("/sys/kernel/debug/failslab", F_OK))
 		return false;
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -60,41 +67,36 @@ bool failnth_setup(void)
 int failnth_arm(unsigned int nth)
 {
 	char buf[16];
-	int fd = open_fail_nth(O_WRONLY), n, ok;
+	int fd = open_fail_nth(), n;
 
 	if (fd < 0)
 		return -1;
 	n = snprintf(buf, sizeof(buf), "%u", nth);
-	ok = write(fd, buf, n) == n;
-	close(fd);
-	return ok ? 0 : -1;
+	return pwrite(fd, buf, n, 0) == n ? 0 : -1;
 }
 
 bool failnth_fired(void)
 {
 	char buf[16] = "";
-	int fd = open_fail_nth(O_RDWR);
+	int fd = open_fail_nth();
 	ssize_t n;
 
 	if (fd < 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	/* disarm whatever is left */
-	if (write(fd, "0", 1) < 0)
+	if (pwrite(fd, "0", 1, 0) < 0)
 		perror("fail-nth");
-	close(fd);
 	return n > 0 && atoi(buf) == 0;
 }
 
 static int set_make_it_fail(const char *value)
 {
-	int fd = open_task_file("make-it-fail", O_WRONLY), ok;
-
-	if (fd < 0)
+	if (make_it_fail_fd < 0)
+		make_it_fail_fd = open_task_file("make-it-fail", O_WRONLY | O_CLOEXEC);
+	if (make_it_fail_fd < 0)
 		return -1;
-	ok = write(fd, value, 1) == 1;
-	close(fd);
-	return ok ? 0 : -1;
+	return pwrite(make_it_fail_fd, value, 1, 0) == 1 ? 0 : -1;
 }
 
 int failslab_budget_arm(unsigned long bytes)
@@ -112,6 +114,7 @@ int failslab_budget_arm(unsigned long bytes)
 	 * that would count as a kernel problem); rate-limited by the kernel.
 	 */
 	write_knob("failslab", "verbose", "1");
+	set_make_it_fail("0");	/* opens the file before anything fails */
 	return set_make_it_fail("1");
 }
 
