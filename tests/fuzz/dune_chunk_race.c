@@ -386,8 +386,10 @@ static void test_failed_map(void)
 			report(a, "use after free through the EPT", gpa, detail);
 		}
 		guest_map_gva(&g, hva, 0);	/* forget the PDE (points at the pool, harmless) */
-		if (failed && !opts.short_mode)
+		if (failed && !opts.short_mode) {
+			a++;
 			break;
+		}
 	}
 	printf("# failed_map: %llu attempts, %llu failed with an injected failure, %llu mapped\n",
 	       (unsigned long long)a, (unsigned long long)injected, (unsigned long long)mapped);
