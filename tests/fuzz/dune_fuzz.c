@@ -827,6 +827,10 @@ static void *thread_main(void *arg)
 	for (i = 0; i < n && !(t->failed && opts.stop); i++) {
 		if (opts.seconds && (i & 15) == 0 && fz_now() > deadline)
 			break;
+		if (i && i % 1000 == 0)
+			printf("# proc %u thread %u: %llu ops, %llu guest runs in all\n", t->proc,
+			       t->index, (unsigned long long)i,
+			       (unsigned long long)__atomic_load_n(&st->guest_runs, __ATOMIC_RELAXED));
 		generate(t, &o);
 		oplog_add(&t->log, &o);
 		t->nops = i;
