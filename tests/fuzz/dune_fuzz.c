@@ -907,10 +907,12 @@ int main(int argc, char **argv)
 	msrs = hoststate_init();
 	deadline = t0 + opts.seconds;
 	tap_plan(opts.replay ? 1 : 2);
-	printf("# seed %llu, %u processes x %u threads x %llu ops%s; MSR checks %s\n",
+	printf("# seed %llu, %u processes x %u threads x %llu ops%s; MSR checks %s; LDT checks %s\n",
 	       (unsigned long long)opts.seed, opts.procs, opts.threads,
 	       (unsigned long long)opts.ops, opts.short_mode ? " (short mode)" : "",
-	       msrs ? "on" : "off (no /dev/cpu/N/msr)");
+	       msrs ? "on" : "off (no /dev/cpu/N/msr)",
+	       hoststate_have_ldt() ? "on (the LDT works before any run)" :
+	       "off (no working LDT here: CONFIG_MODIFY_LDT_SYSCALL)");
 	if (opts.replay) {
 		failed = replay();
 		tap_result(!failed, "replay of %s", opts.replay);
@@ -929,8 +931,9 @@ int main(int argc, char **argv)
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
 			failed = 1;
 	}
-	snprintf(extra, sizeof(extra), "\"procs\": %u, \"threads\": %u, \"msr_checks\": %s",
-		 opts.procs, opts.threads, msrs ? "true" : "false");
+	snprintf(extra, sizeof(extra), "\"procs\": %u, \"threads\": %u, \"msr_checks\": %s, "
+		 "\"ldt_checks\": %s", opts.procs, opts.threads, msrs ? "true" : "false",
+		 hoststate_have_ldt() ? "true" : "false");
 	fz_stats_json(stdout, st, "dune_fuzz", opts.seed, fz_now() - t0, extra);
 	if (opts.json && (f = fopen(opts.json, "w"))) {
 		fz_stats_json(f, st, "dune_fuzz", opts.seed, fz_now() - t0, extra);

@@ -2,6 +2,7 @@
 /* hoststate.c - see hoststate.h. */
 #include <asm/ldt.h>
 #include <asm/prctl.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -31,7 +32,7 @@ static const struct {
 static uint64_t baseline[MAX_CPUS][NR_CHECKED_MSRS];
 static bool have_baseline[MAX_CPUS];
 static int msr_fd[MAX_CPUS];
-static bool msrs_ok;
+static bool msrs_ok, ldt_ok;
 static __thread uint64_t my_fs, my_gs;
 static __thread sigjmp_buf ldt_jmp;
 static __thread volatile int in_ldt_probe;
@@ -56,6 +57,8 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 	raise(sig);
 }
 
+static bool ldt_usable(void);
+
 static void install_ldt(void)
 {
 	struct user_desc d = {
@@ -63,7 +66,7 @@ static void install_ldt(void)
 		.contents = 0 /* data */, .read_exec_only = 0, .limit_in_pages = 1, .useable = 1,
 	};
 
-	if (syscall(SYS_modify_ldt, 1, &d, sizeof(d)))
+	if (syscall(SYS_modify_ldt, 1, &d, sizeof(d)) && errno != ENOSYS)
 		perror("modify_ldt");
 }
 
@@ -75,6 +78,8 @@ bool hoststate_init(void)
 
 	install_ldt();
 	sigaction(SIGSEGV, &sa, NULL);
+	/* The control: the LDT must work before any DUNE_RUN, else no LDT check. */
+	ldt_ok = ldt_usable();
 	msrs_ok = true;
 	for (cpu = 0; cpu < MAX_CPUS; cpu++) {
 		snprintf(path, sizeof(path), "/dev/cpu/%d/msr", cpu);
@@ -94,6 +99,11 @@ bool hoststate_init(void)
 bool hoststate_have_msrs(void)
 {
 	return msrs_ok;
+}
+
+bool hoststate_have_ldt(void)
+{
+	return ldt_ok;
 }
 
 void hoststate_thread_init(void)
@@ -137,7 +147,7 @@ bool hoststate_check(bool msrs, char *why, size_t size)
 			 (unsigned long long)my_gs);
 		return false;
 	}
-	if (!ldt_usable()) {
+	if (ldt_ok && !ldt_usable()) {
 		snprintf(why, size, "the process's LDT selector %#x no longer loads (LDTR lost)",
 			 LDT_SEL);
 		/*

@@ -23,6 +23,8 @@
  * the MSRs cannot be read (no /dev/cpu/N/msr): then only the rest is checked. */
 bool hoststate_init(void);
 bool hoststate_have_msrs(void);
+/* Does the LDT work here before any DUNE_RUN (CONFIG_MODIFY_LDT_SYSCALL)? */
+bool hoststate_have_ldt(void);
 /* Once per thread: a recognisable GS base. */
 void hoststate_thread_init(void);
 /*
