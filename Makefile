@@ -11,6 +11,12 @@
 #   make bench           the benchmarks (bench/): in the emulated machine, or
 #                        natively where /dev/dune exists; table on stdout,
 #                        JSON and chart in build/bench/ (tools/bench-run)
+#   make fuzz            the fuzzers (tests/fuzz) on the fuzz kernel in the emulated
+#                        machine: ioctl fuzzer, chunk/notifier races, lifecycle,
+#                        allocation-failure injection; figures and dune.ko gcov
+#                        coverage in build/fuzz/fuzz-<seed>.json (tools/fuzz-run;
+#                        SEED=, OPS=); its short mode is make check's
+#                        dune_fuzz_test suite
 #   make checkpatch      the kernel's checkpatch.pl over kmod/
 #   make install         libdune: headers in $(PREFIX)/include/libdune, libdune.a,
 #                        libdune.so and libdune.pc in $(PREFIX)/lib (PREFIX=/usr/local,
@@ -59,7 +65,7 @@ ORIG_PROGS := $(patsubst tests/orig/%.c,$(GUEST)/tests/orig/%,$(wildcard tests/o
 	      $(GUEST)/tests/orig/hello-shared
 
 .PHONY: all module user guest-tests host-tests samples bench bench-build check demo checkpatch \
-	clean install
+	clean install fuzz fuzz-tests
 
 all: module user
 
@@ -120,7 +126,33 @@ $(C_SAMPLES): $(GUEST)/samples/%: samples/$$*/$$*.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
 
 guest-tests: $(GUEST_TESTS) $(LIBDUNE_TESTS) $(LIBDUNE_DYN_TESTS) $(ORIG_PROGS) $(GUEST_SCRIPTS) \
 	     $(GUEST)/tests/dune_spin \
-	     sandbox-tests
+	     sandbox-tests fuzz-tests
+
+# The fuzzers (tests/fuzz): one static program per tests/fuzz/dune_*.c, each
+# linked with the shared pieces (the other .c files there), and the suite
+# script that runs them briefly in `make check` (dune_fuzz_test).
+FUZZ_MAINS := $(wildcard tests/fuzz/dune_*.c)
+FUZZ_COMMON := $(filter-out $(FUZZ_MAINS),$(wildcard tests/fuzz/*.c)) tests/kmod/testlib.c
+FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(GUEST)/tests/fuzz/%,$(FUZZ_MAINS))
+
+fuzz-tests: $(FUZZ_PROGS) $(GUEST)/tests/dune_fuzz_test $(GUEST)/tests/fuzz/fuzz-all
+
+$(GUEST)/tests/fuzz/fuzz-all: tests/fuzz/fuzz-all
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(GUEST)/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_COMMON) $(wildcard tests/fuzz/*.h) \
+		tests/kmod/testlib.h kmod/uapi/linux/dune.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -Wno-missing-field-initializers -Itests/kmod -static \
+		-pthread -o $@ $< $(FUZZ_COMMON)
+
+$(GUEST)/tests/dune_fuzz_test: tests/fuzz/dune_fuzz_test
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+fuzz:
+	tools/fuzz-run
 
 # The sandbox's suites (tests/sandbox): shell scripts printing TAP, the
 # programs they run in the sandbox (static, and one dynamic), and Debian's
