@@ -307,6 +307,7 @@ static inline int dune_follow_pfnmap(struct vm_area_struct *vma, unsigned long a
  * latter to the kvm modules only.  Without it, the same barrier by hand:
  * PRED_CMD.IBPB where the CPU has it (SDM Vol. 4, IA32_PRED_CMD).
  */
+#ifndef __ASSEMBLY__
 #if defined(DUNE_EXPORTED_X86_PRED_CMD) || defined(DUNE_EXPORTED_WRITE_IBPB)
 #define dune_ibpb()	indirect_branch_prediction_barrier()
 #else
@@ -329,5 +330,6 @@ static inline void dune_ibpb(void)
 #define dune_l1tf_flush_always()	false
 #define dune_l1tf_off()			false
 #endif
+#endif /* !__ASSEMBLY__ */
 
 #endif /* DUNE_COMPAT_H */
