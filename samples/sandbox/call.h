@@ -83,6 +83,7 @@ long h_mprotect(struct call *c);
 long h_brk(struct call *c);
 long h_mremap(struct call *c);
 long h_madvise(struct call *c);
+long h_mincore(struct call *c);
 long h_arch_prctl(struct call *c);
 long h_rt_sigaction(struct call *c);
 long h_rt_sigreturn(struct call *c);

@@ -158,6 +158,19 @@ long h_madvise(struct call *c)
 	return sys_madvise(c->a[0], c->a[1], (int)c->a[2]);
 }
 
+/*
+ * mincore() tells mapped from unmapped (ENOMEM): programs probe with it (grep
+ * walks down its stack in 4 MiB steps until ENOMEM).  The host sees the
+ * reserved windows as mapped (PROT_NONE, mem.c), so the answer comes from
+ * the program's own mappings.
+ */
+long h_mincore(struct call *c)
+{
+	if (!(c->a[0] & (PAGE_SIZE - 1)) && !mem_mapped(c->a[0], c->a[1]))
+		return -ENOMEM;
+	return fwd(c);
+}
+
 long h_arch_prctl(struct call *c)
 {
 	uint64_t fs;

@@ -280,6 +280,23 @@ static bool check_locked(uint64_t addr, uint64_t len, bool write)
 }
 
 /*
+ * Is every page of [addr, addr + len) in one of the program's mappings, of
+ * any protection?  What mincore() and madvise() call mapped.
+ */
+bool mem_mapped(uint64_t addr, uint64_t len)
+{
+	uint64_t end = PAGE_UP(addr + len);
+	bool ok;
+
+	if (end < addr)
+		return false;
+	rdlock();
+	ok = mem_in_window(addr, end - addr) && covered_locked(addr, end);
+	unlock();
+	return ok;
+}
+
+/*
  * Is every byte of [addr, addr + len) the program's, readable (writable)?
  * Never true for a byte outside the windows (len 0: only for NULL or an
  * address in a window).  Safe against concurrent map changes; the answer

@@ -85,6 +85,7 @@ int mem_unmap(uint64_t start, uint64_t len);
 int mem_protect(uint64_t start, uint64_t len, int prot);
 uint64_t mem_find_free(uint64_t len, uint64_t hint);
 bool mem_check(uint64_t addr, uint64_t len, bool write);
+bool mem_mapped(uint64_t addr, uint64_t len);
 int mem_read(void *dst, uint64_t src, uint64_t len);
 int mem_write(uint64_t dst, const void *src, uint64_t len);
 long mem_strlen(uint64_t addr, uint64_t max);

@@ -116,7 +116,7 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	F(SYS_sched_yield, "sched_yield"),
 	HP(SYS_mremap, "mremap", h_mremap, P, I, I, X, P),
 	F(SYS_msync, "msync", P, I, X),
-	F(SYS_mincore, "mincore", P, I, OUTN(1, 0)),
+	H(SYS_mincore, "mincore", h_mincore, P, I, OUTN(1, 0)),
 	H(SYS_madvise, "madvise", h_madvise, P, I, I),
 	H(SYS_dup, "dup", h_fdref, FD),
 	H(SYS_dup2, "dup2", h_fdref, FD, FD),
