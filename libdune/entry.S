@@ -848,25 +848,8 @@ dune_ret_from_user:
 	.type	dune_pop_trap_frame, @function
 	.balign	16
 dune_pop_trap_frame:
-	movq	%rdi, %rbx
-	andq	$-16, %rsp
-	call	dune_pop_prepare		/* the thread for ring 3, or 0 */
-	cli
-	movq	%rax, %r12
-	leaq	-(128 + DUNE_TF_SIZE)(%rsp), %rdi
-	andq	$-16, %rdi
-	movq	%rdi, %r13
-	movq	%rbx, %rsi
-	movl	$(DUNE_TF_SIZE / 8), %ecx
-	cld
-	rep movsq
-	movq	%r13, %rbx
-	testq	%r12, %r12
-	jz	.Lpop_iret
-	movl	dune_xsave_mask(%rip), %eax
-	movl	dune_xsave_mask+4(%rip), %edx
-	xrstor64 dune_fpu_clean(%rip)
-	jmp	.Lr3_return
+	xorl	%esi, %esi			/* no extended state: the clean one */
+	jmp	dune_pop_trap_frame_fpu
 	.size	dune_pop_trap_frame, . - dune_pop_trap_frame
 
 /*
