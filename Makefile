@@ -109,10 +109,24 @@ samples: $(SAMPLES)
 $(GUEST)/samples/dune-sandbox: samples/sandbox/main.c
 $(GUEST)/samples/dune-trace: samples/sandbox/tracer.c
 $(GUEST)/samples/dune-sandbox $(GUEST)/samples/dune-trace: $(SANDBOX_SRCS) $(wildcard samples/sandbox/*.h) \
-		$(LIBDUNE_A) $(LIBDUNE_HDRS)
+		$(LIBDUNE_A) $(LIBDUNE_HDRS) $(BUILD)/sandbox/sysnames.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -pie -fPIE -pthread -o $@ \
+	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -I$(BUILD)/sandbox \
+		-DDUNE_VERSION='"$(DUNE_VERSION)"' -pie -fPIE -pthread -o $@ \
 		$(filter %.c,$^) $(LIBDUNE_A)
+
+# Every x86-64 system call name, from the kernel's own list (the uapi
+# header linux-libc-dev installs): SYSNAME(name, number) per line, for the
+# policy language (samples/sandbox/sysnames.c).
+DUNE_VERSION ?= 0.1
+UNISTD_64 := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/asm/unistd_64.h \
+		/usr/include/asm/unistd_64.h))
+$(BUILD)/sandbox/sysnames.h: $(UNISTD_64)
+	@test -n "$(UNISTD_64)" || { echo "no asm/unistd_64.h: install linux-libc-dev" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	sed -n 's/^#define __NR_\([a-z0-9_]*\)[[:space:]]\+\([0-9]\+\)$$/SYSNAME(\1, \2)/p' \
+		$< >$@.tmp
+	@test -s $@.tmp && mv $@.tmp $@
 
 $(GUEST)/samples/policies/%: samples/sandbox/policies/%
 	@mkdir -p $(dir $@)
