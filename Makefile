@@ -228,6 +228,15 @@ bench: $(BENCH_BINS)
 
 host-tests: $(HOST_TESTS) $(LIBDUNE_SIM)
 
+# dune-sandbox's policy language and seccomp-profile import, natively: the
+# sandbox's own policy files compiled in (tests/host/sandbox_policy_test.c).
+SANDBOX_POLICY_SRCS := $(addprefix samples/sandbox/,policy.c sysnames.c groups.c json.c seccomp.c)
+$(BUILD)/host/sandbox_policy_test: tests/host/sandbox_policy_test.c $(SANDBOX_POLICY_SRCS) \
+		$(wildcard samples/sandbox/*.h) $(BUILD)/sandbox/sysnames.h $(KSELFTEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
+		-I$(CURDIR)/samples/sandbox -I$(BUILD)/sandbox -o $@ $< $(SANDBOX_POLICY_SRCS)
+
 $(KSELFTEST_HDRS):
 	tools/linux-source-files $(BUILD)/kselftest \
 		tools/testing/selftests/kselftest.h \

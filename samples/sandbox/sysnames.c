@@ -41,6 +41,12 @@ int sysname_nr(const char *name)
 	return -1;
 }
 
+/* The policy's name lookup: any x86-64 system call, whether systab.c has it or not. */
+int syscall_nr(const char *name)
+{
+	return sysname_nr(name);
+}
+
 /*
  * The edit distance of @a and @b: insertions, deletions, substitutions
  * and transpositions of neighbours ("opne"), one each (the "optimal

@@ -504,12 +504,6 @@ const char *sys_name(long nr, char *buf, size_t len)
 	return buf;
 }
 
-/* Any x86-64 system call (sysnames.c), whether the table has it or not. */
-int syscall_nr(const char *name)
-{
-	return sysname_nr(name);
-}
-
 /*
  * Can the sandbox carry out system call @nr if the policy allows it?  0
  * if so; else the errno it fails with whatever the policy says: the
