@@ -178,8 +178,17 @@ SANDBOX_DEBIAN := ls cat sort md5sum sha256sum wc head tail tr seq gzip tar grep
 		  diff base64 cut uniq xargs od echo true mawk
 SANDBOX_DEBIAN_BINS := $(addprefix $(GUEST)/debian/,$(SANDBOX_DEBIAN))
 
+SANDBOX_PROFILES := $(patsubst tests/sandbox/profiles/%,$(GUEST)/tests/sandbox/profiles/%,\
+		    $(wildcard tests/sandbox/profiles/*.json))
+
 .PHONY: sandbox-tests guest-strace
-sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) samples guest-strace
+sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) $(SANDBOX_PROFILES) \
+	       samples guest-strace
+
+# seccomp profiles for dune_sandbox_policy_test (--seccomp-profile)
+$(GUEST)/tests/sandbox/profiles/%: tests/sandbox/profiles/%
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 # strace, if the host has it, for dune_sandbox_test to compare dune-trace
 # with (the suite skips that comparison without it).
