@@ -9,9 +9,10 @@
  * @time and @memory are ours (systemd has none): reading the clocks and
  * sleeping, and the address-space calls.
  *
- * A member may be another group.  Every member must be a known x86-64
- * system call (sysnames.c): group_check() says which is not, and the host
- * test (tests/host/sandbox_policy_test.sh) runs it through --print-policy.
+ * A member may be another group.  Every member is a known x86-64 system
+ * call (sysnames.c) of the headers the project is built with: group_check()
+ * says which is not, and the host test (tests/host/sandbox_policy_test.c)
+ * runs it.
  */
 #include <string.h>
 
@@ -130,7 +131,8 @@ static const struct group *find(const char *name)
 	return NULL;
 }
 
-static int expand(const struct group *g, bool set[MAX_SYSCALLS], int depth, const char **bad)
+static int expand(const struct group *g, bool set[MAX_SYSCALLS], int depth, bool strict,
+		  const char **bad)
 {
 	const char *p = g->members;
 	char word[64];
@@ -153,7 +155,7 @@ static int expand(const struct group *g, bool set[MAX_SYSCALLS], int depth, cons
 		if (word[0] == '@') {
 			const struct group *sub = find(word);
 
-			if (!sub || expand(sub, set, depth + 1, bad)) {
+			if (!sub || expand(sub, set, depth + 1, strict, bad)) {
 				if (!sub)
 					*bad = g->name;
 				return -1;
@@ -161,21 +163,17 @@ static int expand(const struct group *g, bool set[MAX_SYSCALLS], int depth, cons
 			continue;
 		}
 		nr = sysname_nr(word);
-		if (nr < 0) {
+		if (nr < 0 && strict) {
 			*bad = g->name;
 			return -1;
 		}
-		set[nr] = true;
+		if (nr >= 0)	/* else: a call newer than the kernel headers built against */
+			set[nr] = true;
 	}
 	return 0;
 }
 
-/*
- * The calls of group @name ("@file-system"), marked in @set.  0; -1 if no
- * such group (or, from a broken table, a member that is no x86-64 call:
- * *bad names the group).
- */
-int group_calls(const char *name, bool set[MAX_SYSCALLS], const char **bad)
+static int calls_of(const char *name, bool set[MAX_SYSCALLS], bool strict, const char **bad)
 {
 	const struct group *g = find(name);
 
@@ -183,7 +181,19 @@ int group_calls(const char *name, bool set[MAX_SYSCALLS], const char **bad)
 	memset(set, 0, MAX_SYSCALLS * sizeof(bool));
 	if (!g)
 		return -1;
-	return expand(g, set, 0, bad);
+	return expand(g, set, 0, strict, bad);
+}
+
+/*
+ * The calls of group @name ("@file-system"), marked in @set: 0, or -1 if
+ * there is no such group (*bad stays NULL) or the table is broken (*bad
+ * names the group).  A member the kernel headers the sandbox was built
+ * against do not know is left out, as systemd leaves out the calls
+ * libseccomp does not know.
+ */
+int group_calls(const char *name, bool set[MAX_SYSCALLS], const char **bad)
+{
+	return calls_of(name, set, false, bad);
 }
 
 /* The groups' names and what they are for, for --help-groups. */
@@ -195,14 +205,14 @@ void group_list(FILE *f)
 		fprintf(f, "  %-16s %s\n", groups[i].name, groups[i].help);
 }
 
-/* Every group expands to known calls only: 0, or -1 with *bad set. */
+/* Every member of every group is a call of these headers: 0, or -1 with *bad set. */
 int group_check(const char **bad)
 {
 	static bool set[MAX_SYSCALLS];
 	size_t i;
 
 	for (i = 0; i < NGROUPS; i++)
-		if (group_calls(groups[i].name, set, bad)) {
+		if (calls_of(groups[i].name, set, true, bad)) {
 			if (!*bad)
 				*bad = groups[i].name;
 			return -1;
