@@ -608,6 +608,25 @@ struct rule policy_rule(long nr, const uint64_t a[6])
 }
 
 /*
+ * May call @nr be allowed, for some arguments?  Its rule without
+ * conditions, or any conditional rule of it.  The supervisor's host
+ * filter (hostfilter.c) lets through what this says.
+ */
+bool policy_may_allow(long nr)
+{
+	struct rule r;
+	int i;
+
+	if (nr < 0 || nr >= MAX_SYSCALLS)
+		return false;
+	for (i = 0; i < policy.nconds; i++)
+		if (policy.cond[i].nr == nr && policy.cond[i].r.act == ACT_ALLOW)
+			return true;
+	r = policy.sys[nr].act == ACT_UNSET ? policy.def : policy.sys[nr];
+	return r.act == ACT_ALLOW;
+}
+
+/*
  * A call the table does not describe (syscall.c): never carried out, but
  * the policy's deny and kill still hold - its errno, or the end of the
  * program.  Allowed, it fails with ENOSYS.
@@ -644,8 +663,13 @@ static void put_errno(FILE *f, int err)
 		fprintf(f, " %d", err);
 }
 
-/* One line per rule kind (and errno), the calls in number order, wrapped. */
-static void print_calls(FILE *f, const struct policy *p, struct rule want, bool supported)
+/*
+ * One line per rule kind (and errno), the calls in number order, wrapped.
+ * @unsupported: the calls allowed that the sandbox cannot carry out, as
+ * what happens to them - "deny ERRNO" with the errno they fail with
+ * (want.err).
+ */
+static void print_calls(FILE *f, const struct policy *p, struct rule want, bool unsupported)
 {
 	int nr, col = 0;
 
@@ -653,28 +677,29 @@ static void print_calls(FILE *f, const struct policy *p, struct rule want, bool 
 		const struct rule *r = &p->sys[nr];
 		const char *name = sysname(nr);
 
-		if (!name || r->act != want.act || (r->act == ACT_DENY && r->err != want.err))
+		if (!name)
 			continue;
-		if (want.act == ACT_ALLOW && !systab_refusal(nr) != supported)
-			continue;
+		if (unsupported) {
+			if (r->act != ACT_ALLOW || systab_refusal(nr) != want.err)
+				continue;
+		} else {
+			if (r->act != want.act || (r->act == ACT_DENY && r->err != want.err))
+				continue;
+			if (r->act == ACT_ALLOW && systab_refusal(nr))
+				continue;
+		}
 		if (col && col + strlen(name) + 1 > 78) {
 			fputc('\n', f);
 			col = 0;
 		}
 		if (!col) {
-			if (!supported)
-				col += fprintf(f, "#   ");
-			else
-				col += fprintf(f, "%s", act_verb[want.act]);
-			if (supported && want.act == ACT_DENY) {
+			col += fprintf(f, "%s", act_verb[want.act]);
+			if (want.act == ACT_DENY) {
 				put_errno(f, want.err);
 				col += 6;
 			}
 		}
 		col += fprintf(f, " %s", name);
-		if (!supported)
-			col += fprintf(f, "(%s)", errno_name(systab_refusal(nr)) ?
-				       errno_name(systab_refusal(nr)) : "?");
 	}
 	if (col)
 		fputc('\n', f);
@@ -702,18 +727,18 @@ void policy_print(FILE *f, const struct policy *p)
 		fprintf(f, "default %s\n", act_verb[p->def.act]);
 	}
 	r.act = ACT_ALLOW;
-	print_calls(f, p, r, true);
+	print_calls(f, p, r, false);
 	r.act = ACT_DENY;
 	for (nr = 0; nr < MAX_SYSCALLS; nr++)
 		if (p->sys[nr].act == ACT_DENY && !done[p->sys[nr].err]) {
 			done[p->sys[nr].err] = true;
 			r.err = p->sys[nr].err;
-			print_calls(f, p, r, true);
+			print_calls(f, p, r, false);
 		}
 	r.act = ACT_KILL;
-	print_calls(f, p, r, true);
+	print_calls(f, p, r, false);
 	r.act = ACT_EMULATE;
-	print_calls(f, p, r, true);
+	print_calls(f, p, r, false);
 	for (i = 0; i < p->nconds; i++) {
 		const struct cond_rule *cr = &p->cond[i];
 
@@ -733,13 +758,19 @@ void policy_print(FILE *f, const struct policy *p)
 		}
 		fputc('\n', f);
 	}
-	r.act = ACT_ALLOW;
-	for (nr = 0; nr < MAX_SYSCALLS; nr++)
-		if (p->sys[nr].act == ACT_ALLOW && sysname(nr) && systab_refusal(nr))
-			break;
-	if (nr < MAX_SYSCALLS) {
-		fprintf(f, "# allowed, but not supported by the sandbox (they fail with this errno):\n");
-		print_calls(f, p, r, false);
+	/* allowed, but never carried out: what really happens to them */
+	memset(done, 0, sizeof(done));
+	r.act = ACT_DENY;
+	for (nr = 0; nr < MAX_SYSCALLS; nr++) {
+		int err = sysname(nr) && p->sys[nr].act == ACT_ALLOW ? systab_refusal(nr) : 0;
+
+		if (!err || done[err])
+			continue;
+		if (!done[0])
+			fprintf(f, "# allowed, but not supported by the sandbox: they fail whatever the policy says\n");
+		done[0] = done[err] = true;
+		r.err = err;
+		print_calls(f, p, r, true);
 	}
 	fprintf(f, "network %s\n", p->network ? "on" : "off");
 	if (p->hostname[0])

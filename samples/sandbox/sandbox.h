@@ -168,6 +168,7 @@ int policy_line(struct policy *p, const char *line, const char *file, int lineno
 int policy_file(struct policy *p, const char *path);
 int syscall_nr(const char *name);
 struct rule policy_rule(long nr, const uint64_t a[6]);
+bool policy_may_allow(long nr);
 long policy_no_entry(long nr, const uint64_t a[6]);
 void policy_print(FILE *f, const struct policy *p);
 int policy_seccomp_profile(struct policy *p, const char *path);	/* seccomp.c */
