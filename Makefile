@@ -18,9 +18,14 @@
 #                        SEED=, OPS=); its short mode is make check's
 #                        dune_fuzz_test suite
 #   make checkpatch      the kernel's checkpatch.pl over kmod/
-#   make install         libdune: headers in $(PREFIX)/include/libdune, libdune.a,
-#                        libdune.so and libdune.pc in $(PREFIX)/lib (PREFIX=/usr/local,
-#                        DESTDIR for staging)
+#   make tools           only what a user runs: dune-sandbox, dune-trace, libdune
+#   make install         dune-sandbox, dune-trace, policies, man pages, libdune
+#                        (headers in $(PREFIX)/include/libdune, libdune.a, libdune.so,
+#                        libdune.pc), the udev rule and the dune group
+#                        (PREFIX=/usr/local, DESTDIR for staging); make uninstall
+#   make modules_install dune.ko into /lib/modules/KVER/updates for KDIR's kernel
+#   make dkms            dune.ko under DKMS (dkms.conf) for every installed kernel
+#                        (packaging/install.mk; debian/ builds the Debian packages)
 #   make clean
 #
 # KDIR is the kernel build tree to compile the module against.  It defaults
@@ -38,6 +43,9 @@ ifeq ($(origin KDIR),undefined)
     $(info note: no headers for the running kernel; building against $(KDIR))
   endif
 endif
+
+# The release: dkms.conf's PACKAGE_VERSION and debian/changelog's say the same.
+VERSION := 0.1
 
 BUILD   := $(CURDIR)/build
 GUEST   := $(BUILD)/guest
@@ -65,12 +73,13 @@ ORIG_PROGS := $(patsubst tests/orig/%.c,$(GUEST)/tests/orig/%,$(wildcard tests/o
 	      $(GUEST)/tests/orig/hello-shared
 
 .PHONY: all module user guest-tests host-tests samples bench bench-build check demo checkpatch \
-	clean install fuzz fuzz-tests
+	clean install fuzz fuzz-tests uninstall
 
 all: module user
 
 # libdune.a (after "all", so that "all" stays the default goal)
 include libdune/libdune.mk
+include packaging/install.mk
 
 # A KDIR inside a build environment of tools/kbuild-env (a chroot of the
 # kernel's Debian release, for 6.12 and 7.x: their kbuild tools need their
@@ -292,8 +301,6 @@ $(BUILD)/host/%: tests/host/%.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
 $(GUEST)/tests/run-guest-tests: tests/kmod/run-guest-tests
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
-
-install: install-libdune
 
 check:
 	tests/run
