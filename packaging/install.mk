@@ -96,7 +96,7 @@ modules_install: module
 
 # The module's sources as DKMS wants them: dkms.conf, Kbuild and kmod/
 # (the Debian package dune-dkms is this directory).
-DKMS_FILES := dkms.conf Kbuild LICENSE kmod/Kbuild $(wildcard kmod/uapi/linux/*.h) \
+DKMS_FILES := dkms.conf Kbuild kmod/Kbuild $(wildcard kmod/uapi/linux/*.h) \
 	$(filter-out %.mod.c,$(wildcard kmod/*.[chS]))
 
 dkms-src:
