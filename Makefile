@@ -103,27 +103,30 @@ user: libdune guest-tests host-tests samples bench-build
 
 # Samples: dynamically linked programs, staged for the emulated machine.
 # dune-sandbox and dune-trace: the same sources, each with its own main
-# (main.c, tracer.c).
+# (main.c, tracer.c).  They are tools, not guest things: they land in
+# build/bin/ and their example policies in build/share/dune/policies/, the
+# layout "make install" gives them under PREFIX (tools/vm/run puts both
+# under /opt/dune/ in the emulated machine).
 SANDBOX_SRCS := $(filter-out samples/sandbox/main.c samples/sandbox/tracer.c,\
 		$(wildcard samples/sandbox/*.c))
-SANDBOX_POLICIES := $(patsubst samples/sandbox/policies/%,$(GUEST)/samples/policies/%,\
+SANDBOX_POLICIES := $(patsubst samples/sandbox/policies/%,$(BUILD)/share/dune/policies/%,\
 		    $(wildcard samples/sandbox/policies/*.policy))
 C_SAMPLES := $(GUEST)/samples/hello $(GUEST)/samples/checkpoint
-SAMPLES := $(C_SAMPLES) $(GUEST)/samples/dune-sandbox $(GUEST)/samples/dune-trace \
+SAMPLES := $(C_SAMPLES) $(BUILD)/bin/dune-sandbox $(BUILD)/bin/dune-trace \
 	   $(SANDBOX_POLICIES)
 
 samples: $(SAMPLES)
 
 # dune-sandbox: a PIE (its text near 0x55..., far from the program windows).
-$(GUEST)/samples/dune-sandbox: samples/sandbox/main.c
-$(GUEST)/samples/dune-trace: samples/sandbox/tracer.c
-$(GUEST)/samples/dune-sandbox $(GUEST)/samples/dune-trace: $(SANDBOX_SRCS) $(wildcard samples/sandbox/*.h) \
+$(BUILD)/bin/dune-sandbox: samples/sandbox/main.c
+$(BUILD)/bin/dune-trace: samples/sandbox/tracer.c
+$(BUILD)/bin/dune-sandbox $(BUILD)/bin/dune-trace: $(SANDBOX_SRCS) $(wildcard samples/sandbox/*.h) \
 		$(LIBDUNE_A) $(LIBDUNE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -pie -fPIE -pthread -o $@ \
 		$(filter %.c,$^) $(LIBDUNE_A)
 
-$(GUEST)/samples/policies/%: samples/sandbox/policies/%
+$(BUILD)/share/dune/policies/%: samples/sandbox/policies/%
 	@mkdir -p $(dir $@)
 	cp $< $@
 

@@ -27,7 +27,7 @@ POLICYDIR    ?= $(DATADIR)/dune/policies
 UDEVRULESDIR ?= /etc/udev/rules.d
 DKMS_SRCDIR  ?= /usr/src/dune-$(VERSION)
 
-TOOLS        := $(GUEST)/samples/dune-sandbox $(GUEST)/samples/dune-trace
+TOOLS        := $(BUILD)/bin/dune-sandbox $(BUILD)/bin/dune-trace
 TOOL_NAMES   := $(notdir $(TOOLS))
 POLICY_NAMES := $(notdir $(wildcard samples/sandbox/policies/*.policy))
 MAN1         := $(wildcard man/*.1)
