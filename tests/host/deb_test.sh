@@ -25,7 +25,7 @@ ok() {
 show() { sed 's/^/# /' "$@"; }
 
 echo "TAP version 13"
-echo "1..11"
+echo "1..10"
 
 version=$(sed -n 's/^VERSION := //p' Makefile)
 dkms_version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
