@@ -11,7 +11,7 @@
 # private mount namespace, with a /dev of our own).  TAP output.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-SB=${SB:-build/guest/samples/dune-sandbox}
+SB=${SB:-build/bin/dune-sandbox}
 PROFILES=tests/sandbox/profiles
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

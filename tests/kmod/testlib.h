@@ -50,7 +50,7 @@ int count_lines_starting(const char *text, const char *prefix);
  * check from outside (dune-sandbox's messages).
  */
 int run_capture(const char *cmd, char *out, size_t size);
-#define DUNE_SANDBOX	"/opt/dune/samples/dune-sandbox"
+#define DUNE_SANDBOX	"/opt/dune/bin/dune-sandbox"
 
 /*
  * Pages the kernel could hand out now: free pages plus those on per-CPU
