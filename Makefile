@@ -158,7 +158,8 @@ guest-tests: $(GUEST_TESTS) $(LIBDUNE_TESTS) $(LIBDUNE_DYN_TESTS) $(ORIG_PROGS) 
 # linked with the shared pieces (the other .c files there), and the suite
 # script that runs them briefly in `make check` (dune_fuzz_test).
 FUZZ_MAINS := $(wildcard tests/fuzz/dune_*.c)
-FUZZ_COMMON := $(filter-out $(FUZZ_MAINS),$(wildcard tests/fuzz/*.c)) tests/kmod/testlib.c
+FUZZ_COMMON := $(filter-out $(FUZZ_MAINS),$(wildcard tests/fuzz/*.c)) tests/kmod/testlib.c \
+	       tests/kmod/guestlib.c
 FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(GUEST)/tests/fuzz/%,$(FUZZ_MAINS))
 
 fuzz-tests: $(FUZZ_PROGS) $(GUEST)/tests/dune_fuzz_test $(GUEST)/tests/fuzz/fuzz-all
@@ -167,11 +168,15 @@ $(GUEST)/tests/fuzz/fuzz-all: tests/fuzz/fuzz-all
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
 
+# dune_fuzz's ops, one file per kind, in tests/fuzz/ioctl/ (FUZZ_EXTRA_dune_fuzz).
+FUZZ_EXTRA_dune_fuzz := $(wildcard tests/fuzz/ioctl/*.c)
+$(GUEST)/tests/fuzz/dune_fuzz: $(FUZZ_EXTRA_dune_fuzz) $(wildcard tests/fuzz/ioctl/*.h)
+
 $(GUEST)/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_COMMON) $(wildcard tests/fuzz/*.h) \
-		tests/kmod/testlib.h kmod/uapi/linux/dune.h
+		tests/kmod/testlib.h tests/kmod/guestlib.h kmod/uapi/linux/dune.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -Wextra -Wno-missing-field-initializers -Itests/kmod -static \
-		-pthread -o $@ $< $(FUZZ_COMMON)
+	$(CC) $(USER_CFLAGS) -Wextra -Wno-missing-field-initializers -Itests/kmod -Itests/fuzz \
+		-static -pthread -o $@ $< $(FUZZ_COMMON) $(FUZZ_EXTRA_$*)
 
 $(GUEST)/tests/dune_fuzz_test: tests/fuzz/dune_fuzz_test
 	@mkdir -p $(dir $@)
@@ -265,9 +270,10 @@ $(KSELFTEST_HDRS):
 
 # Tests run inside the emulated machine: link them statically so the guest
 # needs no shared libraries.
-$(GUEST)/tests/%: tests/kmod/%.c tests/kmod/testlib.h tests/kmod/testlib.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
+$(GUEST)/tests/%: tests/kmod/%.c tests/kmod/testlib.h tests/kmod/testlib.c tests/kmod/guestlib.h \
+		tests/kmod/guestlib.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< tests/kmod/testlib.c
+	$(CC) $(USER_CFLAGS) -static -o $@ $< tests/kmod/testlib.c tests/kmod/guestlib.c
 
 # The libdune suites: programs that enter Dune mode, linked statically
 # with libdune.a, warning-free with -Wextra (the kselftest harness itself is

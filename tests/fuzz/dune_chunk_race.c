@@ -34,7 +34,7 @@
 
 #include "fuzz.h"
 #include "failnth.h"
-#include "guest.h"
+#include "guestlib.h"
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25

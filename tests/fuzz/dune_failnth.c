@@ -22,7 +22,7 @@
 
 #include "failnth.h"
 #include "fuzz.h"
-#include "guest.h"
+#include "guestlib.h"
 #include "leaks.h"
 
 #define MAX_NTH		64	/* no path here allocates more than this */

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "guest.h"
+#include "guestlib.h"
 #include "leaks.h"
 #include "testlib.h"
 

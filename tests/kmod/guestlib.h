@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * guest.h - the smallest guest the fuzzers run: this very process, GVA ==
- * HVA through 2 MiB guest pages whose GPAs are chunks registered with
- * DUNE_MAP_CHUNKS (the scheme of tests/kmod/dune_vm_test.c), with the raw
- * ioctls and no libdune, so that every field can be chosen at random.
+ * guestlib.h - the smallest guest, shared by the kselftest suites
+ * (tests/kmod) and the fuzzers (tests/fuzz): this very process, GVA == HVA
+ * through 2 MiB guest pages whose GPAs are chunks registered with
+ * DUNE_MAP_CHUNKS, with the raw ioctls and no libdune, so that every field
+ * can be chosen by the test (or at random).
  */
-#ifndef DUNE_FUZZ_GUEST_H
-#define DUNE_FUZZ_GUEST_H
+#ifndef DUNE_TEST_GUESTLIB_H
+#define DUNE_TEST_GUESTLIB_H
 
 #include <stdint.h>
 #include <linux/dune.h>
@@ -22,6 +23,9 @@
 #define SEL_CODE0	0x08
 #define SEL_DATA0	0x10
 #define SEL_TSS		0x18
+#define SEL_DATA3	0x2b	/* entry 5, RPL 3 */
+#define SEL_CODE3	0x33	/* entry 6, RPL 3 */
+#define SEL_CODE32	0x38	/* entry 7: 32-bit code, ring 0 (compatibility mode) */
 #define GDT_ENTRIES	16	/* up to 15 (0x7b), which DUNE_VCPU_F_CPUNODE keeps */
 
 struct guest {
@@ -49,6 +53,8 @@ int guest_setup(struct guest *g);
 void guest_map_gva(struct guest *g, uint64_t gva, uint64_t gpa);
 /* Register the chunk at @hva with a fresh GPA and map GVA == HVA; 0/-1. */
 int guest_map_identity(struct guest *g, uint64_t hva);
+/* Map the chunk holding @code (GVA == HVA) unless it is mapped already; 0/-1. */
+int guest_map_text(struct guest *g, const void *code);
 /* DUNE_MAP_CHUNKS with one chunk; the ioctl's result. */
 int guest_map_chunk(struct guest *g, uint64_t hva, uint64_t gpa);
 int guest_create_vcpu(struct guest *g);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * guest.c - see guest.h.  One chunk of this process ("the pool") holds
+ * guestlib.c - see guestlib.h.  One chunk of this process ("the pool") holds
  * the guest's page tables, GDT, TSS, IDT and stack at GPA 0; the chunk of
  * this program's text is mapped GVA == HVA, so guest code is our own
  * functions, run in VMX non-root ring 0.
@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "guest.h"
+#include "guestlib.h"
 
 /*
  * Every IDT vector lands in one of 256 two-instruction stubs: push the
@@ -94,6 +94,31 @@ int guest_map_identity(struct guest *g, uint64_t hva)
 	return 0;
 }
 
+/* The guest's PD entry for @gva, or NULL where no table covers it yet. */
+static uint64_t *guest_pde(struct guest *g, uint64_t gva)
+{
+	uint64_t *table = g->pml4;
+	int level;
+
+	for (level = 3; level > 1; level--) {
+		unsigned int i = (gva >> (12 + 9 * level)) & 511;
+
+		if (!(table[i] & PTE_P))
+			return NULL;
+		table = (uint64_t *)((char *)g->pool + (table[i] & ~0xfffULL));
+	}
+	return &table[(gva >> 21) & 511];
+}
+
+int guest_map_text(struct guest *g, const void *code)
+{
+	uint64_t *pde = guest_pde(g, (uintptr_t)code);
+
+	if (pde && (*pde & PTE_P))
+		return 0;
+	return guest_map_identity(g, (uintptr_t)code);
+}
+
 int guest_setup(struct guest *g)
 {
 	uint64_t *tss;
@@ -129,6 +154,7 @@ int guest_setup(struct guest *g)
 	g->gdt[4] = (uintptr_t)tss >> 32;
 	g->gdt[5] = 0x00cff3000000ffffULL;	/* 0x28 (0x2b): data, ring 3 */
 	g->gdt[6] = 0x00affb000000ffffULL;	/* 0x30 (0x33): 64-bit code, ring 3 */
+	g->gdt[7] = 0x00cf9b000000ffffULL;	/* 0x38: 32-bit code, ring 0 */
 	/* IST1 and RSP0: the top of the pool's stack area */
 	tss[0] = ((uintptr_t)g->pool + CHUNK - 4096) << 32;	/* rsp0 low at +4 */
 	tss[1] = ((uintptr_t)g->pool + CHUNK - 4096) >> 32;

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ops_run.c - DUNE_RUN with random registers and guest code, and DUNE_GET_EXIT_STATS (fuzzer.h).
+ */
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "guestcode.h"
+#include "hoststate.h"
+
+#include "fuzzer.h"
+
+static void arm_timer(struct thread *t)
+{
+	struct itimerspec its = { .it_value = { 0, RUN_TIMEOUT_NS } };
+
+	timer_settime(t->timer, 0, &its, NULL);
+}
+
+static void disarm_timer(struct thread *t)
+{
+	struct itimerspec its = { 0 };
+
+	timer_settime(t->timer, 0, &its, NULL);
+}
+
+void op_run(struct thread *t, struct op *o, struct rng *r)
+{
+	unsigned int s = o->slot % NSLOTS;
+	struct vm_slot *v = &t->vm[t->vcpu_vm[s]];
+	struct dune_run run;
+	unsigned long off;
+	bool bad = false;
+	char why[200];
+	int ret, e;
+
+	if (t->vcpu[s] < 0)
+		return;
+	memset(&run, 0, sizeof(run));
+	off = rng_below(r, CODE_SPAN - 256);
+	guestcode_generate(r, t->code + off, 256);
+	run.regs.rip = rng_one_in(r, 16) ? any_value(t, r) : (uintptr_t)t->code + off;
+	run.regs.rsp = v->g.pool && !rng_one_in(r, 16) ? (uintptr_t)v->g.pool + CHUNK - 8192 :
+		       any_value(t, r);
+	run.regs.rax = any_value(t, r);
+	run.regs.rcx = any_value(t, r);
+	run.regs.rdx = any_value(t, r);
+	run.regs.rbx = any_value(t, r);
+	run.regs.rdi = any_value(t, r);
+	run.regs.rsi = any_value(t, r);
+	run.regs.r8 = any_value(t, r);
+	run.regs.r11 = any_value(t, r);
+	/* RFLAGS: bit 1 set, then the flags a guest may have, sometimes anything */
+	run.regs.rflags = 0x2 | (rng_next(r) & 0x254fd5);
+	if (rng_one_in(r, 16)) {
+		/* reserved bits (SDM Vol. 1, 3.4.3), bit 1 clear, or VM: EINVAL */
+		run.regs.rflags = rng_next(r);
+		bad = run.regs.rflags & ~RFLAGS_DEFINED;
+		bad |= !(run.regs.rflags & RFLAGS_FIXED1);
+		bad |= !!(run.regs.rflags & RFLAGS_VM);
+	}
+	if (rng_one_in(r, 8))
+		run.fs_base = any_value(t, r);
+	if (rng_one_in(r, 8))
+		run.gs_base = any_value(t, r);
+	if (rng_one_in(r, 8)) {
+		run.flags = DUNE_RUN_F_INTERRUPT;
+		run.interrupt_vector = rng_next(r);
+	}
+	if (rng_one_in(r, 32)) {
+		run.flags = 1u << rng_below(r, 32);
+		bad |= run.flags & ~DUNE_RUN_FLAGS;
+	}
+	if (rng_one_in(r, 32)) {
+		run.reserved[rng_below(r, 7)] = 1;
+		bad = true;
+	}
+	if (rng_one_in(r, 32)) {
+		run.reserved0 = 1;
+		bad = true;
+	}
+	arm_timer(t);
+	ret = ioctl(t->vcpu[s], DUNE_RUN, &run);
+	e = errno;
+	disarm_timer(t);
+	fz_count(st, FZ_RUN, ret, e);
+	if (ret == 0) {
+		__atomic_add_fetch(&st->guest_runs, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&st->dune_exits[run.exit_reason & 7], 1, __ATOMIC_RELAXED);
+		/*
+		 * A failed VM entry is state user space could choose that
+		 * dune.ko let through: a validation gap (kmod/vcpu_entry.c).
+		 */
+		if (run.exit_reason == DUNE_EXIT_ENTRY_FAILED) {
+			__atomic_add_fetch(&st->entry_failures, 1, __ATOMIC_RELAXED);
+			fail(t, "VM entry failed (hardware exit reason %#x, qualification %#llx) "
+			     "on rip %#llx rflags %#llx after the exit before",
+			     run.u.fail.hw_exit_reason, (unsigned long long)run.u.fail.qualification,
+			     (unsigned long long)run.regs.rip, (unsigned long long)run.regs.rflags);
+		}
+		if (bad)
+			fail(t, "DUNE_RUN accepted rflags %#llx flags %#x reserved fields",
+			     (unsigned long long)run.regs.rflags, run.flags);
+	}
+	/* EIO from our own vCPU: an entry VMfailed and the vCPU is dead. */
+	if (ret == -1 && e == EIO) {
+		__atomic_add_fetch(&st->entry_failures, 1, __ATOMIC_RELAXED);
+		fail(t, "DUNE_RUN failed with EIO: a VM entry VMfailed (see the kernel log)");
+	}
+	__atomic_add_fetch(&st->host_state_checks, 1, __ATOMIC_RELAXED);
+	if (!hoststate_check(t->nops % 4 == 0, why, sizeof(why)))
+		fail(t, "host state changed by DUNE_RUN (exit %u, hw %u): %s", run.exit_reason,
+		     run.u.fail.hw_exit_reason, why);
+}
+
+void collect_exits(int fd)
+{
+	struct dune_exit_stats s = { 0 };
+	unsigned int i;
+
+	if (ioctl(fd, DUNE_GET_EXIT_STATS, &s))
+		return;
+	for (i = 0; i < FZ_HW_EXITS; i++)
+		if (s.exits[i])
+			__atomic_add_fetch(&st->hw_exits[i], s.exits[i], __ATOMIC_RELAXED);
+}
+
+void op_get_exit_stats(struct thread *t, struct op *o, struct rng *r)
+{
+	int fd = t->vcpu[o->slot % NSLOTS];
+	struct dune_exit_stats s = { 0 };
+	bool bad = false;
+	int ret;
+
+	if (fd < 0)
+		return;
+	if (rng_one_in(r, 8)) {
+		s.flags = 1u << rng_below(r, 32);
+		bad = true;
+	}
+	if (rng_one_in(r, 8)) {
+		s.reserved[rng_below(r, 4)] = 1;
+		bad = true;
+	}
+	if (rng_one_in(r, 16)) {
+		ret = ioctl(fd, DUNE_GET_EXIT_STATS, (void *)any_value(t, r));
+		bad = false;	/* whatever is at that address decides */
+	} else {
+		ret = ioctl(fd, DUNE_GET_EXIT_STATS, &s);
+	}
+	fz_count(st, FZ_GET_EXIT_STATS, ret, errno);
+	if (ret == 0 && bad)
+		fail(t, "DUNE_GET_EXIT_STATS accepted flags %#x or a reserved field", s.flags);
+}
