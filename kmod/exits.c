@@ -164,8 +164,9 @@ static int handle_vmcall(struct dune_vcpu *vcpu)
  * Reasons 31/32: RDMSR/WRMSR of an MSR the bitmap does not pass through
  * (vcpu.c).  Every MSR not switched between guest and host belongs to the
  * host: #GP, as for a process.  The switched ones (the SYSCALL MSRs and
- * KERNEL_GS_BASE) do not exit today; should the bitmap ever send them
- * here, they are emulated on the guest's copies in the MSR list.
+ * KERNEL_GS_BASE) are emulated on the guest's copies in the MSR list; of
+ * those only a write of STAR exits today, for the values whose SYSCALL
+ * leaves a state VM entry refuses (vcpu_entry.c).
  */
 static int msr_slot(u32 msr)
 {
@@ -207,6 +208,9 @@ static int handle_wrmsr(struct dune_vcpu *vcpu)
 	if ((slot == MSR_SLOT_LSTAR || slot == MSR_SLOT_KERNEL_GS_BASE) && !dune_canonical(value))
 		return inject_gp(vcpu);
 	if (slot == MSR_SLOT_SFMASK && value >> 32)
+		return inject_gp(vcpu);
+	/* Our own refusal: an SS no VM entry would take (vcpu_entry.c). */
+	if (slot == MSR_SLOT_STAR && !dune_star_ok(value))
 		return inject_gp(vcpu);
 	vcpu->msrs->guest[slot].value = value;
 	return skip_instruction(vcpu);

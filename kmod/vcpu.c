@@ -57,18 +57,22 @@
  * and GS_BASE (in the VMCS), and the SYSCALL MSRs and KERNEL_GS_BASE (in
  * the MSR lists, vcpu_vmcs.c).  The guest reads and writes its own copies
  * of those at full speed - libdune switches LSTAR and swaps GS when it
- * enters and leaves its ring 3 - and every other MSR is decided by
- * exits.c.
+ * enters and leaves its ring 3 - except for writes of STAR, which
+ * nothing writes on a hot path and exits.c checks (vcpu_entry.c); every
+ * other MSR is decided by exits.c.
  */
 static unsigned long *dune_msr_bitmap;
 
+/* Read bitmap for MSRs C0000000H-C0001FFFH at byte 1024, write at 3072. */
+static void msr_bitmap_allow_read(u32 msr)
+{
+	__clear_bit(msr & 0x1fff, (unsigned long *)((char *)dune_msr_bitmap + 1024));
+}
+
 static void msr_bitmap_allow(u32 msr)
 {
-	/* Read bitmap for MSRs C0000000H-C0001FFFH at byte 1024, write at 3072. */
-	unsigned long bit = msr & 0x1fff;
-
-	__clear_bit(bit, (unsigned long *)((char *)dune_msr_bitmap + 1024));
-	__clear_bit(bit, (unsigned long *)((char *)dune_msr_bitmap + 3072));
+	msr_bitmap_allow_read(msr);
+	__clear_bit(msr & 0x1fff, (unsigned long *)((char *)dune_msr_bitmap + 3072));
 }
 
 int dune_vcpu_init(void)
@@ -79,7 +83,8 @@ int dune_vcpu_init(void)
 	memset(dune_msr_bitmap, 0xff, PAGE_SIZE);
 	msr_bitmap_allow(MSR_FS_BASE);
 	msr_bitmap_allow(MSR_GS_BASE);
-	msr_bitmap_allow(MSR_STAR);
+	/* A STAR write exits: exits.c refuses an RPL for SYSCALL's SS (vcpu_entry.c). */
+	msr_bitmap_allow_read(MSR_STAR);
 	msr_bitmap_allow(MSR_LSTAR);
 	msr_bitmap_allow(MSR_SYSCALL_MASK);
 	msr_bitmap_allow(MSR_KERNEL_GS_BASE);
@@ -198,6 +203,8 @@ static void vcpu_read_exit_info(struct dune_vcpu *vcpu)
 	e->guest_linear_address = vmcs_readnat(GUEST_LINEAR_ADDRESS);
 	e->guest_physical_address = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 	e->cpl = (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
+	e->interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	e->cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
 	vcpu->regs.rip = vmcs_readnat(GUEST_RIP);
 	vcpu->regs.rsp = vmcs_readnat(GUEST_RSP);
 	vcpu->regs.rflags = vmcs_readnat(GUEST_RFLAGS);
@@ -231,6 +238,10 @@ static int vcpu_write_entry_state(struct dune_vcpu *vcpu)
 	err |= vmcs_writenat(GUEST_GS_BASE, vcpu->gs_base);
 	if (vcpu->preemption_timer)
 		err |= vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vcpu->preemption_timer);
+	/* In a shadow, BS must follow RFLAGS.TF (vcpu_entry.c). */
+	if (unlikely(vcpu->exit.interruptibility &
+		     (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
+		err |= dune_vcpu_sync_pending_dbg(vcpu);
 	return err ? -EIO : 0;
 }
 
@@ -394,6 +405,10 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 		return r;
 	if (vcpu->dead)
 		return -EIO;
+	/* What the last exit left and user space's part must agree (vcpu_entry.c). */
+	r = dune_vcpu_check_entry(vcpu, &run.regs);
+	if (r)
+		return r;
 	if (run.flags & DUNE_RUN_F_INTERRUPT) {
 		r = dune_vcpu_queue_interrupt(vcpu, run.interrupt_vector);
 		if (r)
@@ -607,6 +622,7 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	if (!vcpu)
 		return -ENOMEM;
 	vcpu->vm = vm;
+	vcpu->exit.cs_ar = VMX_AR_L_MASK;	/* it starts in 64-bit mode */
 	vcpu->cpu = -1;
 	vcpu->last_cpu = -1;
 	INIT_LIST_HEAD(&vcpu->loaded_link);

@@ -157,6 +157,8 @@ static int vcpu_check_config(const struct dune_vcpu_config *c)
 		return -EINVAL;
 	if (c->sfmask >> 32)	/* IA32_FMASK bits 63:32 are reserved */
 		return -EINVAL;
+	if (!dune_star_ok(c->star))	/* SYSCALL's SS would not enter (vcpu_entry.c) */
+		return -EINVAL;
 	/* Guest SMEP/SMAP only where the CPU has them (vcpu_vmcs.c). */
 	if (((c->flags & DUNE_VCPU_F_SMEP) && !dune_cap_value(DUNE_CAP_GUEST_SMEP)) ||
 	    ((c->flags & DUNE_VCPU_F_SMAP) && !dune_cap_value(DUNE_CAP_GUEST_SMAP)))

@@ -87,6 +87,9 @@ struct dune_exit_info {
 	u64 guest_linear_address;
 	u64 guest_physical_address;
 	u32 cpl;			/* SS.DPL: the privilege level (SDM 25.4.1) */
+	/* Guest state the next entry checks against user space's (vcpu_entry.c). */
+	u32 interruptibility;		/* STI / MOV SS shadow (SDM 25.4.2) */
+	u32 cs_ar;			/* CS access rights: L = 0 is compatibility mode */
 };
 
 /* Host state a VM exit does not restore (host_state.c). */
@@ -196,6 +199,17 @@ int dune_vcpu_vmcs_setup(struct dune_vcpu *vcpu, const struct dune_vcpu_config *
 
 /* exits.c: > 0 resume the guest, 0 return to user space, < 0 error */
 int dune_handle_exit(struct dune_vcpu *vcpu);
+/* vcpu_entry.c */
+/*
+ * IA32_STAR with no RPL in bits 33:32: SYSCALL loads SS from STAR[47:32] + 8
+ * keeping the RPL, and VM entry requires SS.RPL = CS.RPL (SDM Vol. 3C, 27.3.1.2).
+ */
+static inline bool dune_star_ok(u64 star)
+{
+	return !((star >> 32) & SEGMENT_RPL_MASK);
+}
+int dune_vcpu_check_entry(const struct dune_vcpu *vcpu, const struct dune_regs *regs);
+int dune_vcpu_sync_pending_dbg(struct dune_vcpu *vcpu);
 
 /* vcpu_event.c: the event the next VM entry injects */
 void dune_vcpu_inject_exception(struct dune_vcpu *vcpu, u8 vector, bool has_error, u32 error);
