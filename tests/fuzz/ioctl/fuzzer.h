@@ -31,6 +31,7 @@
 #define NREGIONS	8	/* 2 MiB regions per thread */
 #define REGION_BASE	0x300000000000ULL
 #define THREAD_SPAN	(64 * CHUNK)
+#define REGION_GPA	(256 * CHUNK)	/* the regions' GPAs in a full guest */
 #define CODE_SPAN	(64 * 1024)	/* guest code goes somewhere in here */
 #define RFLAGS_DEFINED	0x3f7fd7ULL	/* bits 0-2, 4, 6-14, 16-21 */
 #define RFLAGS_FIXED1	0x2ULL
@@ -91,6 +92,11 @@ void op_create_vcpu(struct thread *t, struct op *o, struct rng *r);
 void op_run(struct thread *t, struct op *o, struct rng *r);
 void collect_exits(int fd);
 void op_get_exit_stats(struct thread *t, struct op *o, struct rng *r);
+
+/* scenario.c */
+extern const uint64_t scenario_hole_gva, scenario_hole_gpa;
+const char *scenario_prepare(struct thread *t, struct vm_slot *v, struct rng *r,
+			     unsigned char *buf, size_t size, struct dune_run *run);
 
 /* ops_fd.c */
 void op_info(struct thread *t, struct op *o, struct rng *r);

@@ -79,6 +79,13 @@ void op_run(struct thread *t, struct op *o, struct rng *r)
 		run.reserved0 = 1;
 		bad = true;
 	}
+	/* Half the runs of a full guest: a scenario (scenario.c) instead. */
+	if (v->g.pool && t->vcpu_valid[s] && rng_one_in(r, 2)) {
+		memset(run.reserved, 0, sizeof(run.reserved));
+		run.reserved0 = 0;
+		bad = false;
+		scenario_prepare(t, v, r, t->code + off, 256, &run);
+	}
 	arm_timer(t);
 	ret = ioctl(t->vcpu[s], DUNE_RUN, &run);
 	e = errno;

@@ -27,6 +27,7 @@ void op_create_vm(struct thread *t, struct op *o, struct rng *r)
 	struct vm_slot *v = &t->vm[o->slot % NSLOTS];
 	int dev = t->dev[o->slot2 % NSLOTS];
 	unsigned long arg = rng_one_in(r, 16) ? rng_next(r) : 0;
+	unsigned int i;
 	int fd;
 
 	if (v->g.vm >= 0 || dev < 0)
@@ -54,6 +55,16 @@ void op_create_vm(struct thread *t, struct op *o, struct rng *r)
 	fz_count(st, FZ_OPEN, 0, 0);
 	fz_count(st, FZ_CREATE_VM, 0, 0);
 	COUNT(FZ_MAP_CHUNKS, guest_map_identity(&v->g, (uintptr_t)t->code));
+	/*
+	 * For the scenarios (scenario.c): the thread's regions at GVA == HVA,
+	 * whatever the host does to them, and a guest page no chunk backs.
+	 */
+	for (i = 0; i < NREGIONS; i++) {
+		COUNT(FZ_MAP_CHUNKS, guest_map_chunk(&v->g, region_addr(t, i),
+						     REGION_GPA + i * CHUNK));
+		guest_map_gva(&v->g, region_addr(t, i), REGION_GPA + i * CHUNK);
+	}
+	guest_map_gva(&v->g, scenario_hole_gva, scenario_hole_gpa);
 }
 
 static struct dune_chunk big_chunks[NSLOTS * 0 + DUNE_MAP_CHUNKS_MAX + 1];
