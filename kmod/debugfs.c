@@ -7,6 +7,8 @@
  *             IA32_FEATURE_CONTROL, the last failed VMX instruction
  *   caps      the VMX capability MSRs and what they mean for Dune
  *   selftest  reading it runs the VMX instruction self-test on every CPU
+ *   vpids     how many VPIDs vCPUs hold now (limits.c): back to where it
+ *             was once a test's vCPUs are gone (tests/fuzz/leaks.c)
  *   chunk_store_delay_ms, chunk_store_fail
  *             fault injection for tests: the next chunk publication
  *             (DUNE_MAP_CHUNKS) sleeps that long between its two stores,
@@ -22,6 +24,7 @@
 #include <linux/seq_file.h>
 
 #include "dune.h"
+#include "vm.h"
 #include "vmx_ops.h"
 
 static struct dentry *dune_debugfs_dir;
@@ -72,6 +75,13 @@ static int selftest_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(selftest);
 
+static int vpids_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%u\n", dune_limit_vpids_in_use());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vpids);
+
 static u32 chunk_store_delay_ms, chunk_store_fail;
 
 /* Between the two stores of a chunk's publication (vm.c). */
@@ -91,6 +101,7 @@ void dune_debugfs_init(void)
 	debugfs_create_file("cpus", 0400, dune_debugfs_dir, NULL, &cpus_fops);
 	debugfs_create_file("caps", 0400, dune_debugfs_dir, NULL, &caps_fops);
 	debugfs_create_file("selftest", 0400, dune_debugfs_dir, NULL, &selftest_fops);
+	debugfs_create_file("vpids", 0400, dune_debugfs_dir, NULL, &vpids_fops);
 	debugfs_create_u32("chunk_store_delay_ms", 0600, dune_debugfs_dir, &chunk_store_delay_ms);
 	debugfs_create_u32("chunk_store_fail", 0600, dune_debugfs_dir, &chunk_store_fail);
 }

@@ -55,6 +55,8 @@ MODULE_PARM_DESC(max_vpids_per_user,
 /* VPIDs tag TLB entries per vCPU; 0 is the host's (SDM Vol. 3C, 29.1). */
 #define DUNE_VPID_MAX	0xffff
 static DEFINE_IDA(dune_vpids);
+/* VPIDs held by vCPUs now: debugfs "vpids", for the fuzzers' leak check. */
+static atomic_t dune_vpids_in_use = ATOMIC_INIT(0);
 
 /* What each user holds now, by UID; an entry lives while it holds anything. */
 struct dune_user {
@@ -158,8 +160,10 @@ int dune_limit_vpid_alloc(struct dune_vm *vm)
 	u = user_get(vm->uid, true);
 	if (u && u->vpids < READ_ONCE(max_vpids_per_user)) {
 		vpid = ida_alloc_range(&dune_vpids, dune_root_vpid_min(), DUNE_VPID_MAX, GFP_KERNEL);
-		if (vpid > 0)
+		if (vpid > 0) {
 			u->vpids++;
+			atomic_inc(&dune_vpids_in_use);
+		}
 		else
 			vpid = 0;
 	}
@@ -177,12 +181,18 @@ void dune_limit_vpid_free(struct dune_vm *vm, int vpid)
 		return;
 	mutex_lock(&dune_users_lock);
 	ida_free(&dune_vpids, vpid);
+	atomic_dec(&dune_vpids_in_use);
 	u = user_get(vm->uid, false);
 	if (!WARN_ON_ONCE(!u || !u->vpids)) {
 		u->vpids--;
 		user_put(vm->uid, u);
 	}
 	mutex_unlock(&dune_users_lock);
+}
+
+unsigned int dune_limit_vpids_in_use(void)
+{
+	return atomic_read(&dune_vpids_in_use);
 }
 
 void dune_limits_exit(void)

@@ -169,6 +169,7 @@ int dune_limit_vcpu_charge(struct dune_vm *vm);
 void dune_limit_vcpu_uncharge(struct dune_vm *vm);
 int dune_limit_vpid_alloc(struct dune_vm *vm);
 void dune_limit_vpid_free(struct dune_vm *vm, int vpid);
+unsigned int dune_limit_vpids_in_use(void);
 void dune_limits_exit(void);
 
 /* mitigations.c */

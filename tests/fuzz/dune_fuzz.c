@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "hoststate.h"
+#include "leaks.h"
 #include "ioctl/fuzzer.h"
 
 /* How often each op is drawn (RUN most: it is where the guest acts). */
@@ -251,7 +252,9 @@ int main(int argc, char **argv)
 	int fd, status, failed = 0;
 	pid_t pid;
 	bool msrs;
-	char extra[128];
+	struct leak_snapshot before, after;
+	char extra[512], leaks[256], why[256];
+	bool leaks_ok;
 	FILE *f;
 
 	fz_parse_opts(argc, argv, &opts);
@@ -267,7 +270,7 @@ int main(int argc, char **argv)
 		maxphyaddr = 36;
 	msrs = hoststate_init();
 	deadline = t0 + opts.seconds;
-	tap_plan(opts.replay ? 1 : 2);
+	tap_plan(opts.replay ? 1 : 3);
 	printf("# seed %llu, %u processes x %u threads x %llu ops%s; MSR checks %s; LDT checks %s\n",
 	       (unsigned long long)opts.seed, opts.procs, opts.threads,
 	       (unsigned long long)opts.ops, opts.short_mode ? " (short mode)" : "",
@@ -279,6 +282,7 @@ int main(int argc, char **argv)
 		tap_result(!failed, "replay of %s", opts.replay);
 		return tap_exit();
 	}
+	leak_snapshot(&before);
 	for (p = 0; p < opts.procs; p++) {
 		if (fork() == 0)
 			_exit(run_process(p));
@@ -292,9 +296,13 @@ int main(int argc, char **argv)
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
 			failed = 1;
 	}
+	/* Every worker is gone, and with it every file, VM and vCPU. */
+	leak_snapshot(&after);
+	leaks_ok = leak_compare(&before, &after, why, sizeof(why));
+	leak_json(&before, &after, leaks, sizeof(leaks));
 	snprintf(extra, sizeof(extra), "\"procs\": %u, \"threads\": %u, \"msr_checks\": %s, "
-		 "\"ldt_checks\": %s", opts.procs, opts.threads, msrs ? "true" : "false",
-		 hoststate_have_ldt() ? "true" : "false");
+		 "\"ldt_checks\": %s, %s", opts.procs, opts.threads, msrs ? "true" : "false",
+		 hoststate_have_ldt() ? "true" : "false", leaks);
 	fz_stats_json(stdout, st, "dune_fuzz", opts.seed, fz_now() - t0, extra);
 	if (opts.json && (f = fopen(opts.json, "w"))) {
 		fz_stats_json(f, st, "dune_fuzz", opts.seed, fz_now() - t0, extra);
@@ -302,6 +310,7 @@ int main(int argc, char **argv)
 	}
 	tap_result(!failed && !st->failures, "ioctl fuzzer: no oracle failure (seed %llu, %llu runs)",
 		   (unsigned long long)opts.seed, (unsigned long long)st->guest_runs);
+	tap_result(leaks_ok, "no leaks after the workers exit: %s", why);
 	if (msrs)
 		tap_result(true, "host MSRs checked through /dev/cpu/N/msr");
 	else

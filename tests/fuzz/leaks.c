@@ -64,6 +64,9 @@ void leak_snapshot(struct leak_snapshot *s)
 	s->module_refs = -1;
 	if (!read_line("/sys/module/dune/refcnt", buf, sizeof(buf)))
 		s->module_refs = atol(buf);
+	s->vpids = -1;
+	if (!read_line("/sys/kernel/debug/dune/vpids", buf, sizeof(buf)))
+		s->vpids = atol(buf);
 }
 
 bool leak_compare(const struct leak_snapshot *before, const struct leak_snapshot *after,
@@ -72,14 +75,14 @@ bool leak_compare(const struct leak_snapshot *before, const struct leak_snapshot
 	bool ok = after->free_pages >= before->free_pages - PAGES_SLACK &&
 		  after->slab_kb <= before->slab_kb + SLAB_SLACK_KB &&
 		  after->files <= before->files + FILES_SLACK && after->own_fds == before->own_fds &&
-		  after->module_refs == before->module_refs;
+		  after->module_refs == before->module_refs && after->vpids == before->vpids;
 
 	snprintf(why, size, "free pages %+ld (slack %d), unreclaimable slab %+ld KiB (slack %d), "
-		 "files %+ld (slack %d), own fds %+ld, dune.ko refs %+ld",
+		 "files %+ld (slack %d), own fds %+ld, dune.ko refs %+ld, VPIDs %+ld",
 		 after->free_pages - before->free_pages, PAGES_SLACK,
 		 after->slab_kb - before->slab_kb, SLAB_SLACK_KB, after->files - before->files,
 		 FILES_SLACK, after->own_fds - before->own_fds,
-		 after->module_refs - before->module_refs);
+		 after->module_refs - before->module_refs, after->vpids - before->vpids);
 	return ok;
 }
 
@@ -87,8 +90,8 @@ void leak_json(const struct leak_snapshot *before, const struct leak_snapshot *a
 	       char *buf, size_t size)
 {
 	snprintf(buf, size, "\"leak_free_pages\": %ld, \"leak_slab_kb\": %ld, \"leak_files\": %ld, "
-		 "\"leak_own_fds\": %ld, \"leak_module_refs\": %ld",
+		 "\"leak_own_fds\": %ld, \"leak_module_refs\": %ld, \"leak_vpids\": %ld",
 		 after->free_pages - before->free_pages, after->slab_kb - before->slab_kb,
 		 after->files - before->files, after->own_fds - before->own_fds,
-		 after->module_refs - before->module_refs);
+		 after->module_refs - before->module_refs, after->vpids - before->vpids);
 }

@@ -4,7 +4,8 @@
  * per-CPU lists), unreclaimable slab, open files system-wide, and the
  * module's reference count.  The same snapshot taken after the work,
  * once deferred frees have settled, must come back within a tolerance
- * that does not grow with the amount of work done.
+ * that does not grow with the amount of work done; the VPIDs the
+ * module hands out exactly.
  */
 #ifndef DUNE_FUZZ_LEAKS_H
 #define DUNE_FUZZ_LEAKS_H
@@ -18,6 +19,7 @@ struct leak_snapshot {
 	long files;		/* /proc/sys/fs/file-nr: allocated file handles */
 	long own_fds;		/* this process's descriptors (/proc/self/fd) */
 	long module_refs;	/* /sys/module/dune/refcnt */
+	long vpids;		/* VPIDs vCPUs hold: debugfs dune/vpids (-1: none) */
 };
 
 void leak_snapshot(struct leak_snapshot *s);
