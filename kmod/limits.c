@@ -163,9 +163,9 @@ int dune_limit_vpid_alloc(struct dune_vm *vm)
 		if (vpid > 0) {
 			u->vpids++;
 			atomic_inc(&dune_vpids_in_use);
-		}
-		else
+		} else {
 			vpid = 0;
+		}
 	}
 	if (u)
 		user_put(vm->uid, u);
