@@ -202,7 +202,7 @@ struct dune_vcpu_config {
 	__u16 ss;			/* ring-0 data segment (SS, DS, ES) */
 	__u16 tr;			/* the TSS descriptor */
 	__u16 reserved1[3];		/* must be 0 */
-	__u64 star;			/* IA32_STAR */
+	__u64 star;			/* IA32_STAR; bits 33:32 (SYSCALL's SS RPL) 0 */
 	__u64 lstar;			/* IA32_LSTAR */
 	__u64 sfmask;			/* IA32_FMASK */
 	__u64 reserved[8];		/* must be 0 */
@@ -251,7 +251,12 @@ enum dune_exit {
  * (the state in *run is saved and valid: handle the signal, run again),
  * EIO from another process, EBUSY from another thread, EINVAL for a non-
  * canonical RIP, FS or GS base, RFLAGS with a reserved or VM bit set (or
- * bit 1 clear), an unknown flag, or a nonzero reserved field.
+ * bit 1 clear), an unknown flag, or a nonzero reserved field; EINVAL also
+ * for what the guest's state at the last exit cannot be entered with (SDM
+ * Vol. 3C, 27.3.1): RFLAGS.IF clear when the guest exited right after STI
+ * or when an interrupt whose delivery an exit interrupted is still to be
+ * delivered, and RIP above 4 GiB when the guest runs in compatibility
+ * mode.  Nothing changes; run it with the values it exited with.
  *
  * DUNE_RUN_F_INTERRUPT (if DUNE_CAP_RUN_INTERRUPT): deliver an external
  * interrupt with vector @interrupt_vector (32-255, else EINVAL) through
