@@ -271,8 +271,10 @@ struct confine {
 	gid_t gid;
 	bool no_landlock;	/* --no-landlock: run without it (loudly) */
 	bool no_namespaces;	/* --no-namespaces: no pid, mount, network namespace */
+	int dev_fd;		/* /dev/dune, opened first (start.c); -1 before */
 };
 extern struct confine confine;
+int confine_open_device(void);
 int confine_pidns(void);
 int confine_drop(void);
 int fsrules_setup(void);

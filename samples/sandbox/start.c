@@ -181,12 +181,14 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	}
 	/*
 	 * Start-up order (docs/sandbox.md, "The layers"):
-	 *   1. a pid namespace (confine.c): this process stays outside and
+	 *   0. /dev/dune opened, with the caller's credentials (confine.c);
+	 *   1. a pid namespace (confine.c; for a non-root caller inside a
+	 *      user namespace of its own): this process stays outside and
 	 *      waits; what follows runs as pid 2 of the new namespace;
 	 *   2. the program windows reserved on the host (mem.c), before
 	 *      libdune or anyone else can get memory there;
-	 *   3. dune_init(false) - still privileged: it opens /dev/dune and
-	 *      creates the VM.  The supervisor's own memory stays
+	 *   3. dune_init(false) - still privileged: it creates the VM on the
+	 *      descriptor of step 0.  The supervisor's own memory stays
 	 *      supervisor-only in the guest page tables; only what the
 	 *      loader and the memory calls map for the program gets PTE_U.
 	 *      (dune_init_and_enter() would be dune_init(true), the
@@ -198,6 +200,9 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	 *   6. dune_enter(): the vCPU, created on the VM descriptor - allowed
 	 *      by the filter like every later thread's.
 	 */
+	/* /dev/dune first, with the caller's own credentials (confine.c) */
+	if (confine_open_device())
+		return 127;
 	if (confine.enabled && confine_pidns())
 		return 127;
 	/*
