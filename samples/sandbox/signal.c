@@ -186,8 +186,8 @@ long sys_rt_sigaction(int sig, uint64_t act, uint64_t oact, uint64_t size)
 		return -EFAULT;		/* one copy: what is checked is what is used */
 	if (oact && !mem_check(oact, sizeof(ka), true))
 		return -EFAULT;
-	if (act && (sig == SIGKILL || sig == SIGSTOP))
-		return -EINVAL;
+	if (act && (sig == SIGKILL || sig == SIGSTOP || sig == SIG_EXEC_STOP))
+		return -EINVAL;		/* SIG_EXEC_STOP: the sandbox's (sandbox.h) */
 	if (act && is_handler(ka.handler) && !(ka.flags & KSA_RESTORER))
 		return -EINVAL;		/* every libc sets a restorer */
 	pthread_mutex_lock(&sig_lock);
@@ -434,6 +434,7 @@ static void deliver(struct dune_tf *tf, int sig, const siginfo_t *si, bool from_
 	m |= ka.mask;
 	if (!(ka.flags & SA_NODEFER))
 		m |= sigbit(sig);
+	m &= ~SIG_EXEC_STOP_BIT;
 	memcpy(&block, &old, sizeof(block));
 	memcpy(&block, &m, 8);
 	sigprocmask(SIG_SETMASK, &block, NULL);
@@ -525,6 +526,7 @@ long sys_rt_sigreturn(struct dune_tf *tf)
 	memcpy(&mask, &uc.sigmask, 8);
 	sigdelset(&mask, SIGKILL);
 	sigdelset(&mask, SIGSTOP);
+	sigdelset(&mask, SIG_EXEC_STOP);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	tf->r8 = mc.r8;
 	tf->r9 = mc.r9;
