@@ -70,7 +70,7 @@ static long cp_in(struct call *c, uint64_t u, uint64_t len, bool write, void **o
 	p = arena_alloc(c, len);
 	if (!p)
 		return -ENOMEM;
-	memcpy(p, (const void *)u, len);
+	user_copy_in(p, u, len);
 	*out = p;
 	return 0;
 }
@@ -395,7 +395,7 @@ static long copy_arg(struct call *c, int i)
 		p = arena_alloc(c, n + 1);
 		if (!p)
 			return -ENOMEM;
-		memcpy(p, (const void *)v, n);
+		user_copy_in(p, v, n);
 		((char *)p)[n] = 0;
 		c->k[i] = (uint64_t)p;
 		c->copied[i] = true;

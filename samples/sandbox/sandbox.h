@@ -21,6 +21,7 @@
  *   tmpfs.c    the private in-memory /tmp
  *   process.c  fork, execve, threads
  *   threads.c  the program's threads: registry, ended by execve
+ *   uaccess.c  the only reads and writes of program memory (STAC/CLAC)
  *   signal.c   the program's signal handlers, run in ring 3
  *   confine.c  least privilege: pid namespace, unprivileged uid, no_new_privs
  *   fsrules.c  the path rules enforced by the kernel: mount namespace, Landlock
@@ -251,6 +252,11 @@ int threads_init(void);
 void threads_fork_child(void);
 int thread_register(int tid);
 void thread_gone(void);
+/* uaccess.c: the supervisor's only reads and writes of program memory (checked by the caller) */
+void user_copy_in(void *dst, uint64_t src, size_t len);
+void user_copy_out(uint64_t dst, const void *src, size_t len);
+void user_clear(uint64_t dst, size_t len);
+size_t user_nul(uint64_t src, size_t len);
 void exec_claim(void);
 void exec_stop_others(void);
 void exec_stop_check(void);

@@ -222,8 +222,17 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 			strerror(-ret));
 		return 127;
 	}
-	/* SMEP: ring 0 never runs program memory (if the CPU has it; kmod-harden) */
-	(void)dune_set_ring0_protection(DUNE_RING0_SMEP);
+	/*
+	 * SMEP: ring 0 never runs program memory; SMAP: ring 0 reads and
+	 * writes it only inside uaccess.c's brackets (STAC/CLAC).  Both where
+	 * the CPU (and dune.ko) have them; SMEP alone where there is no SMAP.
+	 */
+	if (dune_set_ring0_protection(DUNE_RING0_SMEP | DUNE_RING0_SMAP))
+		(void)dune_set_ring0_protection(DUNE_RING0_SMEP);
+	if (verbose)
+		fprintf(stderr, "%s: ring 0: SMEP %s, SMAP %s\n", progname,
+			dune_ring0_protection() & DUNE_RING0_SMEP ? "on" : "off (not in this CPU)",
+			dune_ring0_protection() & DUNE_RING0_SMAP ? "on" : "off (not in this CPU)");
 	if (confine.enabled && (fsrules_setup() || landlock_prepare() || confine_drop()))
 		return 127;
 	ret = dune_enter();
