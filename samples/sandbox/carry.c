@@ -235,7 +235,6 @@ long h_execve(struct call *c)
 long h_exit(struct call *c)
 {
 	arena_release();
-	thread_gone();
 	return fwd(c);
 }
 

@@ -251,7 +251,6 @@ long sys_clone_thread(struct dune_tf *tf);
 int threads_init(void);
 void threads_fork_child(void);
 int thread_register(int tid);
-void thread_gone(void);
 /* uaccess.c: the supervisor's only reads and writes of program memory (checked by the caller) */
 void user_copy_in(void *dst, uint64_t src, size_t len);
 void user_copy_out(uint64_t dst, const void *src, size_t len);

@@ -12,7 +12,11 @@
  * write into it - is ended before the old program's memory goes.
  *
  * The registry: the host tid of every program thread (the first one
- * too), under threads_lock, a leaf lock.  exec_owner is the tid of the
+ * too), under threads_lock, a leaf lock.  A tid stays until the kernel no
+ * longer knows it (tgkill says ESRCH): a thread that exit()s is still
+ * there while the kernel clears its clear_child_tid and walks its robust
+ * list - writes into the program's memory that must not land in a new
+ * image.  exec_owner is the tid of the
  * thread that passed execve's checks (0: none); the first one wins, as
  * in the kernel, and a second exec'ing thread ends like the others.
  *
@@ -43,6 +47,7 @@
 #include "call.h"
 
 #define MAX_THREADS		1024
+#define ROBUST_LIST_HEAD_SIZE	24	/* sizeof(struct robust_list_head), x86-64 */
 #define EXEC_STOP_WAIT_MS	5000
 
 static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -55,11 +60,25 @@ static int my_tid(void)
 	return (int)syscall(SYS_gettid);
 }
 
+/* Entries of threads the kernel no longer knows (threads_lock held). */
+static void prune_locked(void)
+{
+	int i, pid = getpid();
+
+	for (i = 0; i < nthreads; )
+		if (syscall(SYS_tgkill, pid, thread_tids[i], 0) && errno == ESRCH)
+			thread_tids[i] = thread_tids[--nthreads];
+		else
+			i++;
+}
+
 int thread_register(int tid)
 {
 	int ret = 0;
 
 	pthread_mutex_lock(&threads_lock);
+	if (nthreads == MAX_THREADS)
+		prune_locked();
 	if (nthreads < MAX_THREADS)
 		thread_tids[nthreads++] = tid;
 	else
@@ -81,19 +100,17 @@ static void thread_unregister(int tid)
 	pthread_mutex_unlock(&threads_lock);
 }
 
-/* This program thread is done (exit, or ended by another's execve). */
-void thread_gone(void)
-{
-	thread_unregister(my_tid());
-}
-
-/* Ended by another thread's execve: nothing of ours stays behind. */
+/*
+ * Ended by another thread's execve: nothing of ours stays behind (the
+ * registry entry goes when the kernel no longer knows the tid), and the
+ * kernel writes nothing into the program's memory at the exit: no
+ * clear_child_tid, no robust futex list (kernel/fork.c mm_release).
+ */
 static void __attribute__((noreturn)) exit_for_exec(void)
 {
 	arena_release();
-	thread_gone();
-	/* the kernel writes nothing more into the program's memory at our exit */
 	syscall(SYS_set_tid_address, NULL);
+	syscall(SYS_set_robust_list, NULL, ROBUST_LIST_HEAD_SIZE);
 	syscall(SYS_exit, 0);
 	__builtin_unreachable();
 }
