@@ -45,6 +45,7 @@
 #include <sys/syscall.h>
 
 #include "call.h"
+#include "dune-ext.h"		/* dune_is_in_dune_mode */
 
 #define MAX_THREADS		1024
 #define ROBUST_LIST_HEAD_SIZE	24	/* sizeof(struct robust_list_head), x86-64 */
@@ -129,10 +130,16 @@ void exec_stop_check(void)
 		exit_for_exec();
 }
 
-/* SIG_EXEC_STOP as a guest interrupt: in ring 3, end here; in ring 0, at the call's end. */
+/*
+ * SIG_EXEC_STOP as a guest interrupt: from ring 3, end here; from ring 0,
+ * at the call's end.  Only in the guest: where libdune calls this natively
+ * (a dune.ko without DUNE_CAP_RUN_INTERRUPT), tf is the host loop's, which
+ * may be anywhere in the supervisor - then the thread ends at its next
+ * system call, or the exec's bounded wait ends the process.
+ */
 static void on_exec_stop(struct dune_tf *tf)
 {
-	if ((tf->cs & 3) && exec_by_other())
+	if ((tf->cs & 3) && dune_is_in_dune_mode() && exec_by_other())
 		exit_for_exec();
 }
 
