@@ -52,9 +52,9 @@ void dune_page_counts(int *alloc, int *free, int *total);
  * Open /dev/dune ahead of dune_init(), which then uses that descriptor
  * (close-on-exec; a fork child keeps it).  For a process that is about to
  * lose the right to open it: a user namespace of its own, a change of
- * credentials, a new root without /dev.  Returns 0 (also if it is open
- * already) or a negative errno value from open(2): -EACCES for a caller
- * who is neither root nor in the device's group.
+ * credentials, a new root without /dev.  Returns the descriptor (also if
+ * it is open already) or a negative errno value from open(2): -EACCES for
+ * a caller who is neither root nor in the device's group.
  */
 int dune_open_device(void);
 

@@ -250,12 +250,12 @@ int dune_open_device(void)
 	long ret;
 
 	if (dune_vm.dev_fd >= 0)
-		return 0;
+		return dune_vm.dev_fd;
 	ret = dune_sys_openat(AT_FDCWD, "/dev/dune", O_RDWR | O_CLOEXEC);
 	if (ret < 0)
 		return (int)ret;
 	dune_vm.dev_fd = (int)ret;
-	return 0;
+	return dune_vm.dev_fd;
 }
 
 /*
