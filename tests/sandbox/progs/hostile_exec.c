@@ -100,7 +100,7 @@ static void reexec(const char *mode, int a, int b)
 	snprintf(sa, sizeof(sa), "%d", a);
 	snprintf(sb, sizeof(sb), "%d", b);
 	execv(g_self, argv);
-	printf("NOT contained: execve failed: %s\n", strerror(errno));
+	printf("NOT contained execve failed: %s\n", strerror(errno));
 	exit(1);
 }
 
@@ -118,9 +118,9 @@ static int m_spin(void)
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_IGN;
 		if (sigaction(SANDBOX_SIG, &sa, NULL) == 0)
-			printf("NOT contained: the sandbox's signal %d could be ignored\n", SANDBOX_SIG);
+			printf("NOT contained the sandbox's signal %d could be ignored\n", SANDBOX_SIG);
 		else
-			printf("contained: ignoring the sandbox's signal %d refused (%s)\n", SANDBOX_SIG,
+			printf("contained ignoring the sandbox's signal %d: refused (%s)\n", SANDBOX_SIG,
 			       strerror(errno));
 	}
 	if (pthread_create(&th, NULL, spinner, (void *)(long)p[1]))
