@@ -49,6 +49,16 @@ int dune_get_exit_stats(struct dune_exit_stats *stats);
 void dune_page_counts(int *alloc, int *free, int *total);
 
 /*
+ * Open /dev/dune ahead of dune_init(), which then uses that descriptor
+ * (close-on-exec; a fork child keeps it).  For a process that is about to
+ * lose the right to open it: a user namespace of its own, a change of
+ * credentials, a new root without /dev.  Returns the descriptor (also if
+ * it is open already) or a negative errno value from open(2): -EACCES for
+ * a caller who is neither root nor in the device's group.
+ */
+int dune_open_device(void);
+
+/*
  * SMEP and SMAP for ring 0 (protect.c).  After dune_init(false) and before
  * dune_enter(), dune_set_ring0_protection(DUNE_RING0_SMEP | DUNE_RING0_SMAP)
  * makes every vCPU libdune creates from then on - this thread's and later

@@ -239,6 +239,26 @@ static int init_failed(const char *what, long err)
 }
 
 /*
+ * Open /dev/dune now, for a later dune_init() (dune-ext.h): a process that
+ * will give up the credentials that let it open the device - an
+ * unprivileged user namespace, a setuid drop - opens it first, as a
+ * process hands a KVM descriptor to a jailed child.  open_vm() below then
+ * finds it and opens nothing.
+ */
+int dune_open_device(void)
+{
+	long ret;
+
+	if (dune_vm.dev_fd >= 0)
+		return dune_vm.dev_fd;
+	ret = dune_sys_openat(AT_FDCWD, "/dev/dune", O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		return (int)ret;
+	dune_vm.dev_fd = (int)ret;
+	return dune_vm.dev_fd;
+}
+
+/*
  * Open /dev/dune, check that it speaks our API and has Dune mode, and
  * create this process's VM.  Used by a fresh dune_init() and by the
  * re-init of a fork child.

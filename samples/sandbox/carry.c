@@ -185,7 +185,7 @@ long h_arch_prctl(struct call *c)
 		if (!mem_check(c->a[1], sizeof(fs), true))
 			return -EFAULT;
 		fs = dune_get_user_fs();
-		memcpy((void *)c->a[1], &fs, sizeof(fs));
+		user_copy_out(c->a[1], &fs, sizeof(fs));
 		return 0;
 	default:
 		return -EINVAL;
@@ -344,7 +344,7 @@ long h_readlink(struct call *c)
 	n = strlen(prog_path);
 	if (n > c->a[bi + 1])
 		n = c->a[bi + 1];
-	memcpy((void *)c->a[bi], prog_path, n);	/* checked: A_OUTL */
+	user_copy_out(c->a[bi], prog_path, n);	/* checked: A_OUTL */
 	return (long)n;
 }
 
@@ -437,7 +437,7 @@ long e_sethostname(struct call *c)
 {
 	if (c->a[1] > 64)
 		return -EINVAL;
-	memcpy(policy.hostname, (const void *)c->a[0], c->a[1]);	/* checked: A_INL */
+	user_copy_in(policy.hostname, c->a[0], c->a[1]);	/* checked: A_INL */
 	policy.hostname[c->a[1]] = 0;
 	return 0;
 }

@@ -70,7 +70,7 @@ static long cp_in(struct call *c, uint64_t u, uint64_t len, bool write, void **o
 	p = arena_alloc(c, len);
 	if (!p)
 		return -ENOMEM;
-	memcpy(p, (const void *)u, len);
+	user_copy_in(p, u, len);
 	*out = p;
 	return 0;
 }
@@ -289,6 +289,7 @@ static long copy_sigpair(struct call *c, int i)
 		r = cp_in(c, pair[0], pair[1], false, &ss);
 		if (r)
 			return r;
+		*(uint64_t *)ss &= ~SIG_EXEC_STOP_BIT;	/* never blocked (process.c) */
 		pair[0] = (uint64_t)ss;
 	}
 	c->k[i] = (uint64_t)pair;
@@ -394,7 +395,7 @@ static long copy_arg(struct call *c, int i)
 		p = arena_alloc(c, n + 1);
 		if (!p)
 			return -ENOMEM;
-		memcpy(p, (const void *)v, n);
+		user_copy_in(p, v, n);
 		((char *)p)[n] = 0;
 		c->k[i] = (uint64_t)p;
 		c->copied[i] = true;
@@ -407,6 +408,16 @@ static long copy_arg(struct call *c, int i)
 		r = cp_in(c, v, ad.n, ad.k == A_OUT, &p);
 		if (r)
 			return r;
+		c->k[i] = (uint64_t)p;
+		c->copied[i] = true;
+		return 0;
+	case A_MASK:
+		if (!v)
+			return 0;
+		r = cp_in(c, v, ad.n, false, &p);
+		if (r)
+			return r;
+		*(uint64_t *)p &= ~SIG_EXEC_STOP_BIT;	/* never blocked (process.c) */
 		c->k[i] = (uint64_t)p;
 		c->copied[i] = true;
 		return 0;

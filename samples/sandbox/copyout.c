@@ -20,7 +20,7 @@
 static void put(uint64_t u, const void *k, size_t len)
 {
 	if (len)
-		memcpy((void *)u, k, len);
+		user_copy_out(u, k, len);
 }
 
 static size_t min3(size_t a, size_t b, size_t c)

@@ -253,7 +253,7 @@ static int load_elf(const char *path, uint64_t base, struct image *im, char *err
 				goto mapfail;
 			/* the rest of the last file page is bss */
 			if (ph->p_memsz > ph->p_filesz && (fend & (PAGE_SIZE - 1)))
-				memset((void *)fend, 0, PAGE_UP(fend) - fend);
+				user_clear(fend, PAGE_UP(fend) - fend);
 		}
 		if (mend > PAGE_UP(fend)) {
 			ret = mem_map(PAGE_UP(fend), mend - PAGE_UP(fend), PROT_READ | PROT_WRITE,
@@ -379,7 +379,7 @@ static uint64_t push_str(uint64_t *sp, const char *s)
 	size_t n = strlen(s) + 1;
 
 	*sp -= n;
-	memcpy((void *)*sp, s, n);
+	user_copy_out(*sp, s, n);
 	return *sp;
 }
 
@@ -409,7 +409,9 @@ static int arg_bytes(char *const v[], int *count, uint64_t *total)
 static int build_stack(struct image *prog, struct image *interp, const char *execfn,
 		       char *const argv[], char *const envp[], uint64_t *sp_out)
 {
-	uint64_t sp = STACK_TOP, *p, fn, plat, rnd, total = 0;
+	uint64_t sp = STACK_TOP, *p, *words, fn, plat, rnd, total = 0;
+	unsigned char random[16];
+	size_t nwords;
 	int argc = 0, envc = 0, i, ret;
 	uint64_t *aptr, *eptr;
 
@@ -437,17 +439,21 @@ static int build_stack(struct image *prog, struct image *interp, const char *exe
 	plat = push_str(&sp, "x86_64");
 	sp -= 16;
 	rnd = sp;
-	if (getrandom((void *)rnd, 16, 0) != 16)
-		memset((void *)rnd, 0x5a, 16);
+	if (getrandom(random, sizeof(random), 0) != sizeof(random))
+		memset(random, 0x5a, sizeof(random));
+	user_copy_out(rnd, random, sizeof(random));
 	sp &= ~15UL;
 	/* auxv (19 pairs), envp, argv, argc: keep the final sp 16-aligned */
-	{
-		size_t words = 1 + (argc + 1) + (envc + 1) + 2 * 20;
-
-		sp -= words * 8;
-		sp &= ~15UL;
+	nwords = 1 + (argc + 1) + (envc + 1) + 2 * 20;
+	sp -= nwords * 8;
+	sp &= ~15UL;
+	/* built here, then copied to the stack in one go (uaccess.c) */
+	words = calloc(nwords, sizeof(*words));
+	if (!words) {
+		free(aptr);
+		return -ENOMEM;
 	}
-	p = (uint64_t *)sp;
+	p = words;
 	*p++ = argc;
 	for (i = 0; i < argc; i++)
 		*p++ = aptr[i];
@@ -476,6 +482,8 @@ static int build_stack(struct image *prog, struct image *interp, const char *exe
 	AUX(AT_PLATFORM, plat);
 	AUX(AT_NULL, 0);
 #undef AUX
+	user_copy_out(sp, words, (size_t)(p - words) * sizeof(*words));
+	free(words);
 	free(aptr);
 	*sp_out = sp;
 	return 0;

@@ -324,7 +324,7 @@ int mem_read(void *dst, uint64_t src, uint64_t len)
 
 	rdlock();
 	if (check_locked(src, len, false)) {
-		memcpy(dst, (const void *)src, len);
+		user_copy_in(dst, src, len);
 		ret = 0;
 	}
 	unlock();
@@ -337,7 +337,7 @@ int mem_write(uint64_t dst, const void *src, uint64_t len)
 
 	rdlock();
 	if (check_locked(dst, len, true)) {
-		memcpy((void *)dst, src, len);
+		user_copy_out(dst, src, len);
 		ret = 0;
 	}
 	unlock();
@@ -354,7 +354,7 @@ long mem_strlen(uint64_t addr, uint64_t max)
 	while (n < max) {
 		uint64_t page_end = PAGE_DOWN(addr + n) + PAGE_SIZE;
 		uint64_t chunk = page_end - (addr + n);
-		const char *p = (const char *)(addr + n), *z;
+		uint64_t z;
 
 		if (addr + n < addr || !check_locked(addr + n, 1, false)) {
 			ret = -EFAULT;
@@ -362,9 +362,9 @@ long mem_strlen(uint64_t addr, uint64_t max)
 		}
 		if (chunk > max - n)
 			chunk = max - n;	/* never a length above @max */
-		z = memchr(p, 0, chunk);
-		if (z) {
-			ret = (long)(n + (uint64_t)(z - p));
+		z = user_nul(addr + n, chunk);
+		if (z < chunk) {
+			ret = (long)(n + z);
 			break;
 		}
 		n = page_end - addr;

@@ -136,7 +136,7 @@ long check_path(int dirfd, uint64_t upath, bool write, char *abs, size_t len)
 
 	if (n < 0)
 		return n;
-	memcpy(copy, (const void *)upath, n);
+	user_copy_in(copy, upath, n);
 	copy[n] = 0;
 	return check_path_str(dirfd, copy, write, abs, len);
 }

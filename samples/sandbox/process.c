@@ -169,6 +169,7 @@ long sys_execve(struct dune_tf *tf, int dirfd, uint64_t path, uint64_t argv, uin
 		nargv = calloc(2, sizeof(*nargv));
 		nargv[0] = strdup("");
 	}
+	exec_claim();
 	trace_call(SYS_execve, a, 0);
 	snprintf(prog_path, sizeof(prog_path), "%s", abs);
 	free_vec(prog_argv);
@@ -215,6 +216,7 @@ static void load(struct dune_tf *tf, bool first)
 	char err[512];
 
 	if (!first) {
+		exec_stop_others();
 		mem_reset();
 		close_cloexec();
 		signals_exec_reset();
@@ -296,6 +298,8 @@ void run_program(void)
 	struct dune_tf tf;
 
 	procs_init();
+	if (threads_init())
+		exit(127);
 	load(&tf, true);
 	run_loop(&tf);
 }
@@ -356,6 +360,7 @@ long sys_fork(struct dune_tf *tf, bool unused)
 	}
 	sup_fds_end();
 	register_handlers();
+	threads_fork_child();
 	if (mem_remap_all()) {
 		fprintf(stderr, "%s: fork child: cannot map the program\n", progname);
 		_exit(EXIT_SANDBOX);
@@ -392,11 +397,16 @@ static void *thread_main(void *arg)
 	uint64_t fs = ts->fs;
 	int tid = (int)syscall(SYS_gettid);
 
+	if (thread_register(tid)) {
+		__atomic_store_n(&ts->tid, -EAGAIN, __ATOMIC_RELEASE);
+		syscall(SYS_exit, 0);
+	}
 	if (flags & CLONE_CHILD_SETTID)
 		(void)mem_write(tf.rcx, &tid, sizeof(tid));	/* checked again: it may be gone */
 	if (flags & CLONE_CHILD_CLEARTID)
 		syscall(SYS_set_tid_address, tf.rcx);
 	__atomic_store_n(&ts->tid, tid, __ATOMIC_RELEASE);	/* ts is the parent's now */
+	exec_stop_check();		/* an execve began while we were born */
 	dune_set_user_fs(fs);
 	run_loop(&tf);
 }
@@ -440,6 +450,8 @@ long sys_clone_thread(struct dune_tf *tf)
 	while (!(tid = __atomic_load_n(&ts->tid, __ATOMIC_ACQUIRE)))
 		sched_yield();
 	free(ts);
+	if (tid < 0)
+		return tid;
 	if (flags & CLONE_PARENT_SETTID)
 		(void)mem_write(tf->rdx, &tid, sizeof(tid));
 	return tid;

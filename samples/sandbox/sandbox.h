@@ -20,6 +20,8 @@
  *   trace.c    strace-style trace lines
  *   tmpfs.c    the private in-memory /tmp
  *   process.c  fork, execve, threads
+ *   threads.c  the program's threads: registry, ended by execve
+ *   uaccess.c  the only reads and writes of program memory (STAC/CLAC)
  *   signal.c   the program's signal handlers, run in ring 3
  *   confine.c  least privilege: pid namespace, unprivileged uid, no_new_privs
  *   fsrules.c  the path rules enforced by the kernel: mount namespace, Landlock
@@ -210,6 +212,7 @@ enum argk {
 	A_KEEP,				/* kept by the kernel: .n writable program bytes */
 	A_FLAT,				/* .n writable program bytes, used in place (futex) */
 	A_OUTN,				/* array out: argument .n elements of .sz bytes */
+	A_MASK,				/* a sigset_t in: copied, SIG_EXEC_STOP taken out */
 };
 struct argdesc {
 	unsigned char k;
@@ -279,6 +282,26 @@ bool tmpfs_handle(long nr, const uint64_t a[6], long *ret);
 /* ---- process.c ---- */
 long sys_fork(struct dune_tf *tf, bool vm);
 long sys_clone_thread(struct dune_tf *tf);
+/*
+ * The signal the sandbox keeps for itself (process.c: execve ends the
+ * program's other threads with it).  The program can neither handle,
+ * ignore nor block it: rt_sigaction refuses it, and it is taken out of
+ * every signal mask the program gives the kernel.  One of libdune's
+ * signals-as-interrupts (1-55), not one libc reserves.
+ */
+#define SIG_EXEC_STOP	55
+#define SIG_EXEC_STOP_BIT	(1ULL << (SIG_EXEC_STOP - 1))
+int threads_init(void);
+void threads_fork_child(void);
+int thread_register(int tid);
+/* uaccess.c: the supervisor's only reads and writes of program memory (checked by the caller) */
+void user_copy_in(void *dst, uint64_t src, size_t len);
+void user_copy_out(uint64_t dst, const void *src, size_t len);
+void user_clear(uint64_t dst, size_t len);
+size_t user_nul(uint64_t src, size_t len);
+void exec_claim(void);
+void exec_stop_others(void);
+void exec_stop_check(void);
 long sys_execve(struct dune_tf *tf, int dirfd, uint64_t path, uint64_t argv, uint64_t envp);
 void run_program(void) __attribute__((noreturn));
 int exec_pending(void);
@@ -324,8 +347,10 @@ struct confine {
 	gid_t gid;
 	bool no_landlock;	/* --no-landlock: run without it (loudly) */
 	bool no_namespaces;	/* --no-namespaces: no pid, mount, network namespace */
+	int dev_fd;		/* /dev/dune, opened first (start.c); -1 before */
 };
 extern struct confine confine;
+int confine_open_device(void);
 int confine_pidns(void);
 int confine_drop(void);
 int fsrules_setup(void);

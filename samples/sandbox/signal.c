@@ -28,18 +28,21 @@
  * system call, on its own stack or its own alternate stack, with its own
  * mask.
  *
- * Extended state: the frame carries ring 3's x87/SSE/AVX state (the
+ * Extended state: the frame carries ring 3's x87, SSE, AVX and AVX-512
+ * state (opmask, ZMM_Hi256, Hi16_ZMM) as far as XCR0 enables them, in the
  * kernel's layout: struct _fpstate, FXSAVE format, with fpx_sw_bytes
- * saying that the XSAVE header and the AVX state follow), taken from the
- * XSAVE area libdune keeps for the ring-3 event (dune_user_fpu()); the
- * handler starts with the initial state, as on Linux.  rt_sigreturn reads
- * the frame's state back into a copy, refuses (SIGSEGV, as Linux does) a
- * header with reserved bits, XSTATE_BV bits beyond x87/SSE/AVX, or MXCSR
- * bits beyond MXCSR_MASK, and merges only those three components into
- * libdune's area, which ring 0 then XRSTORs: nothing ring 3 writes can
- * make XRSTOR fault in ring 0 or reach another component (PKRU stays what
- * ring 3 had).  Not saved: AVX-512 state (a handler that changes ZMM16-31
- * changes them for the interrupted code).
+ * naming the components and the size, the XSAVE standard form after it
+ * with each component at the offset CPUID leaf 0xD gives, and
+ * FP_XSTATE_MAGIC2 right after (no fixed size: xstate_layout).  It is
+ * taken from the XSAVE area libdune keeps for the ring-3 event
+ * (dune_user_fpu()); the handler starts with the initial state, as on
+ * Linux.  rt_sigreturn reads the frame's state back into a copy, refuses
+ * (SIGSEGV, as Linux does) a header with reserved bits, XSTATE_BV bits
+ * beyond those components (PKRU among them), a component past the frame's
+ * stated size, or MXCSR bits beyond MXCSR_MASK, and merges only those
+ * components into libdune's area, which ring 0 then XRSTORs: nothing ring
+ * 3 writes can make XRSTOR fault in ring 0 or reach another component
+ * (PKRU stays what ring 3 had).
  *
  * Lock discipline.  sig_lock (a mutex) protects actions[] - the program's
  * handlers, shared by all its threads - with the host sigaction() calls
@@ -54,6 +57,7 @@
  * Not done: signals are delivered only at system calls and faults, not
  * while the program computes without making any.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -107,22 +111,35 @@ struct rt_sigframe {
 #define UC_SIGCONTEXT_SS	0x2
 #define UC_STRICT_RESTORE_SS	0x4
 
-/* The XSAVE standard form (SDM Vol. 1, 13.4): legacy region, header, AVX. */
+/*
+ * The XSAVE standard form (SDM Vol. 1, 13.4): the legacy region (x87 and
+ * SSE at fixed offsets), the header, then each further component at the
+ * offset CPUID.(EAX=0DH,ECX=i).EBX gives, EAX bytes long.  Nothing about
+ * the later components is assumed: their place and size come from CPUID
+ * (xstate_layout), so AVX-512 - and whatever layout a CPU has (AMD's
+ * differ from Intel's) - lands where XSAVE put it.
+ */
 #define XS_LEGACY		512
 #define XS_HEADER		64
-#define XS_AVX_OFF		576	/* CPUID.(EAX=0DH,ECX=2).EBX */
-#define XS_AVX_SIZE		256
-#define XS_SIZE			(XS_AVX_OFF + XS_AVX_SIZE)
 #define XS_SW_BYTES		464	/* fpx_sw_bytes, in the legacy region's free bytes */
 #define XS_MXCSR		24
 #define XS_MXCSR_MASK		28
 #define XS_FCW			0
 #define XS_ST0			32	/* ST0-7 / MM0-7, 16 bytes each */
 #define XS_XMM0			160	/* XMM0-15, 16 bytes each, up to 416 */
+#define XS_MAX			4096	/* libdune's area (dune_user_fpu: 4 KiB at most) */
 #define FCW_DEFAULT		0x37f
-#define XFEATURE_USER		0x7ULL	/* x87, SSE, AVX: what a frame may carry */
 #define MXCSR_DEFAULT		0x1f80
 #define MXCSR_MASK_DEFAULT	0xffbf	/* SDM Vol. 1, 11.6.6, without MXCSR_MASK */
+/*
+ * What a frame may carry: x87 (0), SSE (1), AVX (2), AVX-512's opmask
+ * (5), ZMM_Hi256 (6) and Hi16_ZMM (7) - as far as XCR0 enables them and
+ * libdune saves them.  Never PKRU (9): ring 3's protection keys are not
+ * the program's to set through a frame; it keeps what it had.
+ */
+#define XFEATURE_FRAME		0xe7ULL
+#define XFEATURE_FIRST_EXT	2	/* components below live in the legacy region */
+#define XFEATURE_LAST_FRAME	7
 
 struct fpx_sw_bytes {
 	uint32_t magic1;
@@ -132,11 +149,16 @@ struct fpx_sw_bytes {
 	uint32_t padding[7];
 };
 
-/* The frame's FPU state: 64-aligned on the stack, magic2 after it. */
-struct sig_fpstate {
-	unsigned char xs[XS_SIZE];
-	uint32_t magic2;
-};
+/* The frame's layout, from CPUID leaf 0xD (xstate_layout, once). */
+static struct {
+	uint32_t off, size;
+} xcomp[XFEATURE_LAST_FRAME + 1];
+static uint64_t frame_features;		/* XFEATURE_FRAME & what libdune saves */
+static uint32_t frame_xs_size;		/* the frame's XSAVE image, magic2 after it */
+static pthread_once_t layout_once = PTHREAD_ONCE_INIT;
+
+/* One frame image per thread (not on the ring-0 stack: up to 4 KiB). */
+static __thread unsigned char frame_buf[XS_MAX + sizeof(uint32_t)] __attribute__((aligned(64)));
 
 static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ksigaction actions[65];		/* sig_lock */
@@ -186,8 +208,8 @@ long sys_rt_sigaction(int sig, uint64_t act, uint64_t oact, uint64_t size)
 		return -EFAULT;		/* one copy: what is checked is what is used */
 	if (oact && !mem_check(oact, sizeof(ka), true))
 		return -EFAULT;
-	if (act && (sig == SIGKILL || sig == SIGSTOP))
-		return -EINVAL;
+	if (act && (sig == SIGKILL || sig == SIGSTOP || sig == SIG_EXEC_STOP))
+		return -EINVAL;		/* SIG_EXEC_STOP: the sandbox's (sandbox.h) */
 	if (act && is_handler(ka.handler) && !(ka.flags & KSA_RESTORER))
 		return -EINVAL;		/* every libc sets a restorer */
 	pthread_mutex_lock(&sig_lock);
@@ -260,9 +282,31 @@ long sys_sigaltstack(uint64_t ss, uint64_t oss)
 
 /* ---- the extended state ------------------------------------------------- */
 
+static void xstate_layout(void)
+{
+	uint64_t want = dune_user_fpu_mask() & XFEATURE_FRAME;
+	unsigned int a, b, c, d, i;
+
+	frame_features = want & 3;
+	frame_xs_size = XS_LEGACY + XS_HEADER;
+	for (i = XFEATURE_FIRST_EXT; i <= XFEATURE_LAST_FRAME; i++) {
+		if (!(want & (1ULL << i)))
+			continue;
+		__cpuid_count(0xd, i, a, b, c, d);
+		if (!a || b < XS_LEGACY + XS_HEADER || a > XS_MAX || b > XS_MAX - a)
+			continue;	/* not in the standard form within libdune's area */
+		xcomp[i].off = b;
+		xcomp[i].size = a;
+		frame_features |= 1ULL << i;
+		if (b + a > frame_xs_size)
+			frame_xs_size = b + a;
+	}
+}
+
 static uint64_t user_features(void)
 {
-	return dune_user_fpu_mask() & XFEATURE_USER;
+	pthread_once(&layout_once, xstate_layout);
+	return frame_features;
 }
 
 static uint64_t *xstate_bv(unsigned char *xs)
@@ -278,17 +322,32 @@ static uint32_t mxcsr_mask(const unsigned char *area)
 	return m ? m : MXCSR_MASK_DEFAULT;
 }
 
-/* The frame's copy of ring 3's state, from libdune's area (NULL: none). */
-static void fpstate_save(struct sig_fpstate *fs, const unsigned char *area)
+/* Copy the components of @bv beyond the legacy region from @from to @to. */
+static void copy_ext(unsigned char *to, const unsigned char *from, uint64_t bv)
 {
+	unsigned int i;
+
+	for (i = XFEATURE_FIRST_EXT; i <= XFEATURE_LAST_FRAME; i++)
+		if (bv & (1ULL << i))
+			memcpy(to + xcomp[i].off, from + xcomp[i].off, xcomp[i].size);
+}
+
+/*
+ * The frame's copy of ring 3's state, from libdune's area (NULL: none),
+ * into frame_buf; returns its size (magic2 included).
+ */
+static size_t fpstate_save(const unsigned char *area)
+{
+	uint64_t features = user_features();
 	struct fpx_sw_bytes sw = {
 		.magic1 = FP_XSTATE_MAGIC1,
-		.extended_size = sizeof(*fs),
-		.xfeatures = user_features(),
-		.xstate_size = XS_SIZE,
+		.extended_size = frame_xs_size + sizeof(uint32_t),
+		.xfeatures = features,
+		.xstate_size = frame_xs_size,
 	};
-
-	uint64_t bv = area ? *(const uint64_t *)(area + XS_LEGACY) & user_features() : 0;
+	unsigned char *fs = frame_buf;
+	uint64_t bv = area ? *(const uint64_t *)(area + XS_LEGACY) & features : 0;
+	uint32_t magic2 = FP_XSTATE_MAGIC2;
 	uint16_t fcw = FCW_DEFAULT;
 	uint32_t mx = MXCSR_DEFAULT;
 
@@ -298,32 +357,32 @@ static void fpstate_save(struct sig_fpstate *fs, const unsigned char *area)
 	 * ring-0 stack bytes there, which must not reach the program.  Such
 	 * a component goes into the frame as its initial values, zeros.
 	 */
-	memset(fs, 0, sizeof(*fs));
-	memcpy(fs->xs + XS_FCW, &fcw, sizeof(fcw));
+	memset(fs, 0, frame_xs_size);
+	memcpy(fs + XS_FCW, &fcw, sizeof(fcw));
 	if (area)
 		memcpy(&mx, area + XS_MXCSR, sizeof(mx));	/* saved with SSE or AVX */
-	memcpy(fs->xs + XS_MXCSR, &mx, sizeof(mx));
+	memcpy(fs + XS_MXCSR, &mx, sizeof(mx));
 	if (bv & 1) {		/* x87: FCW ... FDP, and ST0-7 */
-		memcpy(fs->xs, area, XS_MXCSR);
-		memcpy(fs->xs + XS_ST0, area + XS_ST0, XS_XMM0 - XS_ST0);
+		memcpy(fs, area, XS_MXCSR);
+		memcpy(fs + XS_ST0, area + XS_ST0, XS_XMM0 - XS_ST0);
 	}
 	if (bv & 2)		/* SSE: XMM0-15 */
-		memcpy(fs->xs + XS_XMM0, area + XS_XMM0, XS_SW_BYTES - XS_XMM0 - 48);
-	if (bv & 4)		/* AVX: the upper halves of YMM0-15 */
-		memcpy(fs->xs + XS_AVX_OFF, area + XS_AVX_OFF, XS_AVX_SIZE);
-	*xstate_bv(fs->xs) = bv;
-	memcpy(fs->xs + XS_SW_BYTES, &sw, sizeof(sw));
-	fs->magic2 = FP_XSTATE_MAGIC2;
+		memcpy(fs + XS_XMM0, area + XS_XMM0, XS_SW_BYTES - XS_XMM0 - 48);
+	copy_ext(fs, area, bv);	/* AVX, AVX-512: where CPUID puts them */
+	*xstate_bv(fs) = bv;
+	memcpy(fs + XS_SW_BYTES, &sw, sizeof(sw));
+	memcpy(fs + frame_xs_size, &magic2, sizeof(magic2));
+	return frame_xs_size + sizeof(magic2);
 }
 
-/* The initial state for x87/SSE/AVX in libdune's area: a handler starts with it. */
+/* The initial state for the frame's components in libdune's area: a handler starts with it. */
 static void fpstate_init(unsigned char *area)
 {
 	uint32_t mx = MXCSR_DEFAULT;
 
 	if (!area)
 		return;
-	*xstate_bv(area) &= ~XFEATURE_USER;
+	*xstate_bv(area) &= ~user_features();	/* PKRU (not a frame component) stays */
 	memcpy(area + XS_MXCSR, &mx, sizeof(mx));	/* XRSTOR loads MXCSR regardless */
 }
 
@@ -333,9 +392,10 @@ static void fpstate_init(unsigned char *area)
  */
 static int fpstate_restore(unsigned char *area, uint64_t ufp)
 {
-	struct sig_fpstate fs;
+	uint64_t features = user_features(), bv, keep;
+	unsigned char *fs = frame_buf;
 	struct fpx_sw_bytes sw;
-	uint64_t bv, keep;
+	unsigned int c;
 	uint32_t mx;
 	size_t i;
 
@@ -345,36 +405,36 @@ static int fpstate_restore(unsigned char *area, uint64_t ufp)
 		fpstate_init(area);
 		return 0;
 	}
-	memset(&fs, 0, sizeof(fs));
-	if (mem_read(fs.xs, ufp, XS_LEGACY))
+	memset(fs, 0, frame_xs_size);
+	if (mem_read(fs, ufp, XS_LEGACY))
 		return -EFAULT;
-	memcpy(&sw, fs.xs + XS_SW_BYTES, sizeof(sw));
+	memcpy(&sw, fs + XS_SW_BYTES, sizeof(sw));
 	if (sw.magic1 == FP_XSTATE_MAGIC1 && sw.xstate_size >= XS_LEGACY + XS_HEADER) {
-		/* an XSAVE frame: its header, and the AVX state if it says so */
-		if (sw.xstate_size > sizeof(fs.xs) ||
-		    mem_read(fs.xs + XS_LEGACY, ufp + XS_LEGACY, sw.xstate_size - XS_LEGACY))
+		/* an XSAVE frame: its header, and the components it says it has */
+		if (sw.xstate_size > frame_xs_size ||
+		    mem_read(fs + XS_LEGACY, ufp + XS_LEGACY, sw.xstate_size - XS_LEGACY))
 			return -EFAULT;
-		bv = *xstate_bv(fs.xs);
+		bv = *xstate_bv(fs);
 		for (i = XS_LEGACY + 8; i < XS_LEGACY + XS_HEADER; i++)
-			if (fs.xs[i])
+			if (fs[i])
 				return -EFAULT;		/* XCOMP_BV, reserved bytes */
-		if (bv & ~user_features())
-			return -EFAULT;
-		if ((bv & 4) && sw.xstate_size < XS_SIZE)
-			return -EFAULT;
+		if (bv & ~features)
+			return -EFAULT;			/* PKRU among them */
+		for (c = XFEATURE_FIRST_EXT; c <= XFEATURE_LAST_FRAME; c++)
+			if ((bv & (1ULL << c)) && xcomp[c].off + xcomp[c].size > sw.xstate_size)
+				return -EFAULT;		/* a component past the frame's end */
 	} else {
-		bv = 3 & user_features();	/* an FXSAVE frame: x87 and SSE */
+		bv = 3 & features;	/* an FXSAVE frame: x87 and SSE */
 	}
-	memcpy(&mx, fs.xs + XS_MXCSR, sizeof(mx));
+	memcpy(&mx, fs + XS_MXCSR, sizeof(mx));
 	if (mx & ~mxcsr_mask(area))
 		return -EFAULT;
-	/* merge: only x87, SSE and AVX, into the header XSAVE wrote */
-	memcpy(area, fs.xs, XS_MXCSR_MASK);		/* FCW ... MXCSR */
-	memcpy(area + XS_ST0, fs.xs + XS_ST0, XS_SW_BYTES - 48 - XS_ST0);	/* ST0-7, XMM0-15 */
-	keep = *xstate_bv(area) & ~XFEATURE_USER;
+	/* merge: only the frame's components, into the header XSAVE wrote */
+	memcpy(area, fs, XS_MXCSR_MASK);		/* FCW ... MXCSR */
+	memcpy(area + XS_ST0, fs + XS_ST0, XS_SW_BYTES - 48 - XS_ST0);	/* ST0-7, XMM0-15 */
+	keep = *xstate_bv(area) & ~features;
 	*xstate_bv(area) = keep | bv;
-	if (bv & 4)
-		memcpy(area + XS_AVX_OFF, fs.xs + XS_AVX_OFF, XS_AVX_SIZE);
+	copy_ext(area, fs, bv);
 	return 0;
 }
 
@@ -383,19 +443,19 @@ static void deliver(struct dune_tf *tf, int sig, const siginfo_t *si, bool from_
 {
 	struct ksigaction ka = action_of(sig);
 	unsigned char *area = dune_user_fpu(tf);
-	struct sig_fpstate fs;
 	struct rt_sigframe f;
 	uint64_t sp = tf->rsp - 128;	/* the red zone */
 	uint64_t fp_at, m;
 	sigset_t old, block;
+	size_t fs_len;
 
 	if (!is_handler(ka.handler))
 		return;			/* changed since it was caught */
 	if ((ka.flags & SA_ONSTACK) && alt_on && !on_altstack(tf->rsp))
 		sp = alt_sp + alt_size;
-	fp_at = (sp - sizeof(fs)) & ~63UL;
+	fs_len = fpstate_save(area);
+	fp_at = (sp - fs_len) & ~63UL;
 	sp = ((fp_at - sizeof(f)) & ~15UL) - 8;
-	fpstate_save(&fs, area);
 	memset(&f, 0, sizeof(f));
 	f.pretcode = ka.restorer;
 	f.info = *si;
@@ -428,12 +488,13 @@ static void deliver(struct dune_tf *tf, int sig, const siginfo_t *si, bool from_
 	sigprocmask(SIG_SETMASK, NULL, &old);
 	memcpy(&f.uc.sigmask, &old, 8);
 	/* the frame goes to the program's memory in one checked copy each */
-	if (mem_write(fp_at, &fs, sizeof(fs)) || mem_write(sp, &f, sizeof(f)))
+	if (mem_write(fp_at, frame_buf, fs_len) || mem_write(sp, &f, sizeof(f)))
 		kill_program("no room for a signal frame on the program's stack", SIGSEGV);
 	memcpy(&m, &old, 8);
 	m |= ka.mask;
 	if (!(ka.flags & SA_NODEFER))
 		m |= sigbit(sig);
+	m &= ~SIG_EXEC_STOP_BIT;
 	memcpy(&block, &old, sizeof(block));
 	memcpy(&block, &m, 8);
 	sigprocmask(SIG_SETMASK, &block, NULL);
@@ -525,6 +586,7 @@ long sys_rt_sigreturn(struct dune_tf *tf)
 	memcpy(&mask, &uc.sigmask, 8);
 	sigdelset(&mask, SIGKILL);
 	sigdelset(&mask, SIGSTOP);
+	sigdelset(&mask, SIG_EXEC_STOP);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	tf->r8 = mc.r8;
 	tf->r9 = mc.r9;

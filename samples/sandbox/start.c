@@ -186,12 +186,14 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	}
 	/*
 	 * Start-up order (docs/sandbox.md, "The layers"):
-	 *   1. a pid namespace (confine.c): this process stays outside and
+	 *   0. /dev/dune opened, with the caller's credentials (confine.c);
+	 *   1. a pid namespace (confine.c; for a non-root caller inside a
+	 *      user namespace of its own): this process stays outside and
 	 *      waits; what follows runs as pid 2 of the new namespace;
 	 *   2. the program windows reserved on the host (mem.c), before
 	 *      libdune or anyone else can get memory there;
-	 *   3. dune_init(false) - still privileged: it opens /dev/dune and
-	 *      creates the VM.  The supervisor's own memory stays
+	 *   3. dune_init(false) - still privileged: it creates the VM on the
+	 *      descriptor of step 0.  The supervisor's own memory stays
 	 *      supervisor-only in the guest page tables; only what the
 	 *      loader and the memory calls map for the program gets PTE_U.
 	 *      (dune_init_and_enter() would be dune_init(true), the
@@ -203,6 +205,9 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	 *   6. dune_enter(): the vCPU, created on the VM descriptor - allowed
 	 *      by the filter like every later thread's.
 	 */
+	/* /dev/dune first, with the caller's own credentials (confine.c) */
+	if (confine_open_device())
+		return 127;
 	if (confine.enabled && confine_pidns())
 		return EXIT_SANDBOX;
 	/*
@@ -221,8 +226,17 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 		fprintf(stderr, "%s: cannot enter Dune mode: %s\n", progname, strerror(-ret));
 		return EXIT_SANDBOX;
 	}
-	/* SMEP: ring 0 never runs program memory (if the CPU has it; kmod-harden) */
-	(void)dune_set_ring0_protection(DUNE_RING0_SMEP);
+	/*
+	 * SMEP: ring 0 never runs program memory; SMAP: ring 0 reads and
+	 * writes it only inside uaccess.c's brackets (STAC/CLAC).  Both where
+	 * the CPU (and dune.ko) have them; SMEP alone where there is no SMAP.
+	 */
+	if (dune_set_ring0_protection(DUNE_RING0_SMEP | DUNE_RING0_SMAP))
+		(void)dune_set_ring0_protection(DUNE_RING0_SMEP);
+	if (verbose)
+		fprintf(stderr, "%s: ring 0: SMEP %s, SMAP %s\n", progname,
+			dune_ring0_protection() & DUNE_RING0_SMEP ? "on" : "off (not in this CPU)",
+			dune_ring0_protection() & DUNE_RING0_SMAP ? "on" : "off (not in this CPU)");
 	if (confine.enabled && (fsrules_setup() || landlock_prepare() || confine_drop()))
 		return EXIT_SANDBOX;
 	ret = dune_enter();

@@ -50,6 +50,7 @@ void on_syscall(struct dune_tf *tf)
 	};
 	bool go;
 
+	exec_stop_check();	/* another thread's execve ends this one (process.c) */
 	/* decode */
 	c.d = sys_desc(c.nr);
 	if (!c.d) {
@@ -75,4 +76,5 @@ void on_syscall(struct dune_tf *tf)
 	}
 	/* deliver signals */
 	signals_deliver(tf);
+	exec_stop_check();
 }

@@ -54,6 +54,7 @@
 #define LENP	{ A_LENP, 0, 0 }
 #define FDSET(i) { A_FDSET, i, 0 }
 #define SIGPAIR	{ A_SIGPAIR, 0, 0 }
+#define MASK	{ A_MASK, SIGSET, 0 }
 #define POLL(i)	{ A_POLL, i, 0 }
 #define EPEV(i)	{ A_EPEV, i, 0 }
 #define KEEP(n)	{ A_KEEP, n, 0 }
@@ -103,7 +104,7 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	H(SYS_munmap, "munmap", h_munmap, P, I),
 	HP(SYS_brk, "brk", h_brk, P),
 	H(SYS_rt_sigaction, "rt_sigaction", h_rt_sigaction, SIG, RAW, RAW, I),
-	F(SYS_rt_sigprocmask, "rt_sigprocmask", I, IN(SIGSET), OUT(SIGSET), I),
+	F(SYS_rt_sigprocmask, "rt_sigprocmask", I, MASK, OUT(SIGSET), I),
 	H(SYS_rt_sigreturn, "rt_sigreturn", h_rt_sigreturn, P),
 	HS(SYS_ioctl, "ioctl", h_fwd, sub_ioctl, FD, X, P),
 	F(SYS_pread64, "pread64", FD, OUTL(2), I, I),
@@ -194,7 +195,7 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	F(SYS_getpgid, "getpgid", I),
 	F(SYS_getsid, "getsid", I),
 	F(SYS_rt_sigpending, "rt_sigpending", OUT(SIGSET), I),
-	F(SYS_rt_sigsuspend, "rt_sigsuspend", IN(SIGSET), I),
+	F(SYS_rt_sigsuspend, "rt_sigsuspend", MASK, I),
 	H(SYS_sigaltstack, "sigaltstack", h_sigaltstack, RAW, RAW),
 	H(SYS_utime, "utime", h_path_w, STR, IN(16)),
 	H(SYS_statfs, "statfs", h_path, STR, OUT(STATFS)),
@@ -242,12 +243,12 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	H(SYS_fchmodat, "fchmodat", h_path_w, DIRFD, STR, MODE),
 	H(SYS_faccessat, "faccessat", h_fstatat, DIRFD, STR, X),
 	F(SYS_pselect6, "pselect6", I, FDSET(0), FDSET(0), FDSET(0), INOUT(TS), SIGPAIR),
-	F(SYS_ppoll, "ppoll", POLL(1), I, INOUT(TS), IN(SIGSET), I),
+	F(SYS_ppoll, "ppoll", POLL(1), I, INOUT(TS), MASK, I),
 	F(SYS_set_robust_list, "set_robust_list", KEEP(24), I),
 	F(SYS_splice, "splice", FD, OUT(8), FD, OUT(8), I, X),
 	F(SYS_tee, "tee", FD, FD, I, X),
 	H(SYS_utimensat, "utimensat", h_utimensat, DIRFD, STR, IN(32), X),
-	F(SYS_epoll_pwait, "epoll_pwait", FD, EPEV(2), I, I, IN(SIGSET), I),
+	F(SYS_epoll_pwait, "epoll_pwait", FD, EPEV(2), I, I, MASK, I),
 	F(SYS_fallocate, "fallocate", FD, X, I, I),
 	F(SYS_accept4, "accept4", FD, LENBUF(2), LENP, X),
 	F(SYS_eventfd2, "eventfd2", I, X),

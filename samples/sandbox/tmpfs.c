@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,7 +162,7 @@ static long put_stat(uint64_t buf, struct tfile *f)
 	if (!mem_check(buf, sizeof(st), true))
 		return -EFAULT;
 	fill_stat(&st, f);
-	memcpy((void *)buf, &st, sizeof(st));
+	user_copy_out(buf, &st, sizeof(st));
 	return 0;
 }
 
@@ -186,7 +187,7 @@ static long put_statx(uint64_t buf, struct tfile *f)
 	sx.stx_atime.tv_sec = sx.stx_mtime.tv_sec = sx.stx_ctime.tv_sec = st.st_mtim.tv_sec;
 	sx.stx_atime.tv_nsec = sx.stx_mtime.tv_nsec = sx.stx_ctime.tv_nsec = st.st_mtim.tv_nsec;
 	sx.stx_dev_minor = 0x5b;
-	memcpy((void *)buf, &sx, sizeof(sx));
+	user_copy_out(buf, &sx, sizeof(sx));
 	return 0;
 }
 
@@ -311,22 +312,32 @@ static long t_rw(int fd, uint64_t buf, uint64_t len, int64_t pos, bool write)
 
 static long t_rwv(int fd, uint64_t iov, uint64_t cnt, int64_t pos, bool write)
 {
-	const struct iovec *v = (const struct iovec *)iov;
+	struct iovec *v;
 	long total = 0, r;
 	uint64_t i;
 
-	if (cnt > 1024 || !mem_check(iov, cnt * sizeof(*v), false))
+	if (cnt > 1024)
 		return -EFAULT;
+	v = malloc(cnt * sizeof(*v) + 1);
+	if (!v)
+		return -ENOMEM;
+	if (mem_read(v, iov, cnt * sizeof(*v))) {	/* one copy: read once */
+		free(v);
+		return -EFAULT;
+	}
 	for (i = 0; i < cnt; i++) {
 		r = t_rw(fd, (uint64_t)v[i].iov_base, v[i].iov_len, pos, write);
-		if (r < 0)
-			return total ? total : r;
+		if (r < 0) {
+			total = total ? total : r;
+			break;
+		}
 		total += r;
 		if (pos >= 0)
 			pos += r;
 		if ((uint64_t)r < v[i].iov_len)
 			break;
 	}
+	free(v);
 	return total;
 }
 
@@ -431,13 +442,18 @@ static long t_rename(const char *from, const char *to)
 /* The absolute path of a path argument, if it is under DIR. */
 static const char *tpath(int dirfd, uint64_t upath, char *abs, size_t len)
 {
-	if (mem_strlen(upath, PATH_MAX) < 0)
+	char copy[PATH_MAX];
+	long n = mem_strlen(upath, PATH_MAX);
+
+	if (n < 0 || mem_read(copy, upath, (uint64_t)n))
 		return NULL;
+	copy[n] = 0;		/* read once: what is resolved is what was read */
 	if (dirfd != AT_FDCWD && tmpfs_fd(dirfd)) {
-		snprintf(abs, len, "%s/%s", policy.tmpdir, (const char *)upath);
+		if (snprintf(abs, len, "%s/%s", policy.tmpdir, copy) >= (int)len)
+			return NULL;
 		return rel(abs);
 	}
-	if (abs_path(dirfd, (const char *)upath, abs, len))
+	if (abs_path(dirfd, copy, abs, len))
 		return NULL;
 	return rel(abs);
 }
