@@ -445,9 +445,7 @@ static void deliver(struct dune_tf *tf, int sig, const siginfo_t *si, bool from_
 	tf->rip = ka.handler;
 	tf->rsp = sp;
 	tf->rflags &= ~0x400UL;		/* DF clear */
-	if (trace_out)
-		trace_note("--- %s {si_signo=%d} ---\n", sigabbrev_np(sig) ? sigabbrev_np(sig) : "SIG?",
-			   sig);
+	trace_signal(sig);
 	if (ka.flags & SA_RESETHAND) {
 		struct sigaction sa;
 

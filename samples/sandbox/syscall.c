@@ -50,6 +50,7 @@ void on_syscall(struct dune_tf *tf)
 	};
 	bool go;
 
+	trace_begin();
 	/* decode */
 	c.d = sys_desc(c.nr);
 	if (!c.d) {
