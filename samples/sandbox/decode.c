@@ -37,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
@@ -299,6 +300,20 @@ static const struct xval file_types[] = {
 	XV(S_IFSOCK),
 };
 static const struct xval mode_bits[] = { XV(S_ISUID), XV(S_ISGID), XV(S_ISVTX) };
+static const struct xval statx_sync[] = {
+	XV(AT_STATX_SYNC_AS_STAT), XV(AT_STATX_FORCE_SYNC), XV(AT_STATX_DONT_SYNC),
+};
+static const struct xval statx_masks[] = {
+	XV(STATX_BASIC_STATS), XV(STATX_TYPE), XV(STATX_MODE), XV(STATX_NLINK), XV(STATX_UID),
+	XV(STATX_GID), XV(STATX_ATIME), XV(STATX_MTIME), XV(STATX_CTIME), XV(STATX_INO),
+	XV(STATX_SIZE), XV(STATX_BLOCKS), XV(STATX_BTIME), XV(STATX_MNT_ID),
+	{ 0x2000, "STATX_DIOALIGN" },
+};
+static const struct xval statx_attrs[] = {
+	XV(STATX_ATTR_COMPRESSED), XV(STATX_ATTR_IMMUTABLE), XV(STATX_ATTR_APPEND),
+	XV(STATX_ATTR_NODUMP), XV(STATX_ATTR_ENCRYPTED), XV(STATX_ATTR_AUTOMOUNT),
+	XV(STATX_ATTR_MOUNT_ROOT), XV(STATX_ATTR_VERITY), XV(STATX_ATTR_DAX),
+};
 
 #define PUT_FLAGS(f, v, t, zero)	put_flags(f, v, t, ARRAY_SIZE(t), zero)
 #define PUT_VAL(f, v, t, unknown)	put_val(f, t, ARRAY_SIZE(t), v, unknown)
@@ -420,6 +435,7 @@ enum pk {
 	PK_STAT, PK_TS, PK_TS_REM, PK_IOV, PK_IOV_OUT, PK_WHENCE, PK_GRND, PK_MADV,
 	PK_CLOCK, PK_TIMER_FLAGS, PK_IOCTL, PK_FDPAIR, PK_WSTATUS, PK_WOPTIONS,
 	PK_DENTS, PK_UNAME, PK_ENVP, PK_ARCH_CODE, PK_ARCH_ADDR, PK_STRV,
+	PK_NAME_OUT, PK_SYSINFO, PK_STATX_FLAGS, PK_STATX_MASK, PK_STATX, PK_SIGFRAME,
 	PK_NR
 };
 
@@ -491,7 +507,7 @@ static void p_buf_in(FILE *f, const struct tcall *t, int i, int l __attribute__(
 static void p_buf_out(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
 {
 	if (t->ret < 0)
-		fprintf(f, "%#lx", (unsigned long)t->a[i]);
+		put_ptr(f, t->a[i]);
 	else
 		put_mem_str(f, t->a[i], t->ret, false, false);
 }
@@ -1031,6 +1047,98 @@ static void p_arch_addr(FILE *f, const struct tcall *t, int i, int l __attribute
 		put_ptr(f, t->a[i]);
 }
 
+/* PR_GET_NAME's 16 bytes, after the call. */
+static void p_name_out(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
+{
+	char name[16];
+
+	if (t->ret < 0 || mem_read(name, t->a[i], sizeof(name))) {
+		put_ptr(f, t->a[i]);
+		return;
+	}
+	put_quoted(f, (unsigned char *)name, strnlen(name, sizeof(name)),
+		   strnlen(name, sizeof(name)), false);
+}
+
+static void p_sysinfo(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
+{
+	struct sysinfo si;
+
+	if (t->ret < 0 || !get(t, i, &si, sizeof(si))) {
+		put_ptr(f, t->a[i]);
+		return;
+	}
+	fprintf(f, "{uptime=%ld, loads=[%lu, %lu, %lu], totalram=%lu, freeram=%lu, sharedram=%lu, "
+		"bufferram=%lu, totalswap=%lu, freeswap=%lu, procs=%u, totalhigh=%lu, "
+		"freehigh=%lu, mem_unit=%u}", si.uptime, si.loads[0], si.loads[1], si.loads[2],
+		si.totalram, si.freeram, si.sharedram, si.bufferram, si.totalswap, si.freeswap,
+		si.procs, si.totalhigh, si.freehigh, si.mem_unit);
+}
+
+/* statx's flags: the sync type by name (0 is AT_STATX_SYNC_AS_STAT), then the AT_ flags. */
+static void p_statx_flags(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
+{
+	unsigned long v = t->a[i], rest = v & ~(unsigned long)AT_STATX_SYNC_TYPE;
+
+	PUT_VAL(f, v & AT_STATX_SYNC_TYPE, statx_sync, NULL);
+	if (rest) {
+		fputc('|', f);
+		PUT_FLAGS(f, rest, at_flags, NULL);
+	}
+}
+
+static void p_statx_mask(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
+{
+	PUT_FLAGS(f, (unsigned int)t->a[i], statx_masks, NULL);
+}
+
+/* struct statx, abbreviated as strace does without -v. */
+static void p_statx(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
+{
+	unsigned int type, bits;
+	struct statx sx;
+
+	if (t->ret < 0 || !get(t, i, &sx, sizeof(sx))) {
+		put_ptr(f, t->a[i]);
+		return;
+	}
+	type = sx.stx_mode & S_IFMT;
+	bits = sx.stx_mode & (S_ISUID | S_ISGID | S_ISVTX);
+	fputs("{stx_mask=", f);
+	PUT_FLAGS(f, sx.stx_mask, statx_masks, NULL);
+	fputs(", stx_attributes=", f);
+	PUT_FLAGS(f, sx.stx_attributes, statx_attrs, NULL);
+	fputs(", stx_mode=", f);
+	PUT_VAL(f, type, file_types, NULL);
+	if (bits) {
+		fputc('|', f);
+		PUT_FLAGS(f, bits, mode_bits, NULL);
+	}
+	fprintf(f, "|%#03o, stx_size=%llu, ...}", sx.stx_mode & 0777,
+		(unsigned long long)sx.stx_size);
+}
+
+/*
+ * rt_sigreturn: strace shows the signal mask the frame restores.  The
+ * argument is the frame's ucontext (signal.c); its uc_sigmask follows
+ * uc_flags, uc_link, uc_stack and the 256-byte sigcontext
+ * (arch/x86/include/uapi/asm/ucontext.h, sigcontext.h).
+ */
+#define UC_SIGMASK_OFFSET	(8 + 8 + 24 + 256)
+
+static void p_sigframe(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
+{
+	uint64_t mask;
+
+	if (mem_read(&mask, t->a[i] + UC_SIGMASK_OFFSET, sizeof(mask))) {
+		put_ptr(f, t->a[i]);
+		return;
+	}
+	fputs("{mask=", f);
+	put_sigmask(f, mask);
+	fputc('}', f);
+}
+
 static const printer printers[PK_NR] = {
 	[PK_INT] = p_int, [PK_LONG] = p_long, [PK_ULONG] = p_ulong, [PK_HEX] = p_hex,
 	[PK_PTR] = p_ptr, [PK_DIRFD] = p_dirfd, [PK_PATH] = p_path, [PK_STR] = p_str,
@@ -1048,7 +1156,9 @@ static const printer printers[PK_NR] = {
 	[PK_TIMER_FLAGS] = p_timer_flags, [PK_IOCTL] = p_ioctl, [PK_FDPAIR] = p_fdpair,
 	[PK_WSTATUS] = p_wstatus, [PK_WOPTIONS] = p_woptions, [PK_DENTS] = p_dents,
 	[PK_UNAME] = p_uname, [PK_ENVP] = p_envp, [PK_ARCH_CODE] = p_arch_code,
-	[PK_ARCH_ADDR] = p_arch_addr, [PK_STRV] = p_strv,
+	[PK_ARCH_ADDR] = p_arch_addr, [PK_STRV] = p_strv, [PK_NAME_OUT] = p_name_out,
+	[PK_SYSINFO] = p_sysinfo, [PK_STATX_FLAGS] = p_statx_flags,
+	[PK_STATX_MASK] = p_statx_mask, [PK_STATX] = p_statx, [PK_SIGFRAME] = p_sigframe,
 };
 
 /* ---- calls whose argument list depends on their values ------------------------------ */
@@ -1094,7 +1204,7 @@ static const struct {
 	{ PR_GET_DUMPABLE, "PR_GET_DUMPABLE", { PK_NONE } },
 	{ PR_SET_DUMPABLE, "PR_SET_DUMPABLE", { PK_ULONG } },
 	{ PR_SET_NAME, "PR_SET_NAME", { PK_STR } },
-	{ PR_GET_NAME, "PR_GET_NAME", { PK_PTR } },
+	{ PR_GET_NAME, "PR_GET_NAME", { PK_NAME_OUT } },
 	{ PR_CAPBSET_READ, "PR_CAPBSET_READ", { PK_ULONG } },
 	{ PR_GET_SECUREBITS, "PR_GET_SECUREBITS", { PK_NONE } },
 	{ PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS", { PK_ULONG, PK_ULONG, PK_ULONG, PK_ULONG } },
@@ -1282,6 +1392,12 @@ static const struct callfmt fmt[MAX_SYSCALLS] = {
 	C(SYS_prlimit64, A(PK_INT, PK_RLIMRES, PK_RLIM, PK_RLIM_OUT)),
 	C(SYS_getrandom, A(PK_RAND_OUT, PK_ULONG, PK_GRND)),
 	C(SYS_rseq, A(PK_PTR, PK_HEX, PK_INT, PK_HEX)),
+	C(SYS_statx, A(PK_DIRFD, PK_PATH, PK_STATX_FLAGS, PK_STATX_MASK, PK_STATX)),
+	C(SYS_sysinfo, A(PK_SYSINFO)),
+	C(SYS_getxattr, A(PK_PATH, PK_STR, PK_BUF_OUT, PK_ULONG)),
+	C(SYS_lgetxattr, A(PK_PATH, PK_STR, PK_BUF_OUT, PK_ULONG)),
+	C(SYS_fgetxattr, A(PK_INT, PK_STR, PK_BUF_OUT, PK_ULONG)),
+	C(SYS_rt_sigreturn, A(PK_SIGFRAME)),
 	C(SYS_getpid), C(SYS_getppid), C(SYS_gettid), C(SYS_getuid), C(SYS_geteuid),
 	C(SYS_getgid), C(SYS_getegid), C(SYS_getpgrp), C(SYS_setsid), C(SYS_sync),
 	C(SYS_sched_yield), C(SYS_pause), C(SYS_fork), C(SYS_vfork),

@@ -509,7 +509,7 @@ long sys_rt_sigreturn(struct dune_tf *tf)
 	struct kucontext uc;
 	struct ksigcontext mc;
 	sigset_t mask;
-	uint64_t a[6] = { 0 };
+	uint64_t a[6] = { ucp };	/* the trace reads the frame's mask there */
 
 	/* one copy of the frame: a racing thread changes nothing after the checks */
 	if (mem_read(&uc, ucp, sizeof(uc)))

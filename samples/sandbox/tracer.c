@@ -34,6 +34,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sandbox.h"
 #include "decode.h"
@@ -238,6 +239,8 @@ int main(int argc, char **argv)
 		return bad("%s", "must have PROGRAM [ARGS]");
 	if (trace_opts.timestamps > 2)
 		return bad("%s", "-ttt is not supported (-t and -tt are)");
+	if (trace_opts.timestamps)
+		tzset();	/* the time zone read now, not by the first traced call */
 	if (trace_setup()) {
 		perror("dune-trace: the -c counters");
 		return 2;
