@@ -264,6 +264,10 @@ static const struct xval madvices[] = {
 	XV(MADV_DONTDUMP), XV(MADV_DODUMP), XV(MADV_WIPEONFORK), XV(MADV_KEEPONFORK),
 	XV(MADV_COLD), XV(MADV_PAGEOUT), XV(MADV_HWPOISON),
 };
+static const struct xval fadvices[] = {
+	XV(POSIX_FADV_NORMAL), XV(POSIX_FADV_RANDOM), XV(POSIX_FADV_SEQUENTIAL),
+	XV(POSIX_FADV_WILLNEED), XV(POSIX_FADV_DONTNEED), XV(POSIX_FADV_NOREUSE),
+};
 static const struct xval clocks[] = {
 	XV(CLOCK_REALTIME), XV(CLOCK_MONOTONIC), XV(CLOCK_PROCESS_CPUTIME_ID),
 	XV(CLOCK_THREAD_CPUTIME_ID), XV(CLOCK_MONOTONIC_RAW), XV(CLOCK_REALTIME_COARSE),
@@ -435,7 +439,7 @@ enum pk {
 	PK_STAT, PK_TS, PK_TS_REM, PK_IOV, PK_IOV_OUT, PK_WHENCE, PK_GRND, PK_MADV,
 	PK_CLOCK, PK_TIMER_FLAGS, PK_IOCTL, PK_FDPAIR, PK_WSTATUS, PK_WOPTIONS,
 	PK_DENTS, PK_UNAME, PK_ENVP, PK_ARCH_CODE, PK_ARCH_ADDR, PK_STRV,
-	PK_NAME_OUT, PK_SYSINFO, PK_STATX_FLAGS, PK_STATX_MASK, PK_STATX, PK_SIGFRAME,
+	PK_NAME_OUT, PK_FADV, PK_CPUSET, PK_SYSINFO, PK_STATX_FLAGS, PK_STATX_MASK, PK_STATX, PK_SIGFRAME,
 	PK_NR
 };
 
@@ -1060,6 +1064,32 @@ static void p_name_out(FILE *f, const struct tcall *t, int i, int l __attribute_
 		   strnlen(name, sizeof(name)), false);
 }
 
+static void p_fadv(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
+{
+	PUT_VAL(f, t->a[i], fadvices, NULL);
+}
+
+/* sched_getaffinity's mask: the CPUs in it, in the bytes the call returned. */
+static void p_cpuset(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
+{
+	unsigned char mask[1024];
+	bool first = true;
+	long cpu;
+
+	if (t->ret <= 0 || t->ret > (long)sizeof(mask) || mem_read(mask, t->a[i], t->ret)) {
+		put_ptr(f, t->a[i]);
+		return;
+	}
+	fputc('[', f);
+	for (cpu = 0; cpu < t->ret * 8; cpu++) {
+		if (!(mask[cpu / 8] & (1u << (cpu % 8))))
+			continue;
+		fprintf(f, "%s%ld", first ? "" : ", ", cpu);
+		first = false;
+	}
+	fputc(']', f);
+}
+
 static void p_sysinfo(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
 {
 	struct sysinfo si;
@@ -1157,7 +1187,7 @@ static const printer printers[PK_NR] = {
 	[PK_WSTATUS] = p_wstatus, [PK_WOPTIONS] = p_woptions, [PK_DENTS] = p_dents,
 	[PK_UNAME] = p_uname, [PK_ENVP] = p_envp, [PK_ARCH_CODE] = p_arch_code,
 	[PK_ARCH_ADDR] = p_arch_addr, [PK_STRV] = p_strv, [PK_NAME_OUT] = p_name_out,
-	[PK_SYSINFO] = p_sysinfo, [PK_STATX_FLAGS] = p_statx_flags,
+	[PK_FADV] = p_fadv, [PK_CPUSET] = p_cpuset, [PK_SYSINFO] = p_sysinfo, [PK_STATX_FLAGS] = p_statx_flags,
 	[PK_STATX_MASK] = p_statx_mask, [PK_STATX] = p_statx, [PK_SIGFRAME] = p_sigframe,
 };
 
@@ -1394,6 +1424,8 @@ static const struct callfmt fmt[MAX_SYSCALLS] = {
 	C(SYS_rseq, A(PK_PTR, PK_HEX, PK_INT, PK_HEX)),
 	C(SYS_statx, A(PK_DIRFD, PK_PATH, PK_STATX_FLAGS, PK_STATX_MASK, PK_STATX)),
 	C(SYS_sysinfo, A(PK_SYSINFO)),
+	C(SYS_fadvise64, A(PK_INT, PK_LONG, PK_LONG, PK_FADV)),
+	C(SYS_sched_getaffinity, A(PK_INT, PK_ULONG, PK_CPUSET)),
 	C(SYS_getxattr, A(PK_PATH, PK_STR, PK_BUF_OUT, PK_ULONG)),
 	C(SYS_lgetxattr, A(PK_PATH, PK_STR, PK_BUF_OUT, PK_ULONG)),
 	C(SYS_fgetxattr, A(PK_INT, PK_STR, PK_BUF_OUT, PK_ULONG)),

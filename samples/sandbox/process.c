@@ -353,6 +353,7 @@ long sys_fork(struct dune_tf *tf, bool unused)
 		return ret;
 	}
 	procs_set(slot, (int)getpid());
+	trace_fork_child();
 	/* The child, running natively: into a sandbox of its own. */
 	sup_fds_begin();
 	ret = dune_init(false);		/* keeps the parent's tables (a fork child) */

@@ -215,6 +215,7 @@ struct trace_opts {
 extern struct trace_opts trace_opts;
 int trace_setup(void);
 void trace_begin(void);
+void trace_fork_child(void);
 void trace_signal(int sig);
 void trace_exit(int status, int sig);
 void trace_call(long nr, const uint64_t args[6], long ret);

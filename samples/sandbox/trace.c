@@ -42,6 +42,24 @@ static struct trace_count *counts;
 
 static __thread struct timespec call_start;
 
+/*
+ * This process's pid, for the "[pid N] " of a child's lines: asked once
+ * per process, not per line (getpid is a forwarded call, a VM exit).
+ */
+static pid_t my_pid;
+
+void trace_fork_child(void)
+{
+	my_pid = getpid();
+}
+
+static pid_t trace_pid(void)
+{
+	if (!my_pid)
+		my_pid = getpid();
+	return my_pid;
+}
+
 static long ts_nsec(const struct timespec *t)
 {
 	return t->tv_sec * 1000000000L + t->tv_nsec;
@@ -80,8 +98,8 @@ static bool traced(long nr)
 /* The start of a line: the pid of a child, the time of day with -t/-tt. */
 static void line_prefix(FILE *f)
 {
-	if (getpid() != real_pid)
-		fprintf(f, "[pid %d] ", getpid());
+	if (trace_pid() != real_pid)
+		fprintf(f, "[pid %d] ", trace_pid());
 	if (trace_opts.timestamps) {
 		struct timespec now;
 		struct tm tm;
@@ -427,7 +445,7 @@ void trace_exit(int status, int sig)
 			fprintf(trace_out, "+++ killed by %s +++\n", name ? name : "?");
 		else
 			fprintf(trace_out, "+++ exited with %d +++\n", status & 0xff);
-	} else if (counts && getpid() == real_pid) {
+	} else if (counts && trace_pid() == real_pid) {
 		print_summary(trace_out);
 	}
 	fflush(trace_out);
