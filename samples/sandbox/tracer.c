@@ -112,10 +112,12 @@ static int parse_set(const char *spec, bool *set, int n, bool *filter,
 				set[i] = true;
 		} else if (strcmp(tok, "none") && mark(tok, set, n)) {
 			char msg[96];
+			int r;
 
 			snprintf(msg, sizeof(msg), "invalid %s '%%s'", what);
+			r = bad(msg, tok);
 			free(copy);
-			return bad(msg, tok);
+			return r;
 		}
 	}
 	free(copy);
