@@ -344,7 +344,11 @@ const char *signal_name(int sig, char *buf, size_t len)
 		snprintf(buf, len, "SIGRT_%d", sig - KERNEL_SIGRTMIN);
 		return buf;
 	}
-	abbrev = sigabbrev_np(sig);
+	/*
+	 * glibc names 29 by its System V alias, POLL; strace and the kernel's
+	 * headers by the BSD name, IO (SIGIO == SIGPOLL).
+	 */
+	abbrev = sig == SIGIO ? "IO" : sigabbrev_np(sig);
 	if (!abbrev)
 		return NULL;
 	snprintf(buf, len, "SIG%s", abbrev);
