@@ -443,7 +443,7 @@ enum pk {
 	PK_STAT, PK_TS, PK_TS_REM, PK_IOV, PK_IOV_OUT, PK_WHENCE, PK_GRND, PK_MADV,
 	PK_CLOCK, PK_TIMER_FLAGS, PK_IOCTL, PK_FDPAIR, PK_WSTATUS, PK_WOPTIONS,
 	PK_DENTS, PK_UNAME, PK_ENVP, PK_ARCH_CODE, PK_ARCH_ADDR, PK_STRV,
-	PK_NAME_OUT, PK_FADV, PK_CPUSET, PK_SYSINFO, PK_STATX_FLAGS, PK_STATX_MASK, PK_STATX, PK_SIGFRAME,
+	PK_NAME_OUT, PK_STACK, PK_STACK_OUT, PK_FADV, PK_CPUSET, PK_SYSINFO, PK_STATX_FLAGS, PK_STATX_MASK, PK_STATX, PK_SIGFRAME,
 	PK_NR
 };
 
@@ -1068,6 +1068,39 @@ static void p_name_out(FILE *f, const struct tcall *t, int i, int l __attribute_
 		   strnlen(name, sizeof(name)), false);
 }
 
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM		(1U << 31)	/* include/uapi/linux/signal.h */
+#endif
+static const struct xval ss_flags[] = { XV(SS_ONSTACK), XV(SS_DISABLE), XV(SS_AUTODISARM) };
+
+/* sigaltstack's stack_t. */
+static void p_stack(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
+{
+	stack_t ss;
+
+	if (!t->a[i]) {
+		fputs("NULL", f);
+		return;
+	}
+	if (!get(t, i, &ss, sizeof(ss))) {
+		put_ptr(f, t->a[i]);
+		return;
+	}
+	fputs("{ss_sp=", f);
+	put_ptr(f, (uint64_t)ss.ss_sp);
+	fputs(", ss_flags=", f);
+	PUT_FLAGS(f, (unsigned int)ss.ss_flags, ss_flags, NULL);
+	fprintf(f, ", ss_size=%zu}", ss.ss_size);
+}
+
+static void p_stack_out(FILE *f, const struct tcall *t, int i, int l)
+{
+	if (t->ret < 0 && t->a[i])
+		put_ptr(f, t->a[i]);
+	else
+		p_stack(f, t, i, l);
+}
+
 static void p_fadv(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
 {
 	PUT_VAL(f, t->a[i], fadvices, NULL);
@@ -1191,7 +1224,7 @@ static const printer printers[PK_NR] = {
 	[PK_WSTATUS] = p_wstatus, [PK_WOPTIONS] = p_woptions, [PK_DENTS] = p_dents,
 	[PK_UNAME] = p_uname, [PK_ENVP] = p_envp, [PK_ARCH_CODE] = p_arch_code,
 	[PK_ARCH_ADDR] = p_arch_addr, [PK_STRV] = p_strv, [PK_NAME_OUT] = p_name_out,
-	[PK_FADV] = p_fadv, [PK_CPUSET] = p_cpuset, [PK_SYSINFO] = p_sysinfo, [PK_STATX_FLAGS] = p_statx_flags,
+	[PK_STACK] = p_stack, [PK_STACK_OUT] = p_stack_out, [PK_FADV] = p_fadv, [PK_CPUSET] = p_cpuset, [PK_SYSINFO] = p_sysinfo, [PK_STATX_FLAGS] = p_statx_flags,
 	[PK_STATX_MASK] = p_statx_mask, [PK_STATX] = p_statx, [PK_SIGFRAME] = p_sigframe,
 };
 
@@ -1428,6 +1461,7 @@ static const struct callfmt fmt[MAX_SYSCALLS] = {
 	C(SYS_rseq, A(PK_PTR, PK_HEX, PK_INT, PK_HEX)),
 	C(SYS_statx, A(PK_DIRFD, PK_PATH, PK_STATX_FLAGS, PK_STATX_MASK, PK_STATX)),
 	C(SYS_sysinfo, A(PK_SYSINFO)),
+	C(SYS_sigaltstack, A(PK_STACK, PK_STACK_OUT)),
 	C(SYS_fadvise64, A(PK_INT, PK_LONG, PK_LONG, PK_FADV)),
 	C(SYS_sched_getaffinity, A(PK_INT, PK_ULONG, PK_CPUSET)),
 	C(SYS_getxattr, A(PK_PATH, PK_STR, PK_BUF_OUT, PK_ULONG)),
