@@ -37,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -443,7 +444,7 @@ enum pk {
 	PK_STAT, PK_TS, PK_TS_REM, PK_IOV, PK_IOV_OUT, PK_WHENCE, PK_GRND, PK_MADV,
 	PK_CLOCK, PK_TIMER_FLAGS, PK_IOCTL, PK_FDPAIR, PK_WSTATUS, PK_WOPTIONS,
 	PK_DENTS, PK_UNAME, PK_ENVP, PK_ARCH_CODE, PK_ARCH_ADDR, PK_STRV,
-	PK_NAME_OUT, PK_STACK, PK_STACK_OUT, PK_FADV, PK_CPUSET, PK_SYSINFO, PK_STATX_FLAGS, PK_STATX_MASK, PK_STATX, PK_SIGFRAME,
+	PK_NAME_OUT, PK_STATFS, PK_STACK, PK_STACK_OUT, PK_FADV, PK_CPUSET, PK_SYSINFO, PK_STATX_FLAGS, PK_STATX_MASK, PK_STATX, PK_SIGFRAME,
 	PK_NR
 };
 
@@ -1068,6 +1069,50 @@ static void p_name_out(FILE *f, const struct tcall *t, int i, int l __attribute_
 		   strnlen(name, sizeof(name)), false);
 }
 
+/* File system magics (include/uapi/linux/magic.h), the common ones. */
+static const struct xval fs_magics[] = {
+	{ 0x01021994, "TMPFS_MAGIC" }, { 0xef53, "EXT2_SUPER_MAGIC" },
+	{ 0x9fa0, "PROC_SUPER_MAGIC" }, { 0x62656572, "SYSFS_MAGIC" },
+	{ 0x858458f6, "RAMFS_MAGIC" }, { 0x1cd1, "DEVPTS_SUPER_MAGIC" },
+	{ 0x64626720, "DEBUGFS_MAGIC" }, { 0x74726163, "TRACEFS_MAGIC" },
+	{ 0x9123683e, "BTRFS_SUPER_MAGIC" }, { 0x58465342, "XFS_SUPER_MAGIC" },
+	{ 0x6969, "NFS_SUPER_MAGIC" }, { 0x794c7630, "OVERLAYFS_SUPER_MAGIC" },
+	{ 0x63677270, "CGROUP2_SUPER_MAGIC" }, { 0x9660, "ISOFS_SUPER_MAGIC" },
+};
+static const struct xval statfs_flags[] = {
+	{ 0x1, "ST_RDONLY" }, { 0x2, "ST_NOSUID" }, { 0x4, "ST_NODEV" }, { 0x8, "ST_NOEXEC" },
+	{ 0x10, "ST_SYNCHRONOUS" }, { 0x20, "ST_VALID" }, { 0x40, "ST_MANDLOCK" },
+	{ 0x400, "ST_NOATIME" }, { 0x800, "ST_NODIRATIME" }, { 0x1000, "ST_RELATIME" },
+	{ 0x2000, "ST_NOSYMFOLLOW" },
+};
+
+/* struct statfs, all of it, as strace prints it. */
+static void p_statfs(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
+{
+	const char *magic;
+	struct statfs sf;
+	int fsid[2];
+
+	if (t->ret < 0 || !get(t, i, &sf, sizeof(sf))) {
+		put_ptr(f, t->a[i]);
+		return;
+	}
+	memcpy(fsid, &sf.f_fsid, sizeof(fsid));
+	magic = xlookup(fs_magics, ARRAY_SIZE(fs_magics), (unsigned long)sf.f_type);
+	fputs("{f_type=", f);
+	if (magic)
+		fputs(magic, f);
+	else
+		fprintf(f, "%#lx", (unsigned long)sf.f_type);
+	fprintf(f, ", f_bsize=%ld, f_blocks=%lu, f_bfree=%lu, f_bavail=%lu, f_files=%lu, "
+		"f_ffree=%lu, f_fsid={val=[%#x, %#x]}, f_namelen=%ld, f_frsize=%ld, f_flags=",
+		(long)sf.f_bsize, (unsigned long)sf.f_blocks, (unsigned long)sf.f_bfree,
+		(unsigned long)sf.f_bavail, (unsigned long)sf.f_files, (unsigned long)sf.f_ffree,
+		fsid[0], fsid[1], (long)sf.f_namelen, (long)sf.f_frsize);
+	PUT_FLAGS(f, (unsigned long)sf.f_flags, statfs_flags, NULL);
+	fputc('}', f);
+}
+
 #ifndef SS_AUTODISARM
 #define SS_AUTODISARM		(1U << 31)	/* include/uapi/linux/signal.h */
 #endif
@@ -1224,7 +1269,7 @@ static const printer printers[PK_NR] = {
 	[PK_WSTATUS] = p_wstatus, [PK_WOPTIONS] = p_woptions, [PK_DENTS] = p_dents,
 	[PK_UNAME] = p_uname, [PK_ENVP] = p_envp, [PK_ARCH_CODE] = p_arch_code,
 	[PK_ARCH_ADDR] = p_arch_addr, [PK_STRV] = p_strv, [PK_NAME_OUT] = p_name_out,
-	[PK_STACK] = p_stack, [PK_STACK_OUT] = p_stack_out, [PK_FADV] = p_fadv, [PK_CPUSET] = p_cpuset, [PK_SYSINFO] = p_sysinfo, [PK_STATX_FLAGS] = p_statx_flags,
+	[PK_STATFS] = p_statfs, [PK_STACK] = p_stack, [PK_STACK_OUT] = p_stack_out, [PK_FADV] = p_fadv, [PK_CPUSET] = p_cpuset, [PK_SYSINFO] = p_sysinfo, [PK_STATX_FLAGS] = p_statx_flags,
 	[PK_STATX_MASK] = p_statx_mask, [PK_STATX] = p_statx, [PK_SIGFRAME] = p_sigframe,
 };
 
@@ -1434,7 +1479,8 @@ static const struct callfmt fmt[MAX_SYSCALLS] = {
 	C(SYS_umask, A(PK_MODE)),
 	C(SYS_getrlimit, A(PK_RLIMRES, PK_RLIM_OUT)),
 	C(SYS_setrlimit, A(PK_RLIMRES, PK_RLIM)),
-	C(SYS_statfs, A(PK_PATH, PK_PTR)),
+	C(SYS_statfs, A(PK_PATH, PK_STATFS)),
+	C(SYS_fstatfs, A(PK_INT, PK_STATFS)),
 	W(SYS_prctl, w_prctl, 1),
 	C(SYS_arch_prctl, A(PK_ARCH_CODE, PK_ARCH_ADDR)),
 	C(SYS_tkill, A(PK_INT, PK_SIG)),
