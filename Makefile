@@ -207,11 +207,14 @@ $(GUEST)/tests/sandbox/profiles/%: tests/sandbox/profiles/%
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-# strace, if the host has it, for dune_sandbox_test to compare dune-trace
-# with (the suite skips that comparison without it).
+# strace, perf and trace-cmd, if the host has them (tools/setup installs
+# them), for dune_trace_test: dune-trace next to strace, dune.ko's
+# tracepoints with perf and trace-cmd (that suite fails without them;
+# dune_sandbox_test skips its strace comparison).
+GUEST_TOOLS := strace perf trace-cmd
 guest-strace:
-	@if [ -x /usr/bin/strace ]; then mkdir -p $(GUEST)/debian && \
-		cp -L -u /usr/bin/strace $(GUEST)/debian/strace; fi
+	@mkdir -p $(GUEST)/debian && for t in $(GUEST_TOOLS); do \
+		if [ -x /usr/bin/$$t ]; then cp -L -u /usr/bin/$$t $(GUEST)/debian/$$t; fi; done
 
 $(GUEST)/tests/sandbox/%: tests/sandbox/progs/%.c
 	@mkdir -p $(dir $@)

@@ -6,7 +6,12 @@
  *   cpus      one line per possible CPU: online?, in VMX operation?,
  *             IA32_FEATURE_CONTROL, the last failed VMX instruction
  *   caps      the VMX capability MSRs and what they mean for Dune
- *   selftest  reading it runs the VMX instruction self-test on every CPU
+ *   selftest  writing to it ("echo 1 > selftest") runs the VMX instruction
+ *             self-test on every CPU; reading it shows the last run's
+ *             report (reading never runs it: a tool that walks debugfs,
+ *             or a curious cat, must not drive VMX instructions)
+ *   exits, vms/<pid>-<id>/exits
+ *             VM exits by reason, as KVM's /sys/kernel/debug/kvm (stats.c)
  *   vpids     how many VPIDs vCPUs hold now (limits.c): back to where it
  *             was once a test's vCPUs are gone (tests/fuzz/leaks.c)
  *   chunk_store_delay_ms, chunk_store_fail
@@ -21,6 +26,8 @@
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
 
 #include "dune.h"
@@ -68,12 +75,60 @@ static int caps_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(caps);
 
+/*
+ * The self-test's last report, kept between a write (which runs it) and
+ * the reads.  dune_vmx_selftest() prints into a seq_file; the write
+ * gives it one whose buffer we keep.
+ */
+#define SELFTEST_REPORT_SIZE	(16 * PAGE_SIZE)
+
+static DEFINE_MUTEX(selftest_mutex);
+static char *selftest_report;		/* NULL until the first run */
+static size_t selftest_len;
+
 static int selftest_show(struct seq_file *m, void *unused)
 {
-	dune_vmx_selftest(m);
+	mutex_lock(&selftest_mutex);
+	if (selftest_report)
+		seq_write(m, selftest_report, selftest_len);
+	else
+		seq_puts(m, "not run yet: echo 1 > /sys/kernel/debug/dune/selftest\n");
+	mutex_unlock(&selftest_mutex);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(selftest);
+
+static int selftest_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, selftest_show, inode->i_private);
+}
+
+static ssize_t selftest_write(struct file *file, const char __user *ubuf, size_t len,
+			      loff_t *ppos)
+{
+	struct seq_file report = {};
+
+	report.buf = kvzalloc(SELFTEST_REPORT_SIZE, GFP_KERNEL);
+	if (!report.buf)
+		return -ENOMEM;
+	report.size = SELFTEST_REPORT_SIZE;
+	dune_vmx_selftest(&report);
+
+	mutex_lock(&selftest_mutex);
+	kvfree(selftest_report);
+	selftest_report = report.buf;
+	selftest_len = min_t(size_t, report.count, SELFTEST_REPORT_SIZE);
+	mutex_unlock(&selftest_mutex);
+	return len;
+}
+
+static const struct file_operations selftest_fops = {
+	.owner = THIS_MODULE,
+	.open = selftest_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = selftest_write,
+};
 
 static int vpids_show(struct seq_file *m, void *unused)
 {
@@ -100,8 +155,9 @@ void dune_debugfs_init(void)
 	dune_debugfs_dir = debugfs_create_dir("dune", NULL);
 	debugfs_create_file("cpus", 0400, dune_debugfs_dir, NULL, &cpus_fops);
 	debugfs_create_file("caps", 0400, dune_debugfs_dir, NULL, &caps_fops);
-	debugfs_create_file("selftest", 0400, dune_debugfs_dir, NULL, &selftest_fops);
+	debugfs_create_file("selftest", 0600, dune_debugfs_dir, NULL, &selftest_fops);
 	debugfs_create_file("vpids", 0400, dune_debugfs_dir, NULL, &vpids_fops);
+	dune_stats_debugfs_init(dune_debugfs_dir);
 	debugfs_create_u32("chunk_store_delay_ms", 0600, dune_debugfs_dir, &chunk_store_delay_ms);
 	debugfs_create_u32("chunk_store_fail", 0600, dune_debugfs_dir, &chunk_store_fail);
 }
@@ -109,4 +165,6 @@ void dune_debugfs_init(void)
 void dune_debugfs_exit(void)
 {
 	debugfs_remove_recursive(dune_debugfs_dir);
+	kvfree(selftest_report);
+	selftest_report = NULL;
 }

@@ -16,6 +16,7 @@
  *   vmx_selftest.c   exercises every VMX instruction wrapper on every CPU
  *   dev.c            /dev/dune and its ioctls (the user ABI)
  *   debugfs.c        /sys/kernel/debug/dune: state for tests and humans
+ *   stats.c          VM exits by reason in debugfs, per VM and in all
  */
 #ifndef DUNE_H
 #define DUNE_H
@@ -113,5 +114,13 @@ void dune_dev_exit(void);
 void dune_debugfs_init(void);
 void dune_debugfs_exit(void);
 int dune_debug_chunk_store_fault(void);
+
+/* stats.c */
+struct dentry;
+struct dune_vm;
+void dune_stats_debugfs_init(struct dentry *dir);
+void dune_stats_vm_init(struct dune_vm *vm);
+void dune_stats_vm_exit(struct dune_vm *vm);
+void dune_stats_count_exit(struct dune_vm *vm, u32 basic);
 
 #endif /* DUNE_H */

@@ -302,6 +302,7 @@ int dune_handle_exit(struct dune_vcpu *vcpu)
 	trace_dune_exit(vcpu->exit.reason, vcpu->regs.rip, vcpu->exit.qualification, vcpu->vpid);
 	if (basic < DUNE_EXIT_STATS_NR)
 		vcpu->exits[basic]++;
+	dune_stats_count_exit(vcpu->vm, basic);
 	if (vcpu->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return handle_entry_failure(vcpu);
 	if (basic < ARRAY_SIZE(dune_exit_handlers))

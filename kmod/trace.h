@@ -2,15 +2,23 @@
 /*
  * trace.h - dune.ko's tracepoints, for perf and trace-cmd users.
  *
- * One event per VM exit, like KVM's kvm_exit: which exit (the basic exit
- * reason, SDM Vol. 3D, Appendix C, with bit 31 for a failed VM entry),
- * where the guest was (RIP), the exit qualification, and which vCPU (its
- * VPID, unique among the live vCPUs; the thread is in the common fields).
+ * Two events, like KVM's kvm_entry and kvm_exit:
+ *
+ *   dune_entry  just before each VM entry (VMLAUNCH/VMRESUME): which vCPU
+ *               (its VPID) and where the guest resumes (RIP)
+ *   dune_exit   after each VM exit: which exit (the basic exit reason,
+ *               SDM Vol. 3D, Appendix C, with bit 31 for a failed VM
+ *               entry), where the guest was (RIP), the exit
+ *               qualification, and which vCPU
+ *
+ * The VPID is unique among the live vCPUs; the thread is in the common
+ * fields.  Their pairing shows the time spent in the guest (exit after
+ * entry) and in the host (entry after exit).  docs/performance.md has
+ * one-liners for perf, trace-cmd and bpftrace; by hand:
  *
  *   mount -t tracefs nodev /sys/kernel/tracing
- *   echo 1 > /sys/kernel/tracing/events/dune/dune_exit/enable
+ *   echo 1 > /sys/kernel/tracing/events/dune/enable
  *   cat /sys/kernel/tracing/trace_pipe
- *   perf stat -e dune:dune_exit -- ./program
  *
  * A disabled tracepoint costs one patched-out jump (a static key).
  *
@@ -25,6 +33,23 @@
 
 #include <linux/tracepoint.h>
 #include <asm/vmx.h>
+
+TRACE_EVENT(dune_entry,
+	TP_PROTO(u16 vcpu_id, u64 rip),
+	TP_ARGS(vcpu_id, rip),
+
+	TP_STRUCT__entry(
+		__field(u16, vcpu_id)
+		__field(u64, rip)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu_id;
+		__entry->rip = rip;
+	),
+
+	TP_printk("vcpu %u rip 0x%llx", __entry->vcpu_id, __entry->rip)
+);
 
 TRACE_EVENT(dune_exit,
 	TP_PROTO(u32 reason, u64 rip, u64 qualification, u16 vcpu_id),

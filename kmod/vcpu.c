@@ -49,6 +49,7 @@
 #include "dune.h"
 #include "vm.h"
 #include "vmx_ops.h"
+#include "trace.h"
 
 /*
  * One MSR bitmap for every vCPU (SDM Vol. 3C, 25.6.9): a set bit makes
@@ -314,6 +315,8 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 	err = vcpu_write_entry_state(vcpu);
 	if (err)
 		goto out_window;
+	/* before CR2 and the hardening: a probe on it may fault or run code */
+	trace_dune_entry(vcpu->vpid, vcpu->regs.rip);
 
 	/*
 	 * CR2 is not part of the VMCS: the guest's value (its last page-fault

@@ -273,6 +273,7 @@ static long dune_vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 
 static void dune_vm_free(struct dune_vm *vm)
 {
+	dune_stats_vm_exit(vm);
 	dune_ept_free(vm);
 	xa_destroy(&vm->gpa_to_hva);
 	xa_destroy(&vm->hva_to_gpa);
@@ -326,6 +327,7 @@ int dune_vm_create(void)
 	spin_lock_init(&vm->ept_lock);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	dune_stats_vm_init(vm);
 
 	err = dune_ept_init(vm);
 	if (err)

@@ -59,6 +59,10 @@ struct dune_vm {
 	kuid_t uid;			/* the user charged for it */
 	bool charged;
 	atomic_t nr_vcpus;
+
+	/* Exit statistics in debugfs (stats.c). */
+	struct dune_exit_counters __percpu *stats;
+	struct dentry *debugfs;
 };
 
 /* The per-vCPU page of MSR lists that VM entry and exit load and store. */

@@ -2,7 +2,7 @@
 /*
  * vmx_selftest.c - make every VMX instruction succeed and fail, on purpose.
  *
- * Reading /sys/kernel/debug/dune/selftest runs this on every CPU in VMX
+ * Writing to /sys/kernel/debug/dune/selftest runs this on every CPU in VMX
  * operation.  It loads a scratch VMCS, then drives each checked wrapper
  * through VMsucceed and through the failures the SDM defines, and checks
  * that the reporter saw exactly the outcome and VM-instruction error the

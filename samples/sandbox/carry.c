@@ -242,8 +242,7 @@ long h_exit_group(struct call *c)
 {
 	c->ret = 0;
 	trace_of(c);
-	if (trace_out)
-		fprintf(trace_out, "+++ exited with %d +++\n", (int)(c->a[0] & 0xff));
+	trace_exit((int)c->a[0], 0);
 	fflush(NULL);
 	_exit((int)c->a[0]);
 }

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "sandbox.h"
@@ -134,7 +135,7 @@ static long copy_vec(uint64_t uv, char ***out, uint64_t *total)
 
 long sys_execve(struct dune_tf *tf, int dirfd, uint64_t path, uint64_t argv, uint64_t envp)
 {
-	char abs[PATH_MAX], err[512];
+	char abs[PATH_MAX], err[512], comm[16];
 	char **nargv = NULL, **nenvp = NULL;
 	uint64_t a[6] = { path, argv, envp, 0, 0, 0 }, total = 0;
 	long ret;
@@ -151,6 +152,12 @@ long sys_execve(struct dune_tf *tf, int dirfd, uint64_t path, uint64_t argv, uin
 		return ret;
 	if (tmpfs_path(abs))
 		return -EACCES;
+	/*
+	 * The thread's name after the exec, as the kernel's: the last part of
+	 * the path as the program gave it ("exe" for /proc/self/exe, which
+	 * busybox checks), fs/exec.c's __set_task_comm(kbasename(filename)).
+	 */
+	snprintf(comm, sizeof(comm), "%.15s", strrchr(abs, '/') ? strrchr(abs, '/') + 1 : abs);
 	if (is_self_exe(abs))
 		snprintf(abs, sizeof(abs), "%s", prog_path);
 	ret = check_program(abs, err, sizeof(err));
@@ -171,6 +178,7 @@ long sys_execve(struct dune_tf *tf, int dirfd, uint64_t path, uint64_t argv, uin
 	}
 	exec_claim();
 	trace_call(SYS_execve, a, 0);
+	prctl(PR_SET_NAME, comm);
 	snprintf(prog_path, sizeof(prog_path), "%s", abs);
 	free_vec(prog_argv);
 	free_vec(prog_envp);
@@ -349,6 +357,7 @@ long sys_fork(struct dune_tf *tf, bool unused)
 		return ret;
 	}
 	procs_set(slot, (int)getpid());
+	trace_fork_child();
 	/* The child, running natively: into a sandbox of its own. */
 	sup_fds_begin();
 	ret = dune_init(false);		/* keeps the parent's tables (a fork child) */

@@ -17,7 +17,8 @@
  *   fds.c      the supervisor's own descriptors
  *   paths.c    path checks
  *   policy.c   the policy file format
- *   trace.c    strace-style trace lines
+ *   trace.c    strace-style trace lines, dune-trace's strace options
+ *   decode.c   arguments as strace prints them: flag sets, structures (tables)
  *   tmpfs.c    the private in-memory /tmp
  *   process.c  fork, execve, threads
  *   threads.c  the program's threads: registry, ended by execve
@@ -247,6 +248,22 @@ const char *sys_name(long nr, char *buf, size_t len);
 int systab_verify(void);
 
 extern FILE *trace_out;
+/* What the trace shows (dune-trace's strace options; trace.c). */
+struct trace_opts {
+	bool filter;			/* -e trace=: only the calls in .calls */
+	bool calls[MAX_SYSCALLS];
+	bool sig_filter;		/* -e signal=: only the signals in .sigs */
+	bool sigs[65];
+	int timestamps;			/* -t: time of day, -tt: with microseconds */
+	bool durations;			/* -T: time spent in each call */
+	bool summary;			/* -c: a table of counts at the end, no lines */
+};
+extern struct trace_opts trace_opts;
+int trace_setup(void);
+void trace_begin(void);
+void trace_fork_child(void);
+void trace_signal(int sig);
+void trace_exit(int status, int sig);
 void trace_call(long nr, const uint64_t args[6], long ret);
 void trace_exec_start(const char *path, char *const argv[], int envc);
 void trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -506,9 +506,7 @@ static void deliver(struct dune_tf *tf, int sig, const siginfo_t *si, bool from_
 	tf->rip = ka.handler;
 	tf->rsp = sp;
 	tf->rflags &= ~0x400UL;		/* DF clear */
-	if (trace_out)
-		trace_note("--- %s {si_signo=%d} ---\n", sigabbrev_np(sig) ? sigabbrev_np(sig) : "SIG?",
-			   sig);
+	trace_signal(sig);
 	if (ka.flags & SA_RESETHAND) {
 		struct sigaction sa;
 
@@ -572,7 +570,7 @@ long sys_rt_sigreturn(struct dune_tf *tf)
 	struct kucontext uc;
 	struct ksigcontext mc;
 	sigset_t mask;
-	uint64_t a[6] = { 0 };
+	uint64_t a[6] = { ucp };	/* the trace reads the frame's mask there */
 
 	/* one copy of the frame: a racing thread changes nothing after the checks */
 	if (mem_read(&uc, ucp, sizeof(uc)))

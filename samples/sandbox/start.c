@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include "sandbox.h"
@@ -253,5 +254,7 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	}
 	if (trace_out && trace_exec)
 		trace_exec_start(prog_path, prog_argv, i);
+	/* the program's name, as the kernel's exec of it would have set it */
+	prctl(PR_SET_NAME, strrchr(prog_path, '/') ? strrchr(prog_path, '/') + 1 : prog_path);
 	run_program();
 }

@@ -51,6 +51,7 @@ void on_syscall(struct dune_tf *tf)
 	bool go;
 
 	exec_stop_check();	/* another thread's execve ends this one (process.c) */
+	trace_begin();
 	/* decode */
 	c.d = sys_desc(c.nr);
 	if (!c.d) {

@@ -6,14 +6,21 @@
  *   read(3, "root:x:0:0:root:/root:/bin/bash\n"..., 4096) = 1203
  *   open("/nope", O_RDONLY) = -1 ENOENT (No such file or directory)
  *
- * Arguments are decoded from systab.c's descriptions.  The trace of a
+ * Arguments are decoded as strace does by decode.c's tables, or, for a
+ * call they have no row for, from systab.c's kinds.  The trace of a
  * call shows what the kernel saw: strings are printed from the
  * supervisor's copies (copyin.c), which are what the kernel was given.
  * Flat buffers are read only where mem.c says the program may read them
  * (an invalid pointer prints as a number, as strace does).  Output
  * buffers are shown after the call, with what the kernel put there.
+ *
+ * dune-trace's strace options live here too (struct trace_opts): the
+ * calls and signals shown (-e trace=, -e signal=), the string size (-s),
+ * times of day (-tt), durations (-T) and the summary table (-c).
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
@@ -22,104 +29,120 @@
 #include <sys/syscall.h>
 
 #include "call.h"
+#include "decode.h"
 
 FILE *trace_out;
+struct trace_opts trace_opts;
+
+/* strace -c: per call counts, errors and time, shared by every process of the program. */
+struct trace_count {
+	unsigned long calls, errors, nsec;
+};
+static struct trace_count *counts;
+
+static __thread struct timespec call_start;
+
+/*
+ * This process's pid, for the "[pid N] " of a child's lines: asked once
+ * per process, not per line (getpid is a forwarded call, a VM exit).
+ */
+static pid_t my_pid;
+
+void trace_fork_child(void)
+{
+	my_pid = getpid();
+}
+
+static pid_t trace_pid(void)
+{
+	if (!my_pid)
+		my_pid = getpid();
+	return my_pid;
+}
+
+static long ts_nsec(const struct timespec *t)
+{
+	return t->tv_sec * 1000000000L + t->tv_nsec;
+}
+
+/*
+ * Before options take effect: the summary's counters live in a shared
+ * mapping made before the program starts, so forked children count into
+ * the same table (as strace -f -c sums every process).
+ */
+int trace_setup(void)
+{
+	if (!trace_opts.summary)
+		return 0;
+	counts = mmap(NULL, sizeof(*counts) * MAX_SYSCALLS, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (counts == MAP_FAILED) {
+		counts = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* A call begins: its start time, for -T and -c. */
+void trace_begin(void)
+{
+	if (trace_out && (trace_opts.durations || trace_opts.summary))
+		clock_gettime(CLOCK_MONOTONIC, &call_start);
+}
+
+static bool traced(long nr)
+{
+	return !trace_opts.filter || (nr >= 0 && nr < MAX_SYSCALLS && trace_opts.calls[nr]);
+}
+
+/* The start of a line: the pid of a child, the time of day with -t/-tt. */
+static void line_prefix(FILE *f)
+{
+	if (trace_pid() != real_pid)
+		fprintf(f, "[pid %d] ", trace_pid());
+	if (trace_opts.timestamps) {
+		struct timespec now;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		localtime_r(&now.tv_sec, &tm);
+		fprintf(f, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+		if (trace_opts.timestamps > 1)
+			fprintf(f, ".%06ld", now.tv_nsec / 1000);
+		fputc(' ', f);
+	}
+}
 
 /* @n bytes of @s as a C string literal; "..." if the real length @len is more. */
 static void put_bytes(FILE *f, const unsigned char *s, long n, long len)
 {
-	long i;
-
-	fputc('"', f);
-	for (i = 0; i < n; i++) {
-		unsigned char c = s[i];
-
-		switch (c) {
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		default:
-			if (c >= 32 && c < 127)
-				fputc(c, f);
-			else
-				fprintf(f, "\\%o", c);
-		}
-	}
-	fputc('"', f);
-	if (n < len)
-		fputs("...", f);
+	put_quoted(f, s, n, len, false);
 }
 
 /* A string or buffer of the program's, if mem.c says it may be read. */
 static void put_str(FILE *f, uint64_t addr, long len, bool nul)
 {
-	unsigned char buf[32];
-	long max = sizeof(buf);
-
-	if (nul) {
-		len = mem_strlen(addr, 4096);
-		if (len < 0) {
-			fprintf(f, "%#lx", (unsigned long)addr);
-			return;
-		}
-	}
-	if (len < 0 || mem_read(buf, addr, len < max ? len : max)) {
-		fprintf(f, "%#lx", (unsigned long)addr);
-		return;
-	}
-	put_bytes(f, buf, len < max ? len : max, len);
+	put_mem_str(f, addr, len, nul, false);
 }
 
-struct flagname {
-	unsigned long bit;
-	const char *name;
+static const char *const restart_names[] = {
+	/* the kernel's own restart codes (include/linux/errno.h), which no libc names */
+	[512 - 512] = "ERESTARTSYS", [513 - 512] = "ERESTARTNOINTR",
+	[514 - 512] = "ERESTARTNOHAND", [516 - 512] = "ERESTART_RESTARTBLOCK",
 };
 
-static void put_flags(FILE *f, unsigned long v, const struct flagname *t, const char *zero)
+/* An errno's name: glibc's (strerrorname_np), or the kernel's restart codes. */
+static const char *err_name(int err)
 {
-	bool first = true;
-	int i;
-
-	if (!v && zero) {
-		fputs(zero, f);
-		return;
-	}
-	for (i = 0; t[i].name; i++) {
-		if (t[i].bit && (v & t[i].bit) == t[i].bit) {
-			fprintf(f, "%s%s", first ? "" : "|", t[i].name);
-			v &= ~t[i].bit;
-			first = false;
-		}
-	}
-	if (v || first)
-		fprintf(f, "%s%#lx", first ? "" : "|", v);
+	if (err >= 512 && err < 512 + (int)(sizeof(restart_names) / sizeof(restart_names[0])))
+		return restart_names[err - 512];
+	return strerrorname_np(err);
 }
-
-static const struct flagname oflags[] = {
-	{ O_CREAT, "O_CREAT" },
-	{ O_EXCL, "O_EXCL" }, { O_NOCTTY, "O_NOCTTY" }, { O_TRUNC, "O_TRUNC" },
-	{ O_APPEND, "O_APPEND" }, { O_NONBLOCK, "O_NONBLOCK" }, { O_DIRECTORY, "O_DIRECTORY" },
-	{ O_NOFOLLOW, "O_NOFOLLOW" }, { O_CLOEXEC, "O_CLOEXEC" }, { O_PATH, "O_PATH" },
-	{ 0, NULL },
-};
-
-static const struct flagname prots[] = {
-	{ PROT_READ, "PROT_READ" }, { PROT_WRITE, "PROT_WRITE" }, { PROT_EXEC, "PROT_EXEC" },
-	{ 0, NULL },
-};
-
-static const struct flagname mflags[] = {
-	{ MAP_SHARED, "MAP_SHARED" }, { MAP_PRIVATE, "MAP_PRIVATE" }, { MAP_FIXED, "MAP_FIXED" },
-	{ MAP_ANONYMOUS, "MAP_ANONYMOUS" }, { MAP_NORESERVE, "MAP_NORESERVE" },
-	{ MAP_DENYWRITE, "MAP_DENYWRITE" }, { MAP_STACK, "MAP_STACK" },
-	{ MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE" }, { 0, NULL },
-};
 
 /*
  * Argument @i: its kind @ad, the program's value @a[i], and @copy, the
- * supervisor's copy the kernel was given for it (NULL if none).
+ * supervisor's copy the kernel was given for it (NULL if none).  For the
+ * calls decode.c has no row for.
  */
 static void put_arg(FILE *f, struct argdesc ad, int i, const uint64_t a[6], const void *copy,
 		    long ret)
@@ -142,15 +165,15 @@ static void put_arg(FILE *f, struct argdesc ad, int i, const uint64_t a[6], cons
 		if (!v)
 			fputs("NULL", f);
 		else if (copy)
-			put_bytes(f, copy, strlen(copy) < 32 ? (long)strlen(copy) : 32, strlen(copy));
+			put_bytes(f, copy, strlen(copy), strlen(copy));
 		else
-			put_str(f, v, 0, true);
+			put_mem_str(f, v, 0, true, true);
 		break;
 	case A_INC:
 		if (copy) {
 			long len = (long)a[ad.n];
 
-			put_bytes(f, copy, len < 32 ? len : 32, len);
+			put_bytes(f, copy, len < trace_strsize ? len : trace_strsize, len);
 			break;
 		}
 		/* fall through */
@@ -163,42 +186,6 @@ static void put_arg(FILE *f, struct argdesc ad, int i, const uint64_t a[6], cons
 		else
 			put_str(f, v, ret, false);
 		break;
-	case A_OFLAGS: {
-		unsigned long acc = v & O_ACCMODE, rest = v & ~(unsigned long)O_ACCMODE;
-
-		fputs(acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY" :
-		      acc == O_RDWR ? "O_RDWR" : "O_ACCMODE", f);
-		if (rest) {
-			fputc('|', f);
-			put_flags(f, rest, oflags, NULL);
-		}
-		break;
-	}
-	case A_PROT:
-		put_flags(f, v, prots, "PROT_NONE");
-		break;
-	case A_MFLAGS:
-		put_flags(f, v, mflags, NULL);
-		break;
-	case A_STRV: {
-		uint64_t p;
-		int n;
-
-		if (!mem_check(v, 8, false)) {
-			fprintf(f, "%#lx", (unsigned long)v);
-			break;
-		}
-		fputc('[', f);
-		for (n = 0; n < 16 && !mem_read(&p, v + 8 * n, 8) && p; n++) {
-			if (n)
-				fputs(", ", f);
-			put_str(f, p, 0, true);
-		}
-		if (n == 16)
-			fputs(", ...", f);
-		fputc(']', f);
-		break;
-	}
 	case A_HEX:
 		fprintf(f, "%#lx", (unsigned long)v);
 		break;
@@ -213,29 +200,44 @@ static void put_arg(FILE *f, struct argdesc ad, int i, const uint64_t a[6], cons
 	}
 }
 
-static bool open_creates(uint64_t flags)
+/* -c: count the call; its time since trace_begin(). */
+static void count_call(long nr, long ret)
 {
-	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+	struct timespec now;
+
+	if (!counts || nr < 0 || nr >= MAX_SYSCALLS)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	__atomic_add_fetch(&counts[nr].calls, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&counts[nr].nsec, ts_nsec(&now) - ts_nsec(&call_start),
+			   __ATOMIC_RELAXED);
+	if (ret < 0 && ret > -4096)
+		__atomic_add_fetch(&counts[nr].errors, 1, __ATOMIC_RELAXED);
 }
 
 static void trace_line(long nr, const struct argdesc kind[6], const uint64_t args[6],
 		       const void *const copy[6], long ret)
 {
 	const struct sysdesc *d = sys_desc(nr);
+	struct tcall t = { .nr = nr, .a = args, .copy = copy, .ret = ret };
 	FILE *f = trace_out;
+	struct timespec now;
 	char buf[32];
 	int i, n = 0;
 
-	if (getpid() != real_pid)
-		fprintf(f, "[pid %d] ", getpid());
+	if (!traced(nr))
+		return;
+	if (trace_opts.summary) {
+		count_call(nr, ret);
+		return;
+	}
+	line_prefix(f);
 	fprintf(f, "%s(", sys_name(nr, buf, sizeof(buf)));
-	if (d) {
+	if (decode_args(f, &t)) {
+		/* decode.c knows this call */
+	} else if (d) {
 		while (n < 6 && d->a[n].k != A_NONE)
 			n++;
-		/* as strace: open's mode only when the call may create a file */
-		if ((nr == SYS_open && !open_creates(args[1])) ||
-		    (nr == SYS_openat && !open_creates(args[2])))
-			n--;
 		for (i = 0; i < n; i++) {
 			if (i)
 				fputs(", ", f);
@@ -251,17 +253,29 @@ static void trace_line(long nr, const struct argdesc kind[6], const uint64_t arg
 		return;
 	}
 	if (ret < 0 && ret > -4096) {
-		const char *name = errno_name((int)-ret);
+		const char *name = err_name((int)-ret);
 
 		if (name)
-			fprintf(f, ") = -1 %s (%s)\n", name, strerror((int)-ret));
+			fprintf(f, ") = -1 %s (%s)", name, strerror((int)-ret));
 		else
-			fprintf(f, ") = -1 E%ld (%s)\n", -ret, strerror((int)-ret));
-	} else if (d && d->ret_ptr) {
-		fprintf(f, ") = %#lx\n", (unsigned long)ret);
+			fprintf(f, ") = -1 E%ld (%s)", -ret, strerror((int)-ret));
+	} else if ((d && d->ret_ptr) ||
+		   (nr == SYS_fcntl && ((int)args[1] == F_GETFD || (int)args[1] == F_GETFL))) {
+		fprintf(f, ") = %#lx", (unsigned long)ret);
+		decode_ret_note(f, &t);
+	} else if (nr == SYS_umask) {
+		fprintf(f, ") = %#03lo", (unsigned long)ret);
 	} else {
-		fprintf(f, ") = %ld\n", ret);
+		fprintf(f, ") = %ld", ret);
 	}
+	if (trace_opts.durations) {
+		long ns;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ns = ts_nsec(&now) - ts_nsec(&call_start);
+		fprintf(f, " <%ld.%06ld>", ns / 1000000000L, ns % 1000000000L / 1000);
+	}
+	fputc('\n', f);
 	fflush(f);
 }
 
@@ -276,7 +290,7 @@ void trace_call(long nr, const uint64_t args[6], long ret)
 	trace_line(nr, d ? d->a : none, args, NULL, ret);
 }
 
-/* A call of the pipeline: strings from the copies the kernel was given. */
+/* A call of the pipeline: strings and structures from the copies the kernel was given. */
 void trace_of(const struct call *c)
 {
 	const void *copy[6];
@@ -288,10 +302,18 @@ void trace_of(const struct call *c)
 		trace_call(c->nr, c->a, c->ret);
 		return;
 	}
-	/* the table's kinds (as strace prints them), the strings from our copies */
-	for (i = 0; i < 6; i++)
+	/*
+	 * Our copies where they are the argument's whole structure (the
+	 * table's kind, or a sub-command's, of a copied kind); else decode.c
+	 * reads the program's memory.
+	 */
+	for (i = 0; i < 6; i++) {
+		int k = c->kind[i].k;
+
 		copy[i] = c->copied[i] && c->kind[i].k == c->d->a[i].k &&
-			  (c->kind[i].k == A_STR || c->kind[i].k == A_INC) ? (const void *)c->k[i] : NULL;
+			  (k == A_STR || k == A_INC || k == A_IN || k == A_OUT || k == A_INOUT ||
+			   k == A_IOV || k == A_IOVW) ? (const void *)c->k[i] : NULL;
+	}
 	trace_line(c->nr, c->d->a, c->a, copy, c->ret);
 }
 
@@ -307,27 +329,133 @@ void trace_exec_start(const char *path, char *const argv[], int envc)
 	FILE *f = trace_out;
 	int i;
 
-	if (!f)
+	if (!f || !traced(SYS_execve))
 		return;
+	if (trace_opts.summary) {
+		if (counts)
+			counts[SYS_execve].calls++;
+		return;
+	}
+	line_prefix(f);
 	fputs("execve(", f);
 	put_bytes(f, (const unsigned char *)path, strlen(path), strlen(path));
 	fputs(", [", f);
 	for (i = 0; argv[i]; i++) {
 		long len = strlen(argv[i]);
 
+		if (i == trace_strsize) {
+			fputs(", ...", f);
+			break;
+		}
 		if (i)
 			fputs(", ", f);
-		put_bytes(f, (const unsigned char *)argv[i], len < 32 ? len : 32, len);
+		put_bytes(f, (const unsigned char *)argv[i],
+			  len < trace_strsize ? len : trace_strsize, len);
 	}
-	fprintf(f, "], %p /* %d vars */) = 0\n", (void *)prog_envp, envc);
+	fprintf(f, "], %p /* %d var%s */) = 0\n", (void *)prog_envp, envc, envc == 1 ? "" : "s");
 	fflush(f);
+}
+
+/* "--- SIGCHLD ... ---": a signal delivered to the program's handler (-e signal=). */
+void trace_signal(int sig)
+{
+	char buf[16];
+	const char *name = signal_name(sig, buf, sizeof(buf));
+
+	if (!trace_out || trace_opts.summary ||
+	    (trace_opts.sig_filter && (sig <= 0 || sig > 64 || !trace_opts.sigs[sig])))
+		return;
+	line_prefix(trace_out);
+	if (name)
+		fprintf(trace_out, "--- %s {si_signo=%s, ...} ---\n", name, name);
+	else
+		fprintf(trace_out, "--- %d {si_signo=%d, ...} ---\n", sig, sig);
+	fflush(trace_out);
+}
+
+static int by_time(const void *x, const void *y)
+{
+	const struct trace_count *a = &counts[*(const int *)x], *b = &counts[*(const int *)y];
+
+	if (a->nsec != b->nsec)
+		return a->nsec < b->nsec ? 1 : -1;
+	if (a->calls != b->calls)
+		return a->calls < b->calls ? 1 : -1;
+	return *(const int *)x - *(const int *)y;
+}
+
+/*
+ * strace -c's table: calls by time spent in them, the most first.  Time
+ * here is wall time from the SYSCALL in ring 3 to the trace, supervisor
+ * work included (strace -c -w is the comparable view).
+ */
+static void print_summary(FILE *f)
+{
+	static const char rule[] =
+		"------ ----------- ----------- --------- --------- ----------------\n";
+	unsigned long total_ns = 0, total_calls = 0, total_err = 0;
+	int order[MAX_SYSCALLS], n = 0, i;
+	char buf[32];
+
+	for (i = 0; i < MAX_SYSCALLS; i++) {
+		if (!counts[i].calls)
+			continue;
+		order[n++] = i;
+		total_ns += counts[i].nsec;
+		total_calls += counts[i].calls;
+		total_err += counts[i].errors;
+	}
+	qsort(order, n, sizeof(order[0]), by_time);
+	fprintf(f, "%% time     seconds  usecs/call     calls    errors syscall\n%s", rule);
+	for (i = 0; i < n; i++) {
+		const struct trace_count *c = &counts[order[i]];
+
+		fprintf(f, "%6.2f %11.6f %11lu %9lu ",
+			total_ns ? 100.0 * c->nsec / total_ns : 0.0, c->nsec / 1e9,
+			c->nsec / 1000 / c->calls, c->calls);
+		if (c->errors)
+			fprintf(f, "%9lu ", c->errors);
+		else
+			fprintf(f, "%9s ", "");
+		fprintf(f, "%s\n", sys_name(order[i], buf, sizeof(buf)));
+	}
+	fprintf(f, "%s%6.2f %11.6f %11lu %9lu ", rule, 100.0, total_ns / 1e9,
+		total_calls ? total_ns / 1000 / total_calls : 0, total_calls);
+	if (total_err)
+		fprintf(f, "%9lu total\n", total_err);
+	else
+		fprintf(f, "%9s total\n", "");
+}
+
+/*
+ * A process of the program ends ("+++ exited with N +++", "+++ killed by
+ * SIGX +++"); when it is the first one, the -c summary.
+ */
+void trace_exit(int status, int sig)
+{
+	char buf[16];
+	const char *name;
+
+	if (!trace_out)
+		return;
+	if (!trace_opts.summary) {
+		line_prefix(trace_out);
+		name = sig ? signal_name(sig, buf, sizeof(buf)) : NULL;
+		if (sig)
+			fprintf(trace_out, "+++ killed by %s +++\n", name ? name : "?");
+		else
+			fprintf(trace_out, "+++ exited with %d +++\n", status & 0xff);
+	} else if (counts && trace_pid() == real_pid) {
+		print_summary(trace_out);
+	}
+	fflush(trace_out);
 }
 
 void trace_note(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!trace_out)
+	if (!trace_out || trace_opts.summary)
 		return;
 	va_start(ap, fmt);
 	vfprintf(trace_out, fmt, ap);
