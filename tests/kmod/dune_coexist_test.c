@@ -14,7 +14,8 @@
  *     to CPU 0, each to a correct end;
  *   - meanwhile CPU 1 goes offline and online again (our VMCSs must be
  *     cleared before KVM's VMXOFF there), and "rmmod kvm_intel" fails:
- *     dune.ko pins it.
+ *     dune.ko pins it;
+ *   - dune.ko refuses to share a root kvm_intel runs with ept=0.
  *
  * Where dune.ko takes its own VMXON (6.1) there is nothing to share and
  * the test says so (SKIP): this suite runs only on kernels that share.
@@ -321,6 +322,70 @@ TEST_F_TIMEOUT(coexist, kvm_guest_and_dune_mode_together, 1200)
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("dune_mode_test failed under sharing");
 	EXPECT_TRUE(module_loaded("kvm_intel"));
+}
+
+/*
+ * What dune.ko will not share: with kvm_intel.ept=0, KVM tags its guests'
+ * translations by VPID only, and a VPID mix-up between the two hypervisors
+ * would then hand one guest another's mappings (vmx_root.c).  dune.ko must
+ * refuse to load: one line in the kernel log saying why and what to do,
+ * and EOPNOTSUPP from finit_module().  kvm_intel is put back as it was.
+ */
+#define KVM_INTEL_KO	KVM_KO_DIR "/kvm-intel.ko"
+
+/* Only for the timeout: module loads take a while in the emulated machine. */
+FIXTURE(refusal) {
+};
+
+FIXTURE_SETUP(refusal)
+{
+}
+
+FIXTURE_TEARDOWN(refusal)
+{
+}
+
+TEST_F_TIMEOUT(refusal, kvm_intel_with_ept_off, 600)
+{
+	char ept[8] = "";
+	size_t since;
+	char *root;
+	int err;
+
+	if (!module_loaded("kvm_intel") && system("kvm-load"))
+		SKIP(return, "kvm-load failed (run with tools/vm/run --kvm)");
+	if (!module_loaded("dune"))
+		ASSERT_EQ(0, load_module(DUNE_KO, NULL));
+	root = vmx_root();
+	if (!root || strncmp(root, "kvm", 3)) {
+		free(root);
+		SKIP(return, "dune.ko has its own VMX root here: nothing is shared");
+	}
+	free(root);
+
+	ASSERT_EQ(0, unload_module("dune"));
+	ASSERT_EQ(0, unload_module("kvm_intel"));
+	ASSERT_EQ(0, load_module(KVM_INTEL_KO, "ept=0"));
+	ASSERT_EQ(0, read_line("/sys/module/kvm_intel/parameters/ept", ept, sizeof(ept)));
+	EXPECT_STREQ("N", ept);
+
+	since = klog_size();
+	err = load_module(DUNE_KO, NULL);
+	EXPECT_EQ(-EOPNOTSUPP, err);
+	EXPECT_FALSE(module_loaded("dune"));
+	EXPECT_TRUE(klog_contains_since(since, "dune: kvm_intel runs with ept=N"));
+	/* One line, nothing else from us: the reason is the whole message. */
+	EXPECT_EQ(1, klog_count_since(since, "dune: "));
+
+	/* kvm_intel as tools/vm/run loads it, and dune.ko sharing it again. */
+	if (module_loaded("dune"))
+		unload_module("dune");
+	ASSERT_EQ(0, unload_module("kvm_intel"));
+	ASSERT_EQ(0, load_module(KVM_INTEL_KO, NULL));
+	ASSERT_EQ(0, load_module(DUNE_KO, NULL));
+	root = vmx_root();
+	EXPECT_TRUE(root && !strncmp(root, "kvm", 3));
+	free(root);
 }
 
 TEST_HARNESS_MAIN
