@@ -241,17 +241,25 @@ static volatile int *kvm_done;
  * after round for as long as the KVM guest runs: then the only thing
  * between the KVM thread's preemption inside KVM_RUN and its next VM entry
  * is dune.ko's own entries and exits.  Returns 0, or the failed round.
+ *
+ * Without rseq: glibc registers every thread for restartable sequences,
+ * and the kernel then sets TIF_NOTIFY_RESUME on each preemption
+ * (rseq_preempt(), kernel/sched/core.c), which makes dune.ko's run loop
+ * return to user space - running KVM's user-return notifier - after every
+ * switch.  A program without rseq (this tunable, another libc, an older
+ * glibc) re-enters straight away: the case the hazard needs.
  */
 #define SPIN_PER_ROUND	"5000000"
 static int dune_spinner(void)
 {
+	static char *const env[] = { "GLIBC_TUNABLES=glibc.pthread.rseq=0", NULL };
 	int round, status;
 
 	for (round = 1; round == 1 || !*kvm_done; round++) {
 		pid_t pid = fork();
 
 		if (!pid) {
-			execl("./dune_spin", "dune_spin", SPIN_PER_ROUND, (char *)NULL);
+			execle("./dune_spin", "dune_spin", SPIN_PER_ROUND, (char *)NULL, env);
 			_exit(127);
 		}
 		if (pid < 0 || waitpid(pid, &status, 0) != pid ||
@@ -324,10 +332,11 @@ FIXTURE_TEARDOWN(coexist)
  * comes from a preemption inside KVM_RUN (the guest's STAR/LSTAR/SFMASK
  * loaded, KVM's cache saying so) or inside dune.ko's run loop, and no
  * task returns to user space in between - where the kernel lets dune.ko
- * reload the FPU itself (switch_fpu_return exported: 6.1, 6.12).  On 7.x
- * dune.ko returns to user space after every switch to reload the FPU,
- * which runs KVM's user-return notifier first: there the hazard cannot
- * arise, and this test passes with or without the per-entry MSR read.
+ * reload the FPU itself (switch_fpu_return exported: 6.1, 6.12) and the
+ * spinner has no rseq (dune_spinner()).  On 7.x dune.ko returns to user
+ * space after every switch to reload the FPU, which runs KVM's
+ * user-return notifier first: there the hazard cannot arise, and this
+ * test passes with or without the per-entry MSR read.
  * A dune.ko that restored host MSR values cached at vCPU creation fails
  * here on 6.12: the KVM guest's SYSCALL jumps to the host's LSTAR and the
  * guest triple-faults (exit reason 8, KVM_EXIT_SHUTDOWN).
