@@ -66,6 +66,8 @@
 
 enum dune_root dune_root_mode = DUNE_ROOT_OWN;
 static struct file *kvm_pin;		/* /dev/kvm, held open in kvm mode */
+static u64 kernel_lstar;		/* the kernel's SYSCALL entry point */
+atomic_t dune_root_kvm_msrs_at_entry;	/* debugfs: kvm_msrs_at_entry */
 
 static const char *const root_names[] = {
 	[DUNE_ROOT_OWN] = "own",
@@ -205,6 +207,8 @@ int dune_root_init(void)
 		pr_err("VMX is on but /dev/kvm cannot be opened (%d): who holds VMX?\n", err);
 		return err;
 	}
+	/* Ours: in a system call, the SYSCALL that brought us here used it. */
+	rdmsrq(MSR_LSTAR, kernel_lstar);
 	dune_root_mode = DUNE_ROOT_KVM;
 	pr_info("VMX root operation: kvm_intel's (shared; kvm_intel pinned)\n");
 	return 0;
@@ -257,10 +261,19 @@ void dune_root_window_end(u64 saved)
 void dune_root_read_host_msrs(struct vmx_msr_entry *host, unsigned int n)
 {
 	unsigned int i;
+	u64 lstar;
 
 	if (dune_root_mode != DUNE_ROOT_KVM)
 		return;
 	for (i = 0; i < n; i++)
 		if (host[i].index != MSR_KERNEL_GS_BASE)	/* read per DUNE_RUN */
 			rdmsrq(host[i].index, host[i].value);
+	/*
+	 * Count the entries that found another LSTAR than the kernel's - a
+	 * KVM guest's, left for the user-return notifier: how often the
+	 * hazard this read handles arose (debugfs, dune_coexist_test).
+	 */
+	rdmsrq(MSR_LSTAR, lstar);
+	if (lstar != kernel_lstar)
+		atomic_inc(&dune_root_kvm_msrs_at_entry);
 }
