@@ -86,6 +86,7 @@
 #include <linux/mm.h>
 #include <asm/msr-index.h>
 #include <asm/vmx.h>
+#include <asm/cpufeature.h>
 
 #include <linux/syscore_ops.h>
 #include <asm/fpu/api.h>
@@ -205,6 +206,19 @@ static inline bool dune_fpu_ready(void)
 #ifdef DUNE_EXPORTED_SWITCH_FPU_RETURN
 	switch_fpu_return();
 	return true;
+#else
+	return false;
+#endif
+}
+
+/*
+ * Is the kernel using FRED (flexible return and event delivery, 6.9+) for
+ * its exceptions and interrupts?  Kernels before it have no feature flag.
+ */
+static inline bool dune_host_fred(void)
+{
+#ifdef X86_FEATURE_FRED
+	return cpu_feature_enabled(X86_FEATURE_FRED);
 #else
 	return false;
 #endif

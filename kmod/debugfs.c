@@ -160,6 +160,9 @@ void dune_debugfs_init(void)
 	dune_stats_debugfs_init(dune_debugfs_dir);
 	debugfs_create_u32("chunk_store_delay_ms", 0600, dune_debugfs_dir, &chunk_store_delay_ms);
 	debugfs_create_u32("chunk_store_fail", 0600, dune_debugfs_dir, &chunk_store_fail);
+	/* kvm mode: entries that found a KVM guest's LSTAR loaded (vmx_root.c) */
+	debugfs_create_atomic_t("kvm_msrs_at_entry", 0400, dune_debugfs_dir,
+				&dune_root_kvm_msrs_at_entry);
 }
 
 void dune_debugfs_exit(void)

@@ -78,6 +78,7 @@ int dune_root_vpid_min(void);
 int dune_root_window_begin(u64 *saved);
 void dune_root_window_end(u64 saved);
 void dune_root_read_host_msrs(struct vmx_msr_entry *host, unsigned int n);
+extern atomic_t dune_root_kvm_msrs_at_entry;
 
 /*
  * vmcs.c: control fields and the host-state area; the per-CPU lists of

@@ -301,7 +301,6 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 	err = vcpu_load(vcpu);
 	if (err)
 		goto out_window;
-	dune_root_read_host_msrs(vcpu->msrs->host, NR_SWITCHED_MSRS);
 
 	/*
 	 * The guest runs on the thread's own FPU state: it must be loaded
@@ -311,6 +310,8 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 		err = -EINTR;
 		goto out_window;
 	}
+	/* Last before the entry: the SYSCALL MSRs the exit restores (vmx_root.c). */
+	dune_root_read_host_msrs(vcpu->msrs->host, NR_SWITCHED_MSRS);
 
 	err = vcpu_write_entry_state(vcpu);
 	if (err)

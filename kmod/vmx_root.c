@@ -57,6 +57,7 @@
 #include <linux/moduleparam.h>
 #include <linux/smp.h>
 #include <asm/cpufeature.h>
+#include <asm/hypervisor.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
 
@@ -65,6 +66,8 @@
 
 enum dune_root dune_root_mode = DUNE_ROOT_OWN;
 static struct file *kvm_pin;		/* /dev/kvm, held open in kvm mode */
+static u64 kernel_lstar;		/* the kernel's SYSCALL entry point */
+atomic_t dune_root_kvm_msrs_at_entry;	/* debugfs: kvm_msrs_at_entry */
 
 static const char *const root_names[] = {
 	[DUNE_ROOT_OWN] = "own",
@@ -114,22 +117,37 @@ static bool kvm_param(const char *module, const char *name, char *buf, size_t si
 	return true;
 }
 
+/*
+ * Roots we do not share, each refused with one line saying why.  The first
+ * is tested in the emulated machine (dune_coexist_test); the other two
+ * cannot occur in Bochs (no FRED, not Hyper-V) and are refused on the
+ * kernel's own flags, untested (docs/security.md lists them for review).
+ *
+ *   - kvm_intel.ept=0: KVM tags its guests' translations by VPID only, so
+ *     our VPIDs' disjointness would be all that keeps guests apart.
+ *   - Hyper-V: kvm_intel may use an enlightened VMCS (vmx/hyperv_evmcs.h),
+ *     made current through the VP assist page instead of VMPTRLD: VMPTRST
+ *     does not see it, and our window would not put it back.  Refused on
+ *     Hyper-V at all (x86_hyper_type), not only when kvm_intel reports
+ *     enlightened_vmcs=Y - which it clears when it does not use one.
+ *   - FRED: the NMI taken after a VM exit (vcpu_handle_nmi_irqoff()) is
+ *     delivered as on IDT hosts, unverified with FRED's event delivery.
+ */
 static int kvm_root_checks(void)
 {
 	char v[8];
 
-#ifdef X86_FEATURE_FRED
-	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
+	if (dune_host_fred()) {
 		pr_err("FRED is on: sharing VMX with KVM is not verified with FRED; boot with fred=off\n");
 		return -EOPNOTSUPP;
 	}
-#endif
 	if (kvm_param("kvm_intel", "ept", v, sizeof(v)) && v[0] != 'Y') {
 		pr_err("kvm_intel runs with ept=N, which tags guest translations by VPID only; reload it with ept=1\n");
 		return -EOPNOTSUPP;
 	}
-	if (kvm_param("kvm_intel", "enlightened_vmcs", v, sizeof(v)) && v[0] == 'Y') {
-		pr_err("kvm_intel uses an enlightened VMCS (Hyper-V): not supported\n");
+	if (hypervisor_is_type(X86_HYPER_MS_HYPERV) ||
+	    (kvm_param("kvm_intel", "enlightened_vmcs", v, sizeof(v)) && v[0] == 'Y')) {
+		pr_err("running on Hyper-V, where kvm_intel may use an enlightened VMCS, which dune.ko cannot share: not supported\n");
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -189,6 +207,8 @@ int dune_root_init(void)
 		pr_err("VMX is on but /dev/kvm cannot be opened (%d): who holds VMX?\n", err);
 		return err;
 	}
+	/* Ours: in a system call, the SYSCALL that brought us here used it. */
+	rdmsrq(MSR_LSTAR, kernel_lstar);
 	dune_root_mode = DUNE_ROOT_KVM;
 	pr_info("VMX root operation: kvm_intel's (shared; kvm_intel pinned)\n");
 	return 0;
@@ -241,10 +261,19 @@ void dune_root_window_end(u64 saved)
 void dune_root_read_host_msrs(struct vmx_msr_entry *host, unsigned int n)
 {
 	unsigned int i;
+	u64 lstar;
 
 	if (dune_root_mode != DUNE_ROOT_KVM)
 		return;
 	for (i = 0; i < n; i++)
 		if (host[i].index != MSR_KERNEL_GS_BASE)	/* read per DUNE_RUN */
 			rdmsrq(host[i].index, host[i].value);
+	/*
+	 * Count the entries that found another LSTAR than the kernel's - a
+	 * KVM guest's, left for the user-return notifier: how often the
+	 * hazard this read handles arose (debugfs, dune_coexist_test).
+	 */
+	rdmsrq(MSR_LSTAR, lstar);
+	if (lstar != kernel_lstar)
+		atomic_inc(&dune_root_kvm_msrs_at_entry);
 }

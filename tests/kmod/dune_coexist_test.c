@@ -14,7 +14,8 @@
  *     to CPU 0, each to a correct end;
  *   - meanwhile CPU 1 goes offline and online again (our VMCSs must be
  *     cleared before KVM's VMXOFF there), and "rmmod kvm_intel" fails:
- *     dune.ko pins it.
+ *     dune.ko pins it;
+ *   - dune.ko refuses to share a root kvm_intel runs with ept=0.
  *
  * Where dune.ko takes its own VMXON (6.1) there is nothing to share and
  * the test says so (SKIP): this suite runs only on kernels that share.
@@ -30,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -83,7 +85,14 @@ static pid_t spawn_on_cpu0(int (*fn)(void))
  * before it enters again; the runs did not show that interleaving.
  */
 #define SYSCALLS_PER_OUT	50000
-#define KVM_OUTS		4000
+/*
+ * OUT exits per KVM guest run.  One stretch of SYSCALLs is about 1.75 ms
+ * of emulated time, a scheduler tick 4 ms: a few hundred stretches give
+ * the scheduler hundreds of chances to switch from the KVM thread to a
+ * Dune vCPU and back while the guest's MSRs are loaded.  (4000 made the
+ * test take half an hour of wall-clock time on a loaded 2-core host.)
+ */
+#define KVM_OUTS		400
 #define GUEST_MEM		0x200000	/* one 2 MiB page, identity-mapped */
 #define PML4_PA			0x3000
 #define PDPT_PA			0x4000
@@ -224,28 +233,71 @@ static int dune_mode_suite(void)
 	return 127;
 }
 
+/* Set by the test when the KVM guest is done: the spinner stops then. */
+static volatile int *kvm_done;
+
 /*
- * Dune mode without exits to user space (tests/libdune/dune_spin.c), a few
- * times: then the only thing between the KVM thread's preemption inside
- * KVM_RUN and its next VM entry is dune.ko's own entries and exits.
+ * Dune mode without exits to user space (tests/libdune/dune_spin.c), round
+ * after round for as long as the KVM guest runs: then the only thing
+ * between the KVM thread's preemption inside KVM_RUN and its next VM entry
+ * is dune.ko's own entries and exits.  Returns 0, or the failed round.
+ *
+ * Without rseq: glibc registers every thread for restartable sequences,
+ * and the kernel then sets TIF_NOTIFY_RESUME on each preemption
+ * (rseq_preempt(), kernel/sched/core.c), which makes dune.ko's run loop
+ * return to user space - running KVM's user-return notifier - after every
+ * switch.  A program without rseq (this tunable, another libc, an older
+ * glibc) re-enters straight away: the case the hazard needs.
  */
-#define SPIN_ROUNDS	3
+#define SPIN_PER_ROUND	"5000000"
 static int dune_spinner(void)
 {
+	static char *const env[] = { "GLIBC_TUNABLES=glibc.pthread.rseq=0", NULL };
 	int round, status;
 
-	for (round = 0; round < SPIN_ROUNDS; round++) {
+	for (round = 1; round == 1 || !*kvm_done; round++) {
 		pid_t pid = fork();
 
 		if (!pid) {
-			execl("./dune_spin", "dune_spin", "150000000", (char *)NULL);
+			execle("./dune_spin", "dune_spin", SPIN_PER_ROUND, (char *)NULL, env);
 			_exit(127);
 		}
 		if (pid < 0 || waitpid(pid, &status, 0) != pid ||
 		    !WIFEXITED(status) || WEXITSTATUS(status))
-			return 1 + round;
+			return round < 255 ? round : 255;
 	}
 	return 0;
+}
+
+/* Wait for child @pid; its exit status, or -1 if it did not exit. */
+static int child_status(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* debugfs: Dune entries that found another LSTAR than the kernel's. */
+static long kvm_msrs_at_entry(void)
+{
+	char *text;
+	long n;
+
+	ensure_debugfs();
+	text = read_text(DUNE_DEBUGFS "/kvm_msrs_at_entry");
+	n = text ? strtol(text, NULL, 10) : -1;
+	free(text);
+	return n;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static char *vmx_root(void)
@@ -273,6 +325,10 @@ FIXTURE_SETUP(coexist)
 	root = vmx_root();
 	self->shared = root && !strncmp(root, "kvm", 3);
 	free(root);
+	kvm_done = mmap(NULL, sizeof(*kvm_done), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, kvm_done);
+	*kvm_done = 0;
 }
 
 /* Leave dune.ko loaded (kvm_intel stays: it holds VMX for dune.ko now). */
@@ -283,20 +339,69 @@ FIXTURE_TEARDOWN(coexist)
 		load_module(DUNE_KO, NULL);
 }
 
-TEST_F_TIMEOUT(coexist, kvm_guest_and_dune_mode_together, 1200)
+/*
+ * The user-return-MSR hazard alone (vmx_root.c): the KVM guest and the
+ * Dune-mode spinner, nothing else, on CPU 0.  Every switch between the two
+ * comes from a preemption inside KVM_RUN (the guest's STAR/LSTAR/SFMASK
+ * loaded, KVM's cache saying so) or inside dune.ko's run loop, and no
+ * task returns to user space in between - where the kernel lets dune.ko
+ * reload the FPU itself (switch_fpu_return exported: 6.1, 6.12) and the
+ * spinner has no rseq (dune_spinner()).  On 7.x dune.ko returns to user
+ * space after every switch to reload the FPU, which runs KVM's
+ * user-return notifier first: there the hazard cannot arise, and this
+ * test passes with or without the per-entry MSR read.
+ *
+ * Not yet a regression test for that read: on 6.12, a dune.ko without it
+ * made 117 entries with the KVM guest's LSTAR loaded (debugfs
+ * kvm_msrs_at_entry, logged below) in one run, and the KVM guest still
+ * passed - the triple fault (exit reason 8, KVM_EXIT_SHUTDOWN) predicted
+ * from KVM's source did not happen.  What re-syncs KVM there is not yet
+ * understood; the count at least shows the condition is reached.
+ */
+TEST_F_TIMEOUT(coexist, kvm_user_return_msrs_survive_dune_entries, 600)
 {
-	pid_t kvm_pid, dune_pid, spin_pid;
-	int status, round;
-	bool cpu1 = online_cpus() > 1;
+	long seen = kvm_msrs_at_entry();
+	pid_t kvm_pid, spin_pid;
+	double t0 = now_s();
+	int kvm, spin;
 
 	if (!self->shared)
 		SKIP(return, "dune.ko has its own VMX root here: nothing is shared");
 
 	kvm_pid = spawn_on_cpu0(kvm_guest_loop);
-	dune_pid = spawn_on_cpu0(dune_mode_suite);
-	spin_pid = spawn_on_cpu0(dune_spinner);
 	ASSERT_GT(kvm_pid, 0);
+	spin_pid = spawn_on_cpu0(dune_spinner);
+	ASSERT_GT(spin_pid, 0);
+	kvm = child_status(kvm_pid);
+	*kvm_done = 1;
+	spin = child_status(spin_pid);
+	EXPECT_EQ(0, kvm) TH_LOG("KVM guest loop failed at step %d", kvm);
+	EXPECT_EQ(0, spin) TH_LOG("dune_spin failed in round %d", spin);
+	/* How often a Dune entry found the KVM guest's LSTAR loaded (vmx_root.c). */
+	TH_LOG("%d OUTs of %d SYSCALLs beside dune_spin: %.1f s; Dune entries with KVM's LSTAR loaded: %ld",
+	       KVM_OUTS, SYSCALLS_PER_OUT, now_s() - t0, kvm_msrs_at_entry() - seen);
+}
+
+/*
+ * Everything at once on CPU 0 - the KVM guest, the whole Dune-mode suite
+ * and the spinner - while CPU 1 goes offline and online and kvm_intel is
+ * asked to unload.
+ */
+TEST_F_TIMEOUT(coexist, kvm_guest_and_dune_mode_together, 900)
+{
+	pid_t kvm_pid, dune_pid, spin_pid;
+	bool cpu1 = online_cpus() > 1;
+	double t0 = now_s();
+	int kvm, spin, mode, round;
+
+	if (!self->shared)
+		SKIP(return, "dune.ko has its own VMX root here: nothing is shared");
+
+	kvm_pid = spawn_on_cpu0(kvm_guest_loop);
+	ASSERT_GT(kvm_pid, 0);
+	dune_pid = spawn_on_cpu0(dune_mode_suite);
 	ASSERT_GT(dune_pid, 0);
+	spin_pid = spawn_on_cpu0(dune_spinner);
 	ASSERT_GT(spin_pid, 0);
 
 	for (round = 0; round < 3; round++) {
@@ -310,17 +415,79 @@ TEST_F_TIMEOUT(coexist, kvm_guest_and_dune_mode_together, 1200)
 		usleep(200000);
 	}
 
-	ASSERT_EQ(kvm_pid, waitpid(kvm_pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status))
-		TH_LOG("KVM guest loop failed at step %d", WEXITSTATUS(status));
-	ASSERT_EQ(spin_pid, waitpid(spin_pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("dune_spin failed in round %d", WEXITSTATUS(status));
-	ASSERT_EQ(dune_pid, waitpid(dune_pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("dune_mode_test failed under sharing");
+	kvm = child_status(kvm_pid);
+	*kvm_done = 1;
+	spin = child_status(spin_pid);
+	mode = child_status(dune_pid);
+	EXPECT_EQ(0, kvm) TH_LOG("KVM guest loop failed at step %d", kvm);
+	EXPECT_EQ(0, spin) TH_LOG("dune_spin failed in round %d", spin);
+	EXPECT_EQ(0, mode) TH_LOG("dune_mode_test failed under sharing (%d)", mode);
 	EXPECT_TRUE(module_loaded("kvm_intel"));
+	TH_LOG("KVM guest, dune_mode_test, dune_spin, 3 hotplug rounds: %.1f s", now_s() - t0);
+}
+
+/*
+ * What dune.ko will not share: with kvm_intel.ept=0, KVM tags its guests'
+ * translations by VPID only, and a VPID mix-up between the two hypervisors
+ * would then hand one guest another's mappings (vmx_root.c).  dune.ko must
+ * refuse to load: one line in the kernel log saying why and what to do,
+ * and EOPNOTSUPP from finit_module().  kvm_intel is put back as it was.
+ */
+#define KVM_INTEL_KO	KVM_KO_DIR "/kvm-intel.ko"
+
+/* Only for the timeout: module loads take a while in the emulated machine. */
+FIXTURE(refusal) {
+};
+
+FIXTURE_SETUP(refusal)
+{
+}
+
+FIXTURE_TEARDOWN(refusal)
+{
+}
+
+TEST_F_TIMEOUT(refusal, kvm_intel_with_ept_off, 600)
+{
+	char ept[8] = "";
+	size_t since;
+	char *root;
+	int err;
+
+	if (!module_loaded("kvm_intel") && system("kvm-load"))
+		SKIP(return, "kvm-load failed (run with tools/vm/run --kvm)");
+	if (!module_loaded("dune"))
+		ASSERT_EQ(0, load_module(DUNE_KO, NULL));
+	root = vmx_root();
+	if (!root || strncmp(root, "kvm", 3)) {
+		free(root);
+		SKIP(return, "dune.ko has its own VMX root here: nothing is shared");
+	}
+	free(root);
+
+	ASSERT_EQ(0, unload_module("dune"));
+	ASSERT_EQ(0, unload_module("kvm_intel"));
+	ASSERT_EQ(0, load_module(KVM_INTEL_KO, "ept=0"));
+	ASSERT_EQ(0, read_line("/sys/module/kvm_intel/parameters/ept", ept, sizeof(ept)));
+	EXPECT_STREQ("N", ept);
+
+	since = klog_size();
+	err = load_module(DUNE_KO, NULL);
+	EXPECT_EQ(-EOPNOTSUPP, err);
+	EXPECT_FALSE(module_loaded("dune"));
+	EXPECT_TRUE(klog_contains_since(since, "dune: kvm_intel runs with ept=N"));
+	/* One line, nothing else from us: the reason is the whole message. */
+	EXPECT_EQ(1, klog_count_since(since, "dune: "));
+
+	/* kvm_intel as tools/vm/run loads it, and dune.ko sharing it again. */
+	if (module_loaded("dune"))
+		unload_module("dune");
+	ASSERT_EQ(0, unload_module("kvm_intel"));
+	ASSERT_EQ(0, load_module(KVM_INTEL_KO, NULL));
+	ASSERT_EQ(0, load_module(DUNE_KO, NULL));
+	root = vmx_root();
+	EXPECT_TRUE(root && !strncmp(root, "kvm", 3));
+	free(root);
 }
 
 TEST_HARNESS_MAIN

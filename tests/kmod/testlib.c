@@ -145,6 +145,21 @@ bool klog_contains_since(size_t since, const char *needle)
 	return found;
 }
 
+int klog_count_since(size_t since, const char *needle)
+{
+	size_t len = 0;
+	char *buf = klog_read(&len);
+	const char *p;
+	int n = 0;
+
+	if (!buf)
+		return -1;
+	for (p = buf + (since <= len ? since : 0); (p = strstr(p, needle)); p++)
+		n++;
+	free(buf);
+	return n;
+}
+
 bool cpuinfo_vmx_flag(const char *flag)
 {
 	char *text = read_text("/proc/cpuinfo");

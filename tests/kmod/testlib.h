@@ -30,6 +30,8 @@ bool module_loaded(const char *name);
 /* Bytes of the kernel log from offset @since (use klog_size() first). */
 size_t klog_size(void);
 bool klog_contains_since(size_t since, const char *needle);
+/* How often @needle occurs in the kernel log from offset @since; -1 on error. */
+int klog_count_since(size_t since, const char *needle);
 
 /* Is @flag listed in /proc/cpuinfo's "vmx flags" line? */
 bool cpuinfo_vmx_flag(const char *flag);
