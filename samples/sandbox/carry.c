@@ -107,16 +107,6 @@ long h_socket(struct call *c)
 	return fwd(c);
 }
 
-long h_kill(struct call *c)
-{
-	if (policy.pid && (long)(int)c->k[0] == policy.pid) {
-		c->k[0] = getpid();
-		if (c->nr == SYS_tgkill && (long)(int)c->k[1] == policy.pid)
-			c->k[1] = getpid();
-	}
-	return fwd(c);
-}
-
 long h_personality(struct call *c)
 {
 	return c->a[0] == 0xffffffff || c->a[0] == 0 ? fwd(c) : -EPERM;
