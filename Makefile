@@ -191,7 +191,7 @@ $(GUEST)/debian/%:
 
 # The benchmark (bench/): one static program, the static binary its
 # fork+exec row runs, and the script that starts it in the guest.
-BENCH_SRCS := bench/bench.c bench/native.c bench/dune.c bench/intercept.c
+BENCH_SRCS := bench/bench.c bench/native.c bench/dune.c bench/intercept.c bench/sandbox.c
 BENCH_BINS := $(GUEST)/bench/bench $(GUEST)/bench/bench-nop $(GUEST)/bench/run-bench
 
 bench-build: $(BENCH_BINS)
