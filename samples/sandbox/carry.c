@@ -172,11 +172,8 @@ long h_arch_prctl(struct call *c)
 		dune_set_user_fs(c->a[1]);
 		return 0;
 	case ARCH_GET_FS:
-		if (!mem_check(c->a[1], sizeof(fs), true))
-			return -EFAULT;
 		fs = dune_get_user_fs();
-		memcpy((void *)c->a[1], &fs, sizeof(fs));
-		return 0;
+		return mem_write(c->a[1], &fs, sizeof(fs)) ? -EFAULT : 0;
 	default:
 		return -EINVAL;
 	}
@@ -334,8 +331,8 @@ long h_readlink(struct call *c)
 	n = strlen(prog_path);
 	if (n > c->a[bi + 1])
 		n = c->a[bi + 1];
-	memcpy((void *)c->a[bi], prog_path, n);	/* checked: A_OUTL */
-	return (long)n;
+	/* A_OUTL was checked; written under the lock: it may be gone since */
+	return mem_write(c->a[bi], prog_path, n) ? -EFAULT : (long)n;
 }
 
 static bool open_writes(long flags)
@@ -425,9 +422,13 @@ long e_uname(struct call *c)
 
 long e_sethostname(struct call *c)
 {
-	if (c->a[1] > 64)
+	char name[sizeof(policy.hostname)];
+
+	if (c->a[1] >= sizeof(name))
 		return -EINVAL;
-	memcpy(policy.hostname, (const void *)c->a[0], c->a[1]);	/* checked: A_INL */
-	policy.hostname[c->a[1]] = 0;
+	if (mem_read(name, c->a[0], c->a[1]))	/* A_INL, read under the lock */
+		return -EFAULT;
+	name[c->a[1]] = 0;
+	memcpy(policy.hostname, name, sizeof(name));
 	return 0;
 }

@@ -66,11 +66,13 @@ static long cp_in(struct call *c, uint64_t u, uint64_t len, bool write, void **o
 	void *p;
 
 	if (!mem_check(u, len, write))
-		return -EFAULT;
+		return -EFAULT;		/* before the size can say ENOMEM */
 	p = arena_alloc(c, len);
 	if (!p)
 		return -ENOMEM;
-	memcpy(p, (const void *)u, len);
+	/* checked again and copied under mem.c's lock: no page leaves in between */
+	if (mem_copy_in(p, u, len, write))
+		return -EFAULT;
 	*out = p;
 	return 0;
 }
@@ -388,14 +390,13 @@ static long copy_arg(struct call *c, int i)
 			c->k[i] = 0;	/* the kernel says EFAULT */
 			return 0;
 		}
-		n = mem_strlen(v, PATH_MAX);
-		if (n < 0)
-			return n == -EFAULT ? -EFAULT : -ENAMETOOLONG;
-		p = arena_alloc(c, n + 1);
+		/* one pass under the lock: the length and the bytes of one moment */
+		p = arena_alloc(c, PATH_MAX);
 		if (!p)
 			return -ENOMEM;
-		memcpy(p, (const void *)v, n);
-		((char *)p)[n] = 0;
+		n = mem_copy_str(p, v, PATH_MAX);
+		if (n < 0)
+			return n == -EFAULT ? -EFAULT : -ENAMETOOLONG;
 		c->k[i] = (uint64_t)p;
 		c->copied[i] = true;
 		return 0;

@@ -67,6 +67,9 @@ static int fail(char *err, size_t len, int ret, const char *fmt, ...)
 }
 
 /* [off, off + len) inside a file of @size bytes, without wrapping. */
+/* zeros for the tail of a segment's last file page (its bss) */
+static const unsigned char zero_page[PAGE_SIZE];
+
 static bool in_file(uint64_t off, uint64_t len, uint64_t size)
 {
 	return off <= size && len <= size - off;
@@ -252,8 +255,11 @@ static int load_elf(const char *path, uint64_t base, struct image *im, char *err
 			if (ret)
 				goto mapfail;
 			/* the rest of the last file page is bss */
-			if (ph->p_memsz > ph->p_filesz && (fend & (PAGE_SIZE - 1)))
-				memset((void *)fend, 0, PAGE_UP(fend) - fend);
+			if (ph->p_memsz > ph->p_filesz && (fend & (PAGE_SIZE - 1)) &&
+			    mem_write(fend, zero_page, PAGE_UP(fend) - fend)) {
+				ret = -EFAULT;	/* another thread unmapped it: mem.c's lock */
+				goto mapfail;
+			}
 		}
 		if (mend > PAGE_UP(fend)) {
 			ret = mem_map(PAGE_UP(fend), mend - PAGE_UP(fend), PROT_READ | PROT_WRITE,
@@ -374,12 +380,18 @@ static int read_shebang(const char *path, char *interp, size_t ilen, char *arg, 
 
 /* ---- the initial stack ------------------------------------------------------ */
 
-static uint64_t push_str(uint64_t *sp, const char *s)
+/*
+ * Every write to the program's new memory goes through mem_write(): under
+ * mem.c's lock, so that no program thread still running can unmap a page
+ * under a ring-0 write.  *@bad is set if one failed.
+ */
+static uint64_t push_str(uint64_t *sp, const char *s, bool *bad)
 {
 	size_t n = strlen(s) + 1;
 
 	*sp -= n;
-	memcpy((void *)*sp, s, n);
+	if (mem_write(*sp, s, n))
+		*bad = true;
 	return *sp;
 }
 
@@ -409,9 +421,12 @@ static int arg_bytes(char *const v[], int *count, uint64_t *total)
 static int build_stack(struct image *prog, struct image *interp, const char *execfn,
 		       char *const argv[], char *const envp[], uint64_t *sp_out)
 {
-	uint64_t sp = STACK_TOP, *p, fn, plat, rnd, total = 0;
+	uint64_t sp = STACK_TOP, *p, *words, fn, plat, rnd, total = 0;
 	int argc = 0, envc = 0, i, ret;
 	uint64_t *aptr, *eptr;
+	unsigned char rbytes[16];
+	size_t nwords;
+	bool bad = false;
 
 	/* Every size first: nothing is pushed that does not fit. */
 	ret = arg_bytes(argv, &argc, &total);
@@ -429,25 +444,30 @@ static int build_stack(struct image *prog, struct image *interp, const char *exe
 	if (!aptr)
 		return -ENOMEM;
 	eptr = aptr + argc + 1;
-	fn = push_str(&sp, execfn);
+	fn = push_str(&sp, execfn, &bad);
 	for (i = envc - 1; i >= 0; i--)
-		eptr[i] = push_str(&sp, envp[i]);
+		eptr[i] = push_str(&sp, envp[i], &bad);
 	for (i = argc - 1; i >= 0; i--)
-		aptr[i] = push_str(&sp, argv[i]);
-	plat = push_str(&sp, "x86_64");
+		aptr[i] = push_str(&sp, argv[i], &bad);
+	plat = push_str(&sp, "x86_64", &bad);
 	sp -= 16;
 	rnd = sp;
-	if (getrandom((void *)rnd, 16, 0) != 16)
-		memset((void *)rnd, 0x5a, 16);
+	if (getrandom(rbytes, sizeof(rbytes), 0) != sizeof(rbytes))
+		memset(rbytes, 0x5a, sizeof(rbytes));
+	if (mem_write(rnd, rbytes, sizeof(rbytes)))
+		bad = true;
 	sp &= ~15UL;
 	/* auxv (19 pairs), envp, argv, argc: keep the final sp 16-aligned */
-	{
-		size_t words = 1 + (argc + 1) + (envc + 1) + 2 * 20;
-
-		sp -= words * 8;
-		sp &= ~15UL;
+	nwords = 1 + (argc + 1) + (envc + 1) + 2 * 20;
+	sp -= nwords * 8;
+	sp &= ~15UL;
+	/* built in our memory, written to the program's in one mem_write() */
+	words = calloc(nwords, sizeof(*words));
+	if (!words) {
+		free(aptr);
+		return -ENOMEM;
 	}
-	p = (uint64_t *)sp;
+	p = words;
 	*p++ = argc;
 	for (i = 0; i < argc; i++)
 		*p++ = aptr[i];
@@ -476,7 +496,12 @@ static int build_stack(struct image *prog, struct image *interp, const char *exe
 	AUX(AT_PLATFORM, plat);
 	AUX(AT_NULL, 0);
 #undef AUX
+	if (mem_write(sp, words, (size_t)(p - words) * sizeof(*words)))
+		bad = true;
+	free(words);
 	free(aptr);
+	if (bad)
+		return -EFAULT;
 	*sp_out = sp;
 	return 0;
 }

@@ -52,10 +52,14 @@ static void put_bytes(FILE *f, const unsigned char *s, long n, long len)
 		fputs("...", f);
 }
 
-/* A string or buffer of the program's, if mem.c says it may be read. */
+/*
+ * A string or buffer of the program's, if mem.c says it may be read: its
+ * first bytes copied under mem.c's lock (mem_read), printed from the copy.
+ */
 static void put_str(FILE *f, uint64_t addr, long len, bool nul)
 {
-	long max = 32;
+	unsigned char buf[32];
+	long max = sizeof(buf);
 
 	if (nul) {
 		len = mem_strlen(addr, 4096);
@@ -64,11 +68,11 @@ static void put_str(FILE *f, uint64_t addr, long len, bool nul)
 			return;
 		}
 	}
-	if (len < 0 || !mem_check(addr, len < max ? len : max, false)) {
+	if (len < 0 || mem_read(buf, addr, len < max ? len : max)) {
 		fprintf(f, "%#lx", (unsigned long)addr);
 		return;
 	}
-	put_bytes(f, (const unsigned char *)addr, len < max ? len : max, len);
+	put_bytes(f, buf, len < max ? len : max, len);
 }
 
 struct flagname {
@@ -180,7 +184,7 @@ static void put_arg(FILE *f, struct argdesc ad, int i, const uint64_t a[6], cons
 		put_flags(f, v, mflags, NULL);
 		break;
 	case A_STRV: {
-		uint64_t *p = (uint64_t *)v;
+		uint64_t p;
 		int n;
 
 		if (!mem_check(v, 8, false)) {
@@ -188,10 +192,11 @@ static void put_arg(FILE *f, struct argdesc ad, int i, const uint64_t a[6], cons
 			break;
 		}
 		fputc('[', f);
-		for (n = 0; n < 16 && mem_check((uint64_t)&p[n], 8, false) && p[n]; n++) {
+		/* each pointer read once, under mem.c's lock */
+		for (n = 0; n < 16 && !mem_read(&p, v + 8 * (uint64_t)n, 8) && p; n++) {
 			if (n)
 				fputs(", ", f);
-			put_str(f, p[n], 0, true);
+			put_str(f, p, 0, true);
 		}
 		if (n == 16)
 			fputs(", ...", f);
