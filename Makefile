@@ -165,7 +165,13 @@ SANDBOX_DEBIAN := ls cat sort md5sum sha256sum wc head tail tr seq gzip tar grep
 SANDBOX_DEBIAN_BINS := $(addprefix $(GUEST)/debian/,$(SANDBOX_DEBIAN))
 
 .PHONY: sandbox-tests guest-strace
-sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) samples guest-strace
+sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) samples guest-strace \
+	$(GUEST)/tests/sandbox/race-trials
+
+# race-trials: not a suite, the race attacks trial by trial (docs/sandbox.md)
+$(GUEST)/tests/sandbox/race-trials: tests/sandbox/race-trials
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
 
 # strace, if the host has it, for dune_sandbox_test to compare dune-trace
 # with (the suite skips that comparison without it).
@@ -173,7 +179,7 @@ guest-strace:
 	@if [ -x /usr/bin/strace ]; then mkdir -p $(GUEST)/debian && \
 		cp -L -u /usr/bin/strace $(GUEST)/debian/strace; fi
 
-$(GUEST)/tests/sandbox/%: tests/sandbox/progs/%.c
+$(GUEST)/tests/sandbox/%: tests/sandbox/progs/%.c tests/sandbox/progs/race.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -static -pthread -o $@ $<
 
