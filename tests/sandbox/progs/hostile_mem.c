@@ -367,10 +367,10 @@ static int m_elf(const char *arg __attribute__((unused)))
  * checked calls aimed at supervisor memory and just outside the windows.
  * Any answer but EFAULT means the sandbox took supervisor memory for the
  * program's.  The map changes insert and remove at the bottom of the list
- * (mmap/munmap of the lowest page, mprotect of an isolated page next to
- * it), so that every change moves the whole list - across the boundary
- * between the low and the high window, where a torn entry [last low start,
- * first high end) covers the supervisor - and mremap in the high window.
+ * (mmap/munmap of the lowest page), so that every change moves the whole
+ * list - across the boundary between the low and the high window, where a
+ * torn entry [last low start, first high end) covers the supervisor - and,
+ * every eighth round, mprotect in the low window and mremap in the high.
  * The list is short (RACE_MAPS), so that a change is mostly that move and
  * a check is quick.  The two threads are pinned to different CPUs and
  * hold for varying whiles (race.h).  SECS bounds the race; the first
@@ -386,22 +386,19 @@ static bool race_pinned;
 static void *churn(void *arg)
 {
 	void *hi = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	void *iso = (void *)(LOW_BASE - 8 * PG);
 	unsigned long i = 0;
 	unsigned int seed = 3;
 
 	(void)arg;
 	race_pinned = race_pin(1);
-	mmap(iso, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	while (!race_stop) {
+		/* the lowest mapping: the whole list moves up, then back down */
 		void *p = mmap((void *)(LOW_BASE - 16 * PG), PG, PROT_READ,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 
 		race_hold(&seed, 31);
 		if (p != MAP_FAILED)
 			munmap(p, PG);
-		race_hold(&seed, 31);
-		mprotect(iso, PG, i & 1 ? PROT_READ : PROT_READ | PROT_WRITE);
 		race_hold(&seed, 31);
 		if (!(i & 7)) {
 			mprotect((void *)(LOW_BASE + (i / 8 % RACE_MAPS) * 2 * PG), PG,
