@@ -66,10 +66,10 @@ static int fail(char *err, size_t len, int ret, const char *fmt, ...)
 	return ret;
 }
 
-/* [off, off + len) inside a file of @size bytes, without wrapping. */
 /* zeros for the tail of a segment's last file page (its bss) */
 static const unsigned char zero_page[PAGE_SIZE];
 
+/* [off, off + len) inside a file of @size bytes, without wrapping. */
 static bool in_file(uint64_t off, uint64_t len, uint64_t size)
 {
 	return off <= size && len <= size - off;
