@@ -65,12 +65,10 @@ static long cp_in(struct call *c, uint64_t u, uint64_t len, bool write, void **o
 {
 	void *p;
 
-	if (!mem_check(u, len, write))
-		return -EFAULT;		/* before the size can say ENOMEM */
 	p = arena_alloc(c, len);
-	if (!p)
-		return -ENOMEM;
-	/* checked again and copied under mem.c's lock: no page leaves in between */
+	if (!p)		/* too big for the arena: EFAULT first, as the kernel would */
+		return mem_check(u, len, write) ? -ENOMEM : -EFAULT;
+	/* checked and copied under mem.c's lock: no page leaves in between */
 	if (mem_copy_in(p, u, len, write))
 		return -EFAULT;
 	*out = p;
