@@ -18,9 +18,14 @@
 #                        SEED=, OPS=); its short mode is make check's
 #                        dune_fuzz_test suite
 #   make checkpatch      the kernel's checkpatch.pl over kmod/
-#   make install         libdune: headers in $(PREFIX)/include/libdune, libdune.a,
-#                        libdune.so and libdune.pc in $(PREFIX)/lib (PREFIX=/usr/local,
-#                        DESTDIR for staging)
+#   make tools           only what a user runs: dune-sandbox, dune-trace, libdune
+#   make install         dune-sandbox, dune-trace, policies, man pages, libdune
+#                        (headers in $(PREFIX)/include/libdune, libdune.a, libdune.so,
+#                        libdune.pc), the udev rule and the dune group
+#                        (PREFIX=/usr/local, DESTDIR for staging); make uninstall
+#   make modules_install dune.ko into /lib/modules/KVER/updates for KDIR's kernel
+#   make dkms            dune.ko under DKMS (dkms.conf) for every installed kernel
+#                        (packaging/install.mk; debian/ builds the Debian packages)
 #   make clean
 #
 # KDIR is the kernel build tree to compile the module against.  It defaults
@@ -38,6 +43,9 @@ ifeq ($(origin KDIR),undefined)
     $(info note: no headers for the running kernel; building against $(KDIR))
   endif
 endif
+
+# The release: dkms.conf's PACKAGE_VERSION and debian/changelog's say the same.
+VERSION := 0.1
 
 BUILD   := $(CURDIR)/build
 GUEST   := $(BUILD)/guest
@@ -65,12 +73,13 @@ ORIG_PROGS := $(patsubst tests/orig/%.c,$(GUEST)/tests/orig/%,$(wildcard tests/o
 	      $(GUEST)/tests/orig/hello-shared
 
 .PHONY: all module user guest-tests host-tests samples bench bench-build check demo checkpatch \
-	clean install fuzz fuzz-tests
+	clean install fuzz fuzz-tests uninstall
 
 all: module user
 
 # libdune.a (after "all", so that "all" stays the default goal)
 include libdune/libdune.mk
+include packaging/install.mk
 
 # A KDIR inside a build environment of tools/kbuild-env (a chroot of the
 # kernel's Debian release, for 6.12 and 7.x: their kbuild tools need their
@@ -94,27 +103,44 @@ user: libdune guest-tests host-tests samples bench-build
 
 # Samples: dynamically linked programs, staged for the emulated machine.
 # dune-sandbox and dune-trace: the same sources, each with its own main
-# (main.c, tracer.c).
+# (main.c, tracer.c).  They are tools, not guest things: they land in
+# build/bin/ and their example policies in build/share/dune/policies/, the
+# layout "make install" gives them under PREFIX (tools/vm/run puts both
+# under /opt/dune/ in the emulated machine).
 SANDBOX_SRCS := $(filter-out samples/sandbox/main.c samples/sandbox/tracer.c,\
 		$(wildcard samples/sandbox/*.c))
-SANDBOX_POLICIES := $(patsubst samples/sandbox/policies/%,$(GUEST)/samples/policies/%,\
+SANDBOX_POLICIES := $(patsubst samples/sandbox/policies/%,$(BUILD)/share/dune/policies/%,\
 		    $(wildcard samples/sandbox/policies/*.policy))
 C_SAMPLES := $(GUEST)/samples/hello $(GUEST)/samples/checkpoint
-SAMPLES := $(C_SAMPLES) $(GUEST)/samples/dune-sandbox $(GUEST)/samples/dune-trace \
+SAMPLES := $(C_SAMPLES) $(BUILD)/bin/dune-sandbox $(BUILD)/bin/dune-trace \
 	   $(SANDBOX_POLICIES)
 
 samples: $(SAMPLES)
 
 # dune-sandbox: a PIE (its text near 0x55..., far from the program windows).
-$(GUEST)/samples/dune-sandbox: samples/sandbox/main.c
-$(GUEST)/samples/dune-trace: samples/sandbox/tracer.c
-$(GUEST)/samples/dune-sandbox $(GUEST)/samples/dune-trace: $(SANDBOX_SRCS) $(wildcard samples/sandbox/*.h) \
-		$(LIBDUNE_A) $(LIBDUNE_HDRS)
+$(BUILD)/bin/dune-sandbox: samples/sandbox/main.c
+$(BUILD)/bin/dune-trace: samples/sandbox/tracer.c
+$(BUILD)/bin/dune-sandbox $(BUILD)/bin/dune-trace: $(SANDBOX_SRCS) $(wildcard samples/sandbox/*.h) \
+		$(LIBDUNE_A) $(LIBDUNE_HDRS) $(BUILD)/sandbox/sysnames.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -pie -fPIE -pthread -o $@ \
+	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -I$(BUILD)/sandbox \
+		-DDUNE_VERSION='"$(DUNE_VERSION)"' -pie -fPIE -pthread -o $@ \
 		$(filter %.c,$^) $(LIBDUNE_A)
 
-$(GUEST)/samples/policies/%: samples/sandbox/policies/%
+# Every x86-64 system call name, from the kernel's own list (the uapi
+# header linux-libc-dev installs): SYSNAME(name, number) per line, for the
+# policy language (samples/sandbox/sysnames.c).
+DUNE_VERSION ?= $(VERSION)
+UNISTD_64 := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/asm/unistd_64.h \
+		/usr/include/asm/unistd_64.h))
+$(BUILD)/sandbox/sysnames.h: $(UNISTD_64)
+	@test -n "$(UNISTD_64)" || { echo "no asm/unistd_64.h: install linux-libc-dev" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	sed -n 's/^#define __NR_\([a-z0-9_]*\)[[:space:]]\+\([0-9]\+\)$$/SYSNAME(\1, \2)/p' \
+		$< >$@.tmp
+	@test -s $@.tmp && mv $@.tmp $@
+
+$(BUILD)/share/dune/policies/%: samples/sandbox/policies/%
 	@mkdir -p $(dir $@)
 	cp $< $@
 
@@ -164,9 +190,17 @@ SANDBOX_DEBIAN := ls cat sort md5sum sha256sum wc head tail tr seq gzip tar grep
 		  diff base64 cut uniq xargs od echo true mawk
 SANDBOX_DEBIAN_BINS := $(addprefix $(GUEST)/debian/,$(SANDBOX_DEBIAN))
 
+SANDBOX_PROFILES := $(patsubst tests/sandbox/profiles/%,$(GUEST)/tests/sandbox/profiles/%,\
+		    $(wildcard tests/sandbox/profiles/*.json))
+
 .PHONY: sandbox-tests guest-strace
-sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) samples guest-strace \
-	$(GUEST)/tests/sandbox/race-trials
+sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) $(SANDBOX_PROFILES) \
+	       samples guest-strace $(GUEST)/tests/sandbox/race-trials
+
+# seccomp profiles for dune_sandbox_policy_test (--seccomp-profile)
+$(GUEST)/tests/sandbox/profiles/%: tests/sandbox/profiles/%
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 # race-trials: not a suite, the race attacks trial by trial (docs/sandbox.md)
 $(GUEST)/tests/sandbox/race-trials: tests/sandbox/race-trials
@@ -219,6 +253,15 @@ bench: $(BENCH_BINS)
 	tools/bench-run
 
 host-tests: $(HOST_TESTS) $(LIBDUNE_SIM)
+
+# dune-sandbox's policy language and seccomp-profile import, natively: the
+# sandbox's own policy files compiled in (tests/host/sandbox_policy_test.c).
+SANDBOX_POLICY_SRCS := $(addprefix samples/sandbox/,policy.c sysnames.c groups.c json.c seccomp.c)
+$(BUILD)/host/sandbox_policy_test: tests/host/sandbox_policy_test.c $(SANDBOX_POLICY_SRCS) \
+		$(wildcard samples/sandbox/*.h) $(BUILD)/sandbox/sysnames.h $(KSELFTEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
+		-I$(CURDIR)/samples/sandbox -I$(BUILD)/sandbox -o $@ $< $(SANDBOX_POLICY_SRCS)
 
 $(KSELFTEST_HDRS):
 	tools/linux-source-files $(BUILD)/kselftest \
@@ -298,8 +341,6 @@ $(BUILD)/host/%: tests/host/%.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
 $(GUEST)/tests/run-guest-tests: tests/kmod/run-guest-tests
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
-
-install: install-libdune
 
 check:
 	tests/run

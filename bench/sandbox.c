@@ -6,7 +6,8 @@
  *
  *   bench -S NAME=PATH [-S NAME2=PATH2 ...]
  *
- * (default: "sandbox" = ../samples/dune-sandbox next to bench, if there).
+ * (default: "sandbox" = ../bin/dune-sandbox from bench, the guest's
+ * /opt/dune/bin, or the build tree's build/bin, if there).
  * For each binary, rows sb_NAME_*:
  *
  *   getpid, read, write, fstat, writev, open+close   the program in the
@@ -242,14 +243,20 @@ void bench_sandbox(const char *self)
 	int i;
 
 	if (!nsandboxes) {
-		char def[300];
+		/* the guest's /opt/dune/bin, or the build tree's build/bin */
+		static const char *const rel[] = { "../bin/dune-sandbox", "../../bin/dune-sandbox" };
 		const char *slash = strrchr(self, '/');
+		char def[300];
+		unsigned int k;
 
-		snprintf(def, sizeof(def), "sandbox=%.*s../samples/dune-sandbox",
-			 slash ? (int)(slash - self + 1) : 0, self);
-		if (access(def + strlen("sandbox="), X_OK))
+		for (k = 0; k < sizeof(rel) / sizeof(rel[0]) && !nsandboxes; k++) {
+			snprintf(def, sizeof(def), "sandbox=%.*s%s",
+				 slash ? (int)(slash - self + 1) : 0, self, rel[k]);
+			if (!access(def + strlen("sandbox="), X_OK))
+				sandbox_add(def);
+		}
+		if (!nsandboxes)
 			return;
-		sandbox_add(def);
 	}
 	native_sh = row_new(G_NATIVE, "native_sh", "busybox sh pipeline");
 	for (i = 0; i < B->spawns; i++) {

@@ -11,7 +11,8 @@
  *   vmx_emergency.c  VMXOFF when the kernel crashes or reboots in a hurry
  *   vmx_root.c       where VMX root operation comes from: our VMXON, or
  *                    kvm_intel's, shared (the VMCS window)
- *   vmcs.c           VMCS control fields and the host-state area
+ *   vmcs.c           VMCS control fields and the host-state area; which
+ *                    VMCSs are active on each CPU, and their VMCLEAR
  *   vmx_selftest.c   exercises every VMX instruction wrapper on every CPU
  *   dev.c            /dev/dune and its ioctls (the user ABI)
  *   debugfs.c        /sys/kernel/debug/dune: state for tests and humans
@@ -77,16 +78,18 @@ int dune_root_window_begin(u64 *saved);
 void dune_root_window_end(u64 saved);
 void dune_root_read_host_msrs(struct vmx_msr_entry *host, unsigned int n);
 
-/* vcpu.c: VMCLEAR every vCPU VMCS active on this CPU (interrupts off) */
-void dune_vcpus_clear_this_cpu(void);
-
-/* vmcs.c: control fields and the host-state area */
+/*
+ * vmcs.c: control fields and the host-state area; the per-CPU lists of
+ * active vCPU VMCSs (the rest in vm.h: they take a struct dune_vcpu)
+ */
 int vmx_ctl_value(u64 ctl_msr, u32 wanted, u32 *value);
 int dune_vmcs_write_host_state(void);
 int dune_vmcs_write_guest_segment(unsigned long selector_field, u16 selector, u64 base,
 				  u32 limit, u32 ar);
 int dune_vmcs_write_guest_quiet_state(void);
 void dune_vmcs_after_exit(void);
+void dune_vmcs_loaded_init(void);
+void dune_vmcs_clear_this_cpu(void);	/* VMCLEAR all active here; IRQs off */
 
 /* Segment access rights (SDM Vol. 3C, 25.4.1): type, S, DPL, P, L, D/B, G. */
 #define VMCS_AR_CODE64_RING0	0xa09b	/* execute/read, accessed; L=1, G=1 */

@@ -32,13 +32,7 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-void dune_vcpu_inject_exception(struct dune_vcpu *vcpu, u8 vector, bool has_error, u32 error)
-{
-	vcpu->inject_info = INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | vector |
-			    (has_error ? INTR_INFO_DELIVER_CODE_MASK : 0);
-	vcpu->inject_error_code = error;
-	vcpu->inject_instruction_len = 0;
-}
+/* Exceptions for the guest go through vcpu_event.c. */
 
 /* Resume after the instruction that exited (SDM 28.2.5: its length). */
 static int skip_instruction(struct dune_vcpu *vcpu)
@@ -104,10 +98,10 @@ static int handle_external_interrupt(struct dune_vcpu *vcpu)
 
 /*
  * Reason 7: the guest can take an interrupt again - RFLAGS.IF is 1 and no
- * STI or MOV SS blocks it (SDM Vol. 3C, 27.7.5) - and vcpu.c asked to be
- * told, because a DUNE_RUN_F_INTERRUPT vector is waiting.  The exit comes
- * before the guest executes anything more; the next entry injects the
- * vector and turns the exiting off again (vcpu.c).
+ * STI or MOV SS blocks it (SDM Vol. 3C, 27.7.5) - and vcpu_event.c asked
+ * to be told, because a DUNE_RUN_F_INTERRUPT vector is waiting.  The exit
+ * comes before the guest executes anything more; the next entry injects
+ * the vector and turns the exiting off again (vcpu_event.c).
  */
 static int handle_interrupt_window(struct dune_vcpu *vcpu)
 {

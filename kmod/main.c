@@ -42,6 +42,8 @@ static int __init dune_init(void)
 	if (err)
 		goto out_root;
 
+	/* Before any CPU's VMX-off callback can walk them (vmcs.c). */
+	dune_vmcs_loaded_init();
 	err = dune_vmx_cpus_init();
 	if (err)
 		goto out_emergency;

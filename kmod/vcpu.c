@@ -11,24 +11,15 @@
  * return to user space.  Then it returns, with the guest's registers in
  * struct dune_run, and user space calls DUNE_RUN again.
  *
- * Where the VMCS lives.  A VMCS is "active" on at most one CPU at a time
- * and must be VMCLEARed there before it is used anywhere else (SDM Vol.
- * 3C, 25.11.1); a CPU may hold several active VMCSs, one of them current.
- * As in KVM, a vCPU's VMCS stays active on the CPU it last ran on -
- * across DUNE_RUN returns, sleeps and other threads' runs - because a
- * forwarded system call returns to user space once per call, and a
- * VMCLEAR, VMPTRLD and host-state rewrite each time would double the
- * kernel's share of its cost.  It is VMCLEARed only when it must be:
- *
- *   - the thread runs on another CPU: the run loop VMCLEARs it on the old
- *     CPU by IPI (VMCLEAR works on the CPU's own cached copy), then
- *     VMPTRLDs it here and rewrites the per-CPU host state;
- *   - the old CPU goes offline, suspends or reboots: everything active
- *     there is VMCLEARed before VMXOFF (dune_vcpus_clear_this_cpu());
- *   - the vCPU's file is released.
- *
- * Each CPU's list of active VMCSs is changed only on that CPU with
- * interrupts off, so the IPI and the hotplug callback need no lock.
+ * The other parts of a vCPU live beside it:
+ *   vmcs.c        where its VMCS is active ("Where the VMCS lives"): the
+ *                 per-CPU lists, VMCLEAR by IPI and before VMXOFF
+ *   vcpu_vmcs.c   its VMCS's controls and guest state, filled at creation
+ *   vcpu_event.c  events for the guest: injected exceptions, re-queued
+ *                 events, DUNE_RUN_F_INTERRUPT vectors
+ *   vcpu_abi.c    struct dune_vcpu_config and struct dune_run in and out,
+ *                 and their checks
+ * This file keeps what is left: create, load, enter, run, release.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -59,9 +50,6 @@
 #include "vm.h"
 #include "vmx_ops.h"
 
-/* The vCPUs whose VMCS is active on each CPU (see "Where the VMCS lives"). */
-static DEFINE_PER_CPU(struct list_head, dune_loaded_vcpus);
-
 /*
  * One MSR bitmap for every vCPU (SDM Vol. 3C, 25.6.9): a set bit makes
  * RDMSR/WRMSR of that MSR exit.  All bits are set except for the MSRs the
@@ -85,8 +73,6 @@ static void msr_bitmap_allow(u32 msr)
 
 int dune_vcpu_init(void)
 {
-	int cpu;
-
 	dune_msr_bitmap = (unsigned long *)__get_free_page(GFP_KERNEL);
 	if (!dune_msr_bitmap)
 		return -ENOMEM;
@@ -97,53 +83,12 @@ int dune_vcpu_init(void)
 	msr_bitmap_allow(MSR_LSTAR);
 	msr_bitmap_allow(MSR_SYSCALL_MASK);
 	msr_bitmap_allow(MSR_KERNEL_GS_BASE);
-	for_each_possible_cpu(cpu)
-		INIT_LIST_HEAD(per_cpu_ptr(&dune_loaded_vcpus, cpu));
 	return 0;
 }
 
 void dune_vcpu_exit(void)
 {
 	free_page((unsigned long)dune_msr_bitmap);
-}
-
-/* VMCLEAR the VMCS if it is active on this CPU.  Interrupts are off. */
-static void vcpu_clear_here(struct dune_vcpu *vcpu)
-{
-	lockdep_assert_irqs_disabled();
-	if (vcpu->cpu != smp_processor_id())
-		return;
-	dune_vmclear(vcpu->vmcs_pa);		/* a failure is reported */
-	list_del(&vcpu->loaded_link);
-	vcpu->cpu = -1;
-	vcpu->launched = false;	/* VMCLEAR resets the launch state */
-}
-
-static void vcpu_clear_ipi(void *info)
-{
-	vcpu_clear_here(info);
-}
-
-/*
- * VMCLEAR the VMCS wherever it is active (interrupts on: an IPI, waited
- * for).  A CPU that went offline has cleared it already, and the IPI then
- * fails harmlessly.
- */
-static void vcpu_clear(struct dune_vcpu *vcpu)
-{
-	int cpu = READ_ONCE(vcpu->cpu);
-
-	if (cpu >= 0)
-		smp_call_function_single(cpu, vcpu_clear_ipi, vcpu, 1);
-}
-
-/* Before VMXOFF on this CPU (hotplug, suspend, reboot): interrupts off. */
-void dune_vcpus_clear_this_cpu(void)
-{
-	struct dune_vcpu *vcpu, *next;
-
-	list_for_each_entry_safe(vcpu, next, this_cpu_ptr(&dune_loaded_vcpus), loaded_link)
-		vcpu_clear_here(vcpu);
 }
 
 /*
@@ -190,10 +135,8 @@ static int vcpu_load(struct dune_vcpu *vcpu)
 
 	dune_ibpb_on_vcpu_load(vcpu->vm->id);	/* mitigations.c */
 	if (vcpu->cpu != cpu) {
-		if (dune_vmptrld(vcpu->vmcs_pa))
+		if (dune_vmcs_activate(vcpu))	/* vmcs.c: onto this CPU's list */
 			return -EIO;
-		vcpu->cpu = cpu;
-		list_add(&vcpu->loaded_link, this_cpu_ptr(&dune_loaded_vcpus));
 		if (dune_vmcs_write_host_state())
 			return -EIO;
 		vcpu->host_cr3 = __read_cr3();
@@ -276,58 +219,10 @@ static void vcpu_restore_host_msrs(struct dune_vcpu *vcpu)
 		wrmsrq(vcpu->msrs->host[i].index, vcpu->msrs->host[i].value);
 }
 
-/*
- * DUNE_RUN_F_INTERRUPT: deliver the pending vector as an external
- * interrupt, the way the local APIC would deliver one to a real CPU.
- *
- * VM entry can inject one event, which the CPU then delivers through the
- * guest's IDT as if it had happened right after the entry (SDM Vol. 3C,
- * 27.6, "Event Injection"; the VM-entry interruption-information field,
- * 25.8.3).  An external interrupt may only be injected when the guest
- * could take one itself: RFLAGS.IF = 1 (else the entry fails, 27.3.1.4)
- * and no "blocking by STI" or "by MOV SS" in the interruptibility state
- * (27.3.1.5) - the one instruction after STI, or after a load of SS, runs
- * with interrupts held back.  And there is only one event per entry: one
- * that is being injected already (an exception from exits.c, or an event
- * whose delivery a VM exit interrupted, vcpu_requeue_event()) goes first.
- *
- * When the guest cannot take the interrupt now, the vector stays pending
- * and "interrupt-window exiting" (bit 2 of the primary processor-based
- * controls, 25.6.2) makes the CPU exit at the first instruction boundary
- * where it could: IF = 1 and no blocking (27.7.5, exit reason 7).  That
- * exit's handler does nothing; the next pass here injects.  Interrupts
- * off, the VMCS loaded.
- */
-static int vcpu_deliver_interrupt(struct dune_vcpu *vcpu)
-{
-	bool window = false;
-	u32 blocking;
-
-	if (vcpu->pending_vector) {
-		blocking = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
-			   (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
-		if (!(vcpu->inject_info & INTR_INFO_VALID_MASK) &&
-		    (vcpu->regs.rflags & X86_EFLAGS_IF) && !blocking) {
-			vcpu->inject_info = INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR |
-					    vcpu->pending_vector;
-			vcpu->inject_error_code = 0;
-			vcpu->inject_instruction_len = 0;
-			vcpu->pending_vector = 0;
-		} else {
-			window = true;
-		}
-	}
-	if (window == vcpu->intr_window)
-		return 0;
-	vcpu->intr_window = window;
-	return vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctls |
-			    (window ? CPU_BASED_INTR_WINDOW_EXITING : 0));
-}
-
 /* The per-entry part of the guest state, and any event to inject. */
 static int vcpu_write_entry_state(struct dune_vcpu *vcpu)
 {
-	int err = vcpu_deliver_interrupt(vcpu);
+	int err = dune_vcpu_inject_pending(vcpu);	/* vcpu_event.c */
 
 	err |= vmcs_writenat(GUEST_RIP, vcpu->regs.rip);
 	err |= vmcs_writenat(GUEST_RSP, vcpu->regs.rsp);
@@ -336,30 +231,7 @@ static int vcpu_write_entry_state(struct dune_vcpu *vcpu)
 	err |= vmcs_writenat(GUEST_GS_BASE, vcpu->gs_base);
 	if (vcpu->preemption_timer)
 		err |= vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vcpu->preemption_timer);
-	if (vcpu->inject_info & INTR_INFO_VALID_MASK) {
-		err |= vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vcpu->inject_info);
-		err |= vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->inject_error_code);
-		err |= vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vcpu->inject_instruction_len);
-		vcpu->inject_info = 0;
-	}
 	return err ? -EIO : 0;
-}
-
-/*
- * An exit that interrupted the delivery of an event through the guest's
- * IDT (e.g. an EPT violation on the exception stack) loses that event
- * unless we deliver it again on the next entry (SDM 28.2.4, 27.6).
- */
-static void vcpu_requeue_event(struct dune_vcpu *vcpu)
-{
-	u32 info = vcpu->exit.idt_vectoring_info;
-
-	if (!(info & VECTORING_INFO_VALID_MASK))
-		return;
-	vcpu->inject_info = info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK |
-				    INTR_INFO_DELIVER_CODE_MASK | INTR_INFO_VECTOR_MASK);
-	vcpu->inject_error_code = vcpu->exit.idt_vectoring_error_code;
-	vcpu->inject_instruction_len = vcpu->exit.instruction_len;
 }
 
 /* Something the thread must do before we may enter the guest? */
@@ -397,7 +269,7 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 		 * on the old CPU first, which takes an IPI and so interrupts.
 		 */
 		if (vcpu->cpu >= 0 && vcpu->cpu != smp_processor_id())
-			vcpu_clear(vcpu);
+			dune_vmcs_clear(vcpu);
 		local_irq_disable();
 		/*
 		 * Checked again with interrupts off: a signal or a reschedule
@@ -492,7 +364,7 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 		 * before.  Re-injecting that would deliver an old event twice.
 		 */
 		if (!(vcpu->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
-			vcpu_requeue_event(vcpu);
+			dune_vcpu_requeue_event(vcpu);
 		return 1;
 	case 1:
 	case 2:
@@ -512,126 +384,20 @@ out_irq:
 	return err;
 }
 
-/* RFLAGS bits a guest may hold: the arithmetic flags, TF, IF, DF, IOPL, NT, RF, AC, ID. */
-#define DUNE_RFLAGS_ALLOWED	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | X86_EFLAGS_ZF | \
-				 X86_EFLAGS_SF | X86_EFLAGS_TF | X86_EFLAGS_IF | X86_EFLAGS_DF | \
-				 X86_EFLAGS_OF | X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF | \
-				 X86_EFLAGS_AC | X86_EFLAGS_ID | X86_EFLAGS_FIXED)
-
-static int vcpu_check_run(const struct dune_run *run)
-{
-	/* cpl and interrupt_pending are output only: a reused struct may hold the last ones. */
-	if ((run->flags & ~DUNE_RUN_FLAGS) || run->reserved0 ||
-	    memchr_inv(run->reserved, 0, sizeof(run->reserved)))
-		return -EINVAL;
-	if (run->flags & DUNE_RUN_F_INTERRUPT) {
-		/* Vectors 0-31 are the CPU's exceptions (SDM Vol. 3A, 6.2). */
-		if (run->interrupt_vector < FIRST_EXTERNAL_VECTOR ||
-		    !dune_cap_value(DUNE_CAP_RUN_INTERRUPT))
-			return -EINVAL;
-	} else if (run->interrupt_vector) {
-		return -EINVAL;
-	}
-	if (!dune_canonical(run->regs.rip) || !dune_canonical(run->fs_base) ||
-	    !dune_canonical(run->gs_base))
-		return -EINVAL;
-	if ((run->regs.rflags & ~DUNE_RFLAGS_ALLOWED) || !(run->regs.rflags & X86_EFLAGS_FIXED))
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * struct dune_run in and out, one field at a time inside a single
- * user_access_begin() window instead of copy_from_user()/copy_to_user():
- * this is the forwarded system call's path, taken twice per call.  The
- * copies would move all 296 bytes (the exit union too, which is output
- * only) and each does its own might_fault() checks, which on a debug
- * kernel take lockdep's mmap_lock annotation.  Every input field is still
- * read and checked (vcpu_check_run()); every output field is written.
- */
-#define RUN_WORDS(field)	(sizeof(field) / sizeof(u64))
-
-static int vcpu_run_in(struct dune_run *run, const struct dune_run __user *urun)
-{
-	const u64 __user *uregs = (const u64 __user *)&urun->regs;
-	const u64 __user *ureserved = urun->reserved;
-	u64 *regs = (u64 *)&run->regs;
-	u64 *reserved = run->reserved;
-	unsigned int i;
-
-	/*
-	 * Words through plain pointers: no array bounds check (a sanitizer
-	 * call) may run with user access open.
-	 */
-	BUILD_BUG_ON(sizeof(run->regs) % sizeof(u64));
-	if (!user_access_begin(urun, sizeof(*urun)))
-		return -EFAULT;
-	unsafe_get_user(run->flags, &urun->flags, efault);
-	for (i = 0; i < RUN_WORDS(run->regs); i++)
-		unsafe_get_user(regs[i], &uregs[i], efault);
-	unsafe_get_user(run->fs_base, &urun->fs_base, efault);
-	unsafe_get_user(run->gs_base, &urun->gs_base, efault);
-	unsafe_get_user(run->interrupt_vector, &urun->interrupt_vector, efault);
-	unsafe_get_user(run->reserved0, &urun->reserved0, efault);
-	for (i = 0; i < ARRAY_SIZE(run->reserved); i++)
-		unsafe_get_user(reserved[i], &ureserved[i], efault);
-	user_access_end();
-	return 0;
-efault:
-	user_access_end();
-	return -EFAULT;
-}
-
-static int vcpu_run_out(struct dune_run __user *urun, const struct dune_run *run)
-{
-	u64 __user *uregs = (u64 __user *)&urun->regs;
-	u64 __user *uu = (u64 __user *)&urun->u;
-	u64 __user *ureserved = urun->reserved;
-	const u64 *regs = (const u64 *)&run->regs;
-	const u64 *u = (const u64 *)&run->u;
-	unsigned int i;
-
-	BUILD_BUG_ON(sizeof(run->u) % sizeof(u64));
-	if (!user_access_begin(urun, sizeof(*urun)))
-		return -EFAULT;
-	unsafe_put_user(run->flags, &urun->flags, efault);
-	unsafe_put_user(run->exit_reason, &urun->exit_reason, efault);
-	for (i = 0; i < RUN_WORDS(run->regs); i++)
-		unsafe_put_user(regs[i], &uregs[i], efault);
-	unsafe_put_user(run->fs_base, &urun->fs_base, efault);
-	unsafe_put_user(run->gs_base, &urun->gs_base, efault);
-	for (i = 0; i < RUN_WORDS(run->u); i++)
-		unsafe_put_user(u[i], &uu[i], efault);
-	unsafe_put_user(run->cpl, &urun->cpl, efault);
-	unsafe_put_user(run->interrupt_vector, &urun->interrupt_vector, efault);
-	unsafe_put_user(run->interrupt_pending, &urun->interrupt_pending, efault);
-	unsafe_put_user(0, &urun->reserved0, efault);
-	for (i = 0; i < ARRAY_SIZE(run->reserved); i++)
-		unsafe_put_user(0, &ureserved[i], efault);
-	user_access_end();
-	return 0;
-efault:
-	user_access_end();
-	return -EFAULT;
-}
-
 static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 {
 	struct dune_run run;
 	int r;
 
-	if (vcpu_run_in(&run, urun))
-		return -EFAULT;
-	r = vcpu_check_run(&run);
+	r = dune_vcpu_run_in(&run, urun);	/* vcpu_abi.c: copied and checked */
 	if (r)
 		return r;
 	if (vcpu->dead)
 		return -EIO;
-	/* One pending interrupt at a time: the caller queues the rest. */
 	if (run.flags & DUNE_RUN_F_INTERRUPT) {
-		if (vcpu->pending_vector)
-			return -EBUSY;
-		vcpu->pending_vector = run.interrupt_vector;
+		r = dune_vcpu_queue_interrupt(vcpu, run.interrupt_vector);
+		if (r)
+			return r;
 	}
 
 	vcpu->regs = run.regs;
@@ -663,31 +429,9 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 	run.flags = 0;
 	run.interrupt_vector = 0;
 	run.interrupt_pending = vcpu->pending_vector;
-	if (vcpu_run_out(urun, &run))
+	if (dune_vcpu_run_out(urun, &run))
 		return -EFAULT;
 	return r;
-}
-
-static long vcpu_get_exit_stats(struct dune_vcpu *vcpu, struct dune_exit_stats __user *ustats)
-{
-	struct dune_exit_stats *stats;
-	long err = 0;
-
-	stats = memdup_user(ustats, sizeof(*stats));
-	if (IS_ERR(stats))
-		return PTR_ERR(stats);
-	if (stats->flags || memchr_inv(stats->reserved, 0, sizeof(stats->reserved))) {
-		err = -EINVAL;
-		goto out;
-	}
-	stats->nr = DUNE_EXIT_STATS_NR;
-	stats->runs = vcpu->runs;
-	memcpy(stats->exits, vcpu->exits, sizeof(stats->exits));
-	if (copy_to_user(ustats, stats, sizeof(*stats)))
-		err = -EFAULT;
-out:
-	kfree(stats);
-	return err;
 }
 
 static long dune_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -710,7 +454,7 @@ static long dune_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long a
 		r = vcpu_run(vcpu, (struct dune_run __user *)arg);
 		break;
 	case DUNE_GET_EXIT_STATS:
-		r = vcpu_get_exit_stats(vcpu, (struct dune_exit_stats __user *)arg);
+		r = dune_vcpu_get_exit_stats(vcpu, (struct dune_exit_stats __user *)arg);
 		break;
 	default:
 		r = -ENOTTY;
@@ -759,7 +503,7 @@ static int dune_vcpu_release(struct inode *inode, struct file *file)
 	struct dune_vcpu *vcpu = file->private_data;
 
 	cpus_read_lock();
-	vcpu_clear(vcpu);
+	dune_vmcs_clear(vcpu);
 	cpus_read_unlock();
 	if (vcpu->vpid)
 		on_each_cpu_mask(dune_vmx_cpumask(), vcpu_flush_vpid_this_cpu, &vcpu->vpid, 1);
@@ -773,42 +517,6 @@ static const struct file_operations dune_vcpu_fops = {
 	.unlocked_ioctl = dune_vcpu_ioctl,
 	.llseek = noop_llseek,
 };
-
-static bool selector_ok(u16 sel, unsigned int size, u16 gdt_limit)
-{
-	/* RPL 0, GDT (TI 0), not null, inside the GDT. */
-	return sel && !(sel & 7) && (u32)sel + size - 1 <= gdt_limit;
-}
-
-static int vcpu_check_config(const struct dune_vcpu_config *c)
-{
-	if ((c->flags & ~DUNE_VCPU_FLAGS) || c->reserved0 ||
-	    memchr_inv(c->reserved1, 0, sizeof(c->reserved1)) ||
-	    memchr_inv(c->reserved, 0, sizeof(c->reserved)))
-		return -EINVAL;
-	if ((c->cr3 & ~PAGE_MASK) || c->cr3 >> dune_vmx.maxphyaddr)
-		return -EINVAL;
-	if (!dune_canonical(c->gdtr_base) || !dune_canonical(c->idtr_base) ||
-	    !dune_canonical(c->tr_base) || !dune_canonical(c->lstar))
-		return -EINVAL;
-	if (!selector_ok(c->cs, 8, c->gdtr_limit) || !selector_ok(c->ss, 8, c->gdtr_limit) ||
-	    !selector_ok(c->tr, 16, c->gdtr_limit))
-		return -EINVAL;
-	if (c->sfmask >> 32)	/* IA32_FMASK bits 63:32 are reserved */
-		return -EINVAL;
-	/* Guest SMEP/SMAP only where the CPU has them (vcpu_vmcs.c). */
-	if (((c->flags & DUNE_VCPU_F_SMEP) && !dune_cap_value(DUNE_CAP_GUEST_SMEP)) ||
-	    ((c->flags & DUNE_VCPU_F_SMAP) && !dune_cap_value(DUNE_CAP_GUEST_SMAP)))
-		return -EOPNOTSUPP;
-	if (c->flags & DUNE_VCPU_F_CPUNODE) {
-		u64 entry = c->gdtr_base + GDT_ENTRY_CPUNODE * 8;
-
-		if (c->gdtr_limit < GDT_ENTRY_CPUNODE * 8 + 7 || (entry & 7) ||
-		    entry >= TASK_SIZE_MAX)
-			return -EINVAL;
-	}
-	return 0;
-}
 
 /* DUNE_VCPU_F_CPUNODE: pin the page of the guest's GDT that holds entry 15. */
 static int vcpu_pin_cpunode(struct dune_vcpu *vcpu, const struct dune_vcpu_config *c)
@@ -891,9 +599,7 @@ long dune_vcpu_create(struct dune_vm *vm, struct file *vm_file,
 	BUILD_BUG_ON(sizeof(struct dune_msr_area) > PAGE_SIZE);
 	BUILD_BUG_ON(HOST_RSP != 0x6c14);	/* VMCS_HOST_RSP in vmx_enter.S */
 
-	if (copy_from_user(&config, uconfig, sizeof(config)))
-		return -EFAULT;
-	err = vcpu_check_config(&config);
+	err = dune_vcpu_config_in(&config, uconfig);	/* vcpu_abi.c */
 	if (err)
 		return err;
 

@@ -113,7 +113,7 @@ static int vmcs_setup_controls(struct dune_vcpu *vcpu, u64 msr_bitmap_pa)
 
 	err |= vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, pin);
 	err |= vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
-	vcpu->proc_ctls = proc;		/* vcpu.c adds interrupt-window exiting */
+	vcpu->proc_ctls = proc;		/* vcpu_event.c adds interrupt-window exiting */
 	err |= vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
 	if (proc2 & SECONDARY_EXEC_ENCLS_EXITING)
 		err |= vmcs_write64(ENCLS_EXITING_BITMAP, ~0ULL);
@@ -163,7 +163,7 @@ static int vmcs_setup_guest(struct dune_vcpu *vcpu, const struct dune_vcpu_confi
 	 * FSGSBASE settings so that the thread's code (glibc checks XGETBV)
 	 * runs as it does natively.  VMXE is forced by CR4_FIXED0; the read
 	 * shadow hides it.  SMEP and SMAP only when asked for
-	 * (DUNE_VCPU_F_SMEP/_SMAP, checked against the CPU in vcpu.c): ring 0
+	 * (DUNE_VCPU_F_SMEP/_SMAP, checked against the CPU in vcpu_abi.c): ring 0
 	 * here is the process itself, and a program that runs its own code
 	 * at CPL 3 from pages it also runs in ring 0 (libdune's "full" mode)
 	 * would break.  PKE stays off: protection keys would apply to the

@@ -7,6 +7,8 @@
  *                keeps the EPT coherent with the process's page tables
  *   ept.c        the EPT: building it lazily on EPT violations, zapping it
  *   vcpu.c       the vCPU: its file, the run loop, CPU migration
+ *   vcpu_event.c events for the guest: injection, re-queueing, interrupts
+ *   vcpu_abi.c   the vCPU's structs of the user ABI, copied and checked
  *   vcpu_vmcs.c  the VMCS of a vCPU: controls and guest state
  *   exits.c      the VM-exit handlers, one per exit reason
  */
@@ -194,6 +196,22 @@ int dune_vcpu_vmcs_setup(struct dune_vcpu *vcpu, const struct dune_vcpu_config *
 
 /* exits.c: > 0 resume the guest, 0 return to user space, < 0 error */
 int dune_handle_exit(struct dune_vcpu *vcpu);
+
+/* vcpu_event.c: the event the next VM entry injects */
 void dune_vcpu_inject_exception(struct dune_vcpu *vcpu, u8 vector, bool has_error, u32 error);
+void dune_vcpu_requeue_event(struct dune_vcpu *vcpu);
+int dune_vcpu_queue_interrupt(struct dune_vcpu *vcpu, u8 vector);
+int dune_vcpu_inject_pending(struct dune_vcpu *vcpu);
+
+/* vcpu_abi.c: 0, -EFAULT, or the check's error */
+int dune_vcpu_run_in(struct dune_run *run, const struct dune_run __user *urun);
+int dune_vcpu_run_out(struct dune_run __user *urun, const struct dune_run *run);
+int dune_vcpu_config_in(struct dune_vcpu_config *config,
+			const struct dune_vcpu_config __user *uconfig);
+long dune_vcpu_get_exit_stats(struct dune_vcpu *vcpu, struct dune_exit_stats __user *ustats);
+
+/* vmcs.c: where a vCPU's VMCS is active (dune.h has the rest of vmcs.c) */
+int dune_vmcs_activate(struct dune_vcpu *vcpu);
+void dune_vmcs_clear(struct dune_vcpu *vcpu);
 
 #endif /* DUNE_VM_H */

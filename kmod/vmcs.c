@@ -13,10 +13,34 @@
  *    running kernel on the CPU where the VMCS is current;
  *  - dune_vmcs_write_guest_segment() and dune_vmcs_write_guest_quiet_state():
  *    the parts of the guest-state area every guest of ours fills the same way;
- *  - dune_vmcs_after_exit(): what a VM exit leaves for us to repair.
+ *  - dune_vmcs_after_exit(): what a VM exit leaves for us to repair;
+ *  - the per-CPU lists of the vCPU VMCSs active on each CPU, and their
+ *    VMCLEAR: on another CPU by IPI, or all of one CPU's before its VMXOFF
+ *    (vmx_cpu.c), as KVM keeps its loaded_vmcss_on_cpu in vmx.c.
+ *
+ * Where the VMCS lives.  A VMCS is "active" on at most one CPU at a time
+ * and must be VMCLEARed there before it is used anywhere else (SDM Vol.
+ * 3C, 25.11.1); a CPU may hold several active VMCSs, one of them current.
+ * As in KVM, a vCPU's VMCS stays active on the CPU it last ran on -
+ * across DUNE_RUN returns, sleeps and other threads' runs - because a
+ * forwarded system call returns to user space once per call, and a
+ * VMCLEAR, VMPTRLD and host-state rewrite each time would double the
+ * kernel's share of its cost.  It is VMCLEARed only when it must be:
+ *
+ *   - the thread runs on another CPU: the run loop (vcpu.c) VMCLEARs it on
+ *     the old CPU by IPI (VMCLEAR works on the CPU's own cached copy), then
+ *     VMPTRLDs it here and rewrites the per-CPU host state;
+ *   - the old CPU goes offline, suspends or reboots: everything active
+ *     there is VMCLEARed before VMXOFF (dune_vmcs_clear_this_cpu());
+ *   - the vCPU's file is released.
+ *
+ * Each CPU's list of active VMCSs is changed only on that CPU with
+ * interrupts off, so the IPI and the hotplug callback need no lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/list.h>
+#include <linux/percpu.h>
 #include <linux/smp.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/desc.h>
@@ -26,6 +50,7 @@
 #include <asm/tlbflush.h>
 
 #include "dune.h"
+#include "vm.h"
 #include "vmx_ops.h"
 
 /*
@@ -151,4 +176,72 @@ void dune_vmcs_after_exit(void)
 {
 	invalidate_tss_limit();
 	load_fixmap_gdt(smp_processor_id());
+}
+
+/* The vCPUs whose VMCS is active on each CPU (see "Where the VMCS lives"). */
+static DEFINE_PER_CPU(struct list_head, dune_loaded_vcpus);
+
+/*
+ * Before the first CPU enters VMX operation: its offline callback walks
+ * its list (dune_vmcs_clear_this_cpu()), even when the load fails later.
+ */
+void dune_vmcs_loaded_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		INIT_LIST_HEAD(per_cpu_ptr(&dune_loaded_vcpus, cpu));
+}
+
+/*
+ * VMPTRLD the vCPU's VMCS, active nowhere, on this CPU: it becomes active
+ * and current here, and joins this CPU's list.  Interrupts are off.
+ */
+int dune_vmcs_activate(struct dune_vcpu *vcpu)
+{
+	lockdep_assert_irqs_disabled();
+	if (dune_vmptrld(vcpu->vmcs_pa))
+		return -EIO;
+	vcpu->cpu = smp_processor_id();
+	list_add(&vcpu->loaded_link, this_cpu_ptr(&dune_loaded_vcpus));
+	return 0;
+}
+
+/* VMCLEAR the VMCS if it is active on this CPU.  Interrupts are off. */
+static void vmcs_clear_here(struct dune_vcpu *vcpu)
+{
+	lockdep_assert_irqs_disabled();
+	if (vcpu->cpu != smp_processor_id())
+		return;
+	dune_vmclear(vcpu->vmcs_pa);		/* a failure is reported */
+	list_del(&vcpu->loaded_link);
+	vcpu->cpu = -1;
+	vcpu->launched = false;	/* VMCLEAR resets the launch state */
+}
+
+static void vmcs_clear_ipi(void *info)
+{
+	vmcs_clear_here(info);
+}
+
+/*
+ * VMCLEAR the VMCS wherever it is active (interrupts on: an IPI, waited
+ * for).  A CPU that went offline has cleared it already, and the IPI then
+ * fails harmlessly.
+ */
+void dune_vmcs_clear(struct dune_vcpu *vcpu)
+{
+	int cpu = READ_ONCE(vcpu->cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, vmcs_clear_ipi, vcpu, 1);
+}
+
+/* Before VMXOFF on this CPU (hotplug, suspend, reboot): interrupts off. */
+void dune_vmcs_clear_this_cpu(void)
+{
+	struct dune_vcpu *vcpu, *next;
+
+	list_for_each_entry_safe(vcpu, next, this_cpu_ptr(&dune_loaded_vcpus), loaded_link)
+		vmcs_clear_here(vcpu);
 }

@@ -189,7 +189,7 @@ static void vmx_off_this_cpu(void)
 	if (!cpumask_test_cpu(cpu, &vmx_cpus))
 		return;
 	/* VMCSs still active here must be written back first (SDM 25.11.1). */
-	dune_vcpus_clear_this_cpu();
+	dune_vmcs_clear_this_cpu();
 	/* kvm_intel's root: it does its own VMXOFF, after this (cpuhp order). */
 	if (dune_root_mode == DUNE_ROOT_KVM) {
 		cpumask_clear_cpu(cpu, &vmx_cpus);

@@ -79,7 +79,10 @@ $(LIBDUNE_SO): $(LIBDUNE_A)
 		-o $@ $(LIBDUNE_OBJS)
 	ln -sf libdune.so $(BUILD)/libdune/libdune.so.0
 
-# pkg-config: "pkg-config --cflags --libs libdune" once installed.
+# pkg-config: "pkg-config --cflags --libs libdune" once installed.  The
+# uapi header goes to $(INCLUDEDIR)/libdune/linux/dune.h, not to
+# $(INCLUDEDIR)/linux/, which belongs to linux-libc-dev: "#include
+# <linux/dune.h>" finds it through -I${includedir}/libdune.
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -90,7 +93,7 @@ LIBDUNE_PUBLIC_HDRS := libdune/dune.h libdune/dune-ext.h libdune/cpu-x86.h \
 LIBDUNE_PC_TEXT = 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	'Name: libdune' \
 	'Description: run a Linux process in VMX non-root ring 0 (Dune mode)' \
-	'Version: 0.1' \
+	'Version: $(VERSION)' \
 	'Cflags: -I$${includedir}/libdune -I$${includedir}' \
 	'Libs: -L$${libdir} -ldune -lpthread'
 
@@ -101,10 +104,10 @@ $(LIBDUNE_PC): libdune/libdune.mk
 
 .PHONY: install-libdune
 install-libdune: $(LIBDUNE_A) $(LIBDUNE_SO) $(LIBDUNE_PC)
-	install -d $(DESTDIR)$(INCLUDEDIR)/libdune $(DESTDIR)$(INCLUDEDIR)/linux \
+	install -d $(DESTDIR)$(INCLUDEDIR)/libdune/linux \
 		$(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 0644 $(LIBDUNE_PUBLIC_HDRS) $(DESTDIR)$(INCLUDEDIR)/libdune/
-	install -m 0644 kmod/uapi/linux/dune.h $(DESTDIR)$(INCLUDEDIR)/linux/dune.h
+	install -m 0644 kmod/uapi/linux/dune.h $(DESTDIR)$(INCLUDEDIR)/libdune/linux/dune.h
 	install -m 0644 $(LIBDUNE_A) $(DESTDIR)$(LIBDIR)/libdune.a
 	install -m 0755 $(LIBDUNE_SO) $(DESTDIR)$(LIBDIR)/libdune.so.0
 	ln -sf libdune.so.0 $(DESTDIR)$(LIBDIR)/libdune.so

@@ -30,8 +30,8 @@ echo "== a process in Dune mode: samples/hello =="
 /opt/dune/samples/hello
 echo
 echo "== the sandbox: an untrusted shell pipeline in ring 3, every system call decided in ring 0 =="
-sb=/opt/dune/samples/dune-sandbox
-pol=/opt/dune/samples/policies/shell.policy
+sb=/opt/dune/bin/dune-sandbox
+pol=/opt/dune/share/dune/policies/shell.policy
 echo "\$ dune-sandbox --policy shell.policy -- busybox sh -c '...'"
 $sb --policy $pol -- /bin/busybox sh -c \
 	'echo "I am $(uname -n)"; ls / | sort | head -3; echo secret >/tmp/x; cat /tmp/x'
@@ -46,11 +46,11 @@ grep -E '= -1 (EACCES|EPERM)' /tmp/trace
 echo
 echo "== dune-trace: strace's view, from ring 0 of the same process =="
 echo "\$ dune-trace -- busybox echo traced"
-/opt/dune/samples/dune-trace -- /bin/busybox echo traced
+/opt/dune/bin/dune-trace -- /bin/busybox echo traced
 st=$(command -v strace || echo /opt/dune/debian/strace)
 if [ -x "$st" ]; then
 	$st -o /tmp/st /bin/busybox echo traced >/dev/null
-	/opt/dune/samples/dune-trace -o /tmp/dt -- /bin/busybox echo traced >/dev/null
+	/opt/dune/bin/dune-trace -o /tmp/dt -- /bin/busybox echo traced >/dev/null
 	names() { sed -n 's/^\([a-z_0-9]*\)(.*/\1/p' "$1"; }
 	names /tmp/st >/tmp/st.n
 	names /tmp/dt >/tmp/dt.n

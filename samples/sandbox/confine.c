@@ -173,7 +173,7 @@ static void __attribute__((noreturn)) run_init(pid_t sandbox, volatile int *stat
 		if (p < 0 && errno == EINTR)
 			continue;
 		if (p < 0) {
-			*status = W_EXITCODE(127, 0);
+			*status = W_EXITCODE(EXIT_SANDBOX, 0);
 			_exit(0);
 		}
 		if (p == sandbox) {
@@ -205,7 +205,7 @@ int confine_pidns(void)
 	status = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (status == MAP_FAILED)
 		return -1;
-	*status = W_EXITCODE(127, 0);
+	*status = W_EXITCODE(EXIT_SANDBOX, 0);
 	if (unshare(CLONE_NEWPID | CLONE_NEWIPC)) {
 		fprintf(stderr, "%s: cannot make a pid namespace: %s (pass --no-namespaces to run without)\n",
 			progname, strerror(errno));
@@ -226,17 +226,17 @@ int confine_pidns(void)
 		signal(SIGQUIT, SIG_IGN);
 		if (drop_ids(uid, gid) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
 			kill(init, SIGKILL);
-			_exit(127);
+			_exit(EXIT_SANDBOX);
 		}
 		while (waitpid(init, &st, 0) < 0)
 			if (errno != EINTR)
-				_exit(127);
+				_exit(EXIT_SANDBOX);
 		end_like(WIFEXITED(st) ? *status : st);
 	}
 	/* pid 1 */
 	sandbox = fork();
 	if (sandbox < 0)
-		_exit(127);
+		_exit(EXIT_SANDBOX);
 	if (sandbox > 0) {
 		/*
 		 * After the drop: a change of credentials clears the parent-death
@@ -245,7 +245,7 @@ int confine_pidns(void)
 		 */
 		if (drop_ids(uid, gid) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
 		    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
-			_exit(127);
+			_exit(EXIT_SANDBOX);
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
 		run_init(sandbox, status);

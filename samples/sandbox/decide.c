@@ -24,11 +24,10 @@
 /* The verdict on @c: *go if it is to be carried out, else its result. */
 long decide(struct call *c, bool *go)
 {
-	struct rule r = policy.sys[c->nr];
+	/* the program's own argument values, as seccomp compares them (policy.c) */
+	struct rule r = policy_rule(c->nr, c->a);
 
 	*go = false;
-	if (r.act == ACT_UNSET)
-		r = policy.def;
 	if (c->nr == SYS_exit || c->nr == SYS_exit_group || c->nr == SYS_rt_sigreturn)
 		r.act = ACT_ALLOW;
 	switch (r.act) {

@@ -228,14 +228,10 @@ static void call_rule(long nr)
 	end_call(at);
 }
 
-/* Is @nr forwarded to the host by the policy? */
+/* May @nr be forwarded to the host by the policy (for some arguments: policy.c)? */
 static bool forwarded(long nr)
 {
-	struct rule r = policy.sys[nr];
-
-	if (r.act == ACT_UNSET)
-		r = policy.def;
-	return r.act == ACT_ALLOW;
+	return policy_may_allow(nr);
 }
 
 int hostfilter_build(struct sock_fprog *out)

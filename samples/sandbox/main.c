@@ -15,6 +15,10 @@
 
 #include "sandbox.h"
 
+#ifndef DUNE_VERSION
+#define DUNE_VERSION "0.1"
+#endif
+
 const char *progname = "dune-sandbox";
 
 /*
@@ -69,15 +73,20 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s [OPTIONS] -- PROGRAM [ARGS...]\n"
+		"       %s [OPTIONS] --print-policy\n"
 		"\n"
 		"Runs PROGRAM (a static or dynamically linked x86-64 ELF) in guest ring 3,\n"
 		"with every system call decided by a policy in the ring-0 supervisor.\n"
 		"\n"
 		"Options:\n"
 		"  --policy FILE      the policy (default: a built-in one for ordinary programs)\n"
+		"  --seccomp-profile FILE.json\n"
+		"                     the system calls from an OCI/Docker seccomp profile\n"
+		"                     (Docker's default.json runs unchanged); files, network\n"
+		"                     and names still from the policy\n"
 		"  --rule LINE        one more policy line, e.g. --rule 'deny EACCES socket'\n"
-		"  --allow NAME[,..]  allow these system calls\n"
-		"  --deny NAME[,..]   deny these system calls (EPERM)\n"
+		"  --allow NAME[,..]  allow these system calls or @groups\n"
+		"  --deny NAME[,..]   deny these system calls or @groups (EPERM)\n"
 		"  --hostname NAME    the host name uname() reports (emulated uname)\n"
 		"  --network on|off   sockets other than AF_UNIX (default off)\n"
 		"  --private-tmp DIR  DIR is a private in-memory directory\n"
@@ -87,17 +96,50 @@ static void usage(FILE *f)
 		"  --no-namespaces    no pid, mount or network namespace (much weaker)\n"
 		"  --trace            one strace-style line per system call, to stderr\n"
 		"  --trace-file FILE  ... to FILE\n"
+		"  --print-policy     print the effective policy (after every option) and exit\n"
 		"  -v                 say what the sandbox does\n"
 		"  -h, --help         this text\n"
+		"  --version          the version, and how many system calls it knows\n"
 		"\n"
-		"Exit status: the program's, or 128+N if a signal N ended it; 127 if it\n"
-		"could not be started, 2 for bad options or a bad policy.\n", progname);
+		"System call groups (after systemd's SystemCallFilter=):\n", progname, progname);
+	group_list(f);
+	fprintf(f,
+		"\n"
+		"Exit status: the program's, or 128+N if a signal N ended it;\n"
+		"  125 the sandbox itself failed (a bad option or policy, no Dune mode),\n"
+		"  126 PROGRAM was found but cannot run (not executable, not an x86-64 ELF),\n"
+		"  127 PROGRAM was not found.\n");
+}
+
+static int version(void)
+{
+	int nr, known = 0, carried = 0;
+
+	for (nr = 0; nr < MAX_SYSCALLS; nr++) {
+		known += sysname(nr) != NULL;
+		carried += sysname(nr) && !systab_refusal(nr);
+	}
+	printf("%s (Dune) %s\n"
+	       "x86-64 system calls: %d known (from <asm/unistd_64.h>), %d carried out by the sandbox\n",
+	       progname, DUNE_VERSION, known, carried);
+	return 0;
+}
+
+/* One line, GNU style, and the way to the help text: exit status 125. */
+static int bad_usage(const char *fmt, const char *what)
+{
+	fprintf(stderr, "%s: ", progname);
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "; try '%s --help'\n", progname);
+	return EXIT_SANDBOX;
 }
 
 int main(int argc, char **argv)
 {
+	enum { OPT_VERSION = 0x100, OPT_PRINT_POLICY, OPT_SECCOMP };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'P' },
+		{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
 		{ "rule", required_argument, NULL, 'r' },
 		{ "allow", required_argument, NULL, 'a' },
 		{ "deny", required_argument, NULL, 'd' },
@@ -109,20 +151,26 @@ int main(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "no-landlock", no_argument, NULL, 'L' },
 		{ "no-namespaces", no_argument, NULL, 'N' },
+		{ "print-policy", no_argument, NULL, OPT_PRINT_POLICY },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *trace_file = NULL, *policy_path = NULL;
+	const char *trace_file = NULL, *policy_path = NULL, *profile_path = NULL;
 	char *rules[256];
 	int nrules = 0, c, i;
-	bool trace = false;
+	bool trace = false, print = false;
 
 	policy_defaults(&policy);
 	confine.enabled = true;
-	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+	opterr = 0;	/* our own one-line messages below */
+	while ((c = getopt_long(argc, argv, "+:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
 			policy_path = optarg;
+			break;
+		case OPT_SECCOMP:
+			profile_path = optarg;
 			break;
 		case 'r':
 		case 'a':
@@ -130,8 +178,8 @@ int main(int argc, char **argv)
 		case 'H':
 		case 'n':
 		case 't':
-			if (nrules == 256)
-				return 2;
+			if (nrules >= 254)
+				return bad_usage("%s: too many policy options", argv[optind - 1]);
 			if (c == 'r')
 				rules[nrules] = strdup(optarg);
 			else {
@@ -180,26 +228,43 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case OPT_VERSION:
+			return version();
+		case OPT_PRINT_POLICY:
+			print = true;
+			break;
+		case ':':
+			return bad_usage("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			usage(stderr);
-			return 2;
+			if (optopt)
+				fprintf(stderr, "%s: unknown option '-%c'; try '%s --help'\n",
+					progname, optopt, progname);
+			else
+				fprintf(stderr, "%s: unknown option '%s'; try '%s --help'\n",
+					progname, argv[optind - 1], progname);
+			return EXIT_SANDBOX;
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind >= argc && !print)
+		return bad_usage("no PROGRAM to run%s", "");
 	if (policy_path) {
 		if (policy_file(&policy, policy_path))
-			return 2;
+			return EXIT_SANDBOX;
 	} else {
 		for (i = 0; builtin_policy[i]; i++)
 			if (policy_line(&policy, builtin_policy[i], "(built-in policy)", i + 1))
-				return 2;
+				return EXIT_SANDBOX;
 	}
+	/* the profile's system-call rules replace the policy's (seccomp.c) */
+	if (profile_path && policy_seccomp_profile(&policy, profile_path))
+		return EXIT_SANDBOX;
 	for (i = 0; i < nrules; i++)
 		if (policy_line(&policy, rules[i], NULL, 0))
-			return 2;
+			return EXIT_SANDBOX;
+	if (print) {
+		policy_print(stdout, &policy);
+		return fflush(stdout) ? EXIT_SANDBOX : 0;
+	}
 
 	return start_program(argv + optind, trace, trace_file, false);
 }

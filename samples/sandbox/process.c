@@ -223,7 +223,7 @@ static void load(struct dune_tf *tf, bool first)
 	if (load_program(prog_path, prog_argv, prog_envp, &l, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", progname, err);
 		if (first)
-			exit(127);
+			exit(EXIT_NOEXEC);	/* checked before (start.c), gone or changed since */
 		kill_program("execve failed after the old program was gone", SIGKILL);
 	}
 	memset(tf, 0, sizeof(*tf));
@@ -239,7 +239,7 @@ void run_loop(struct dune_tf *tf)
 
 		if (ret != EXEC_RET) {
 			fprintf(stderr, "%s: unexpected return from ring 3 (%d)\n", progname, ret);
-			_exit(126);
+			_exit(EXIT_SANDBOX);
 		}
 		load(tf, false);
 	}
@@ -256,7 +256,7 @@ static void procs_init(void)
 	procs = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (procs == MAP_FAILED) {
 		fprintf(stderr, "%s: cannot set up the process table for max-processes\n", progname);
-		exit(127);
+		exit(EXIT_SANDBOX);
 	}
 	procs[0] = getpid();
 }
@@ -352,13 +352,13 @@ long sys_fork(struct dune_tf *tf, bool unused)
 		ret = dune_enter();
 	if (ret) {
 		fprintf(stderr, "%s: fork child: cannot enter Dune mode (%ld)\n", progname, ret);
-		_exit(127);
+		_exit(EXIT_SANDBOX);
 	}
 	sup_fds_end();
 	register_handlers();
 	if (mem_remap_all()) {
 		fprintf(stderr, "%s: fork child: cannot map the program\n", progname);
-		_exit(127);
+		_exit(EXIT_SANDBOX);
 	}
 	dune_set_user_fs(fs);
 	ctf.rax = 0;

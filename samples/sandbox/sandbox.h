@@ -25,6 +25,10 @@
  *   fsrules.c  the path rules enforced by the kernel: mount namespace, Landlock
  *   hostfilter.c the supervisor's own host seccomp filter
  *   pathsafe.c the supervisor's checks of loader files, sockaddr_un, O_TRUNC
+ *   sysnames.c every x86-64 system call name (generated from unistd_64.h)
+ *   groups.c   the policy's @groups, after systemd's SystemCallFilter= sets
+ *   seccomp.c  OCI/Docker seccomp profiles (--seccomp-profile), json.c their JSON
+ *   devcheck.c why Dune mode cannot start, one line per cause
  */
 #ifndef SANDBOX_H
 #define SANDBOX_H
@@ -122,9 +126,32 @@ struct rule {
 #define MAX_SYSCALLS	512
 #define MAX_PATHS	64
 
+/*
+ * A rule with conditions on the arguments (policy.c: "allow clone if
+ * arg0 & 0x7e020000 == 0"; seccomp.c: a profile's "args"), compared as
+ * seccomp does, on the raw 64-bit register values.
+ */
+enum cond_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_MASKED_EQ };
+struct cond {
+	unsigned char arg;	/* 0..5 */
+	unsigned char op;	/* enum cond_op */
+	uint64_t mask;		/* OP_MASKED_EQ: (arg & mask) == value */
+	uint64_t value;
+};
+#define MAX_CONDS	6
+#define MAX_COND_RULES	128
+struct cond_rule {
+	short nr;
+	unsigned char nconds;
+	struct rule r;
+	struct cond c[MAX_CONDS];
+};
+
 struct policy {
 	struct rule sys[MAX_SYSCALLS];
 	struct rule def;
+	struct cond_rule cond[MAX_COND_RULES];	/* checked before sys[] */
+	int nconds;
 	struct {
 		char prefix[256];
 		enum path_rule rule;
@@ -142,6 +169,13 @@ void policy_defaults(struct policy *p);
 int policy_line(struct policy *p, const char *line, const char *file, int lineno);
 int policy_file(struct policy *p, const char *path);
 int syscall_nr(const char *name);
+struct rule policy_rule(long nr, const uint64_t a[6]);
+bool policy_may_allow(long nr);
+long policy_no_entry(long nr, const uint64_t a[6]);
+void policy_print(FILE *f, const struct policy *p);
+int policy_seccomp_profile(struct policy *p, const char *path);	/* seccomp.c */
+void policy_set_calls_cond(struct policy *p, int nr, struct rule r,
+			   const struct cond *c, int nconds);
 int errno_by_name(const char *name);
 const char *errno_name(int err);
 enum path_rule path_check(const char *path);
@@ -199,6 +233,15 @@ struct sysdesc {
 	short refuse;		/* errno when .run is NULL */
 };
 const struct sysdesc *sys_desc(long nr);
+int systab_refusal(long nr);
+/* sysnames.c: every x86-64 system call, generated from <asm/unistd_64.h> */
+const char *sysname(long nr);
+int sysname_nr(const char *name);
+const char *sysname_suggest(const char *name);
+/* groups.c: "@file-system" and the other groups of the policy */
+int group_calls(const char *name, bool set[MAX_SYSCALLS], const char **bad);
+void group_list(FILE *f);
+int group_check(const char **bad);
 const char *sys_name(long nr, char *buf, size_t len);
 int systab_verify(void);
 
@@ -257,6 +300,16 @@ void signals_fork_done(void);
 
 /* ---- main.c / tracer.c (one of them) ---- */
 extern const char *progname;
+/*
+ * Exit statuses of the sandbox's own failures, as GNU env, timeout and
+ * bash have them: the program's own status otherwise (128+N for signal N).
+ */
+#define EXIT_SANDBOX	125	/* the sandbox failed: bad option or policy, no Dune mode */
+#define EXIT_NOEXEC	126	/* the program was found but cannot run: not executable, not an x86-64 ELF */
+#define EXIT_NOTFOUND	127	/* no such program */
+
+/* ---- devcheck.c: why Dune mode cannot start, in one line ---- */
+int dune_preflight(void);
 
 /* ---- start.c ---- */
 extern int verbose;

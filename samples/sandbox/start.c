@@ -120,8 +120,10 @@ void register_handlers(void)
  * Run @argv (argv[0] is the program, looked up in PATH) under the current
  * policy.  With @trace, one strace-style line per system call goes to
  * @trace_file, or to stderr when that is NULL; @trace_exec also writes the
- * initial execve() line strace would show.  Returns only on failure: 127 if
- * the program cannot be started, 2 if the trace file cannot be opened.
+ * initial execve() line strace would show.  Returns only on failure, with
+ * the exit status of GNU env (sandbox.h): EXIT_NOTFOUND (127) if there is
+ * no such program, EXIT_NOEXEC (126) if it cannot run, EXIT_SANDBOX (125)
+ * if the sandbox itself cannot start.
  */
 int start_program(char **argv, bool trace, const char *trace_file, bool trace_exec)
 {
@@ -132,12 +134,12 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	if (systab_verify()) {
 		fprintf(stderr, "%s: system call %d: a forwarded entry with undescribed pointers\n",
 			progname, systab_verify());
-		return 127;
+		return EXIT_SANDBOX;
 	}
 	/* The program: found, readable, an x86-64 ELF (or a script). */
 	if (find_program(argv[0], prog_path, sizeof(prog_path))) {
 		fprintf(stderr, "%s: %s: command not found\n", progname, argv[0]);
-		return 127;
+		return EXIT_NOTFOUND;
 	}
 	{
 		char abs[PATH_MAX];
@@ -148,8 +150,11 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	ret = check_program(prog_path, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", progname, err);
-		return 127;
+		return ret == -ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
 	}
+	/* Dune mode possible at all?  If not, one line saying why (devcheck.c). */
+	if (dune_preflight())
+		return EXIT_SANDBOX;
 	for (argc = 0; argv[argc]; argc++)
 		;
 	prog_argv = calloc(argc + 1, sizeof(char *));
@@ -169,7 +174,7 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 			if (fd < 0 || !(trace_out = fdopen(fd, "w"))) {
 				fprintf(stderr, "%s: cannot open %s: %s\n", progname, trace_file,
 					strerror(errno));
-				return 2;
+				return EXIT_SANDBOX;
 			}
 		} else {
 			int fd = fcntl(2, F_DUPFD_CLOEXEC, 10);
@@ -199,7 +204,7 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	 *      by the filter like every later thread's.
 	 */
 	if (confine.enabled && confine_pidns())
-		return 127;
+		return EXIT_SANDBOX;
 	/*
 	 * The program windows, reserved before libdune maps anything: from
 	 * here on nothing but the program gets memory there (mem.c).
@@ -209,29 +214,28 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 		fprintf(stderr, "%s: cannot reserve the program windows (0x%lx-0x%lx, 0x%lx-0x%lx): %s%s\n",
 			progname, LOW_START, LOW_END, HIGH_START, HIGH_END, strerror(-ret),
 			ret == -EEXIST ? " (something of the supervisor is there: an unlimited stack size?)" : "");
-		return 127;
+		return EXIT_SANDBOX;
 	}
 	ret = dune_init(false);
 	if (ret) {
-		fprintf(stderr, "%s: cannot enter Dune mode (%s): is dune.ko loaded?\n", progname,
-			strerror(-ret));
-		return 127;
+		fprintf(stderr, "%s: cannot enter Dune mode: %s\n", progname, strerror(-ret));
+		return EXIT_SANDBOX;
 	}
 	/* SMEP: ring 0 never runs program memory (if the CPU has it; kmod-harden) */
 	(void)dune_set_ring0_protection(DUNE_RING0_SMEP);
 	if (confine.enabled && (fsrules_setup() || landlock_prepare() || confine_drop()))
-		return 127;
+		return EXIT_SANDBOX;
 	ret = dune_enter();
 	if (ret) {
 		fprintf(stderr, "%s: cannot enter Dune mode (%s)\n", progname, strerror(-ret));
-		return 127;
+		return EXIT_SANDBOX;
 	}
 	sup_fds_end();
 	real_pid = getpid();
 	register_handlers();
 	if (policy.tmpdir[0] && tmpfs_init()) {
 		fprintf(stderr, "%s: cannot set up the private %s\n", progname, policy.tmpdir);
-		return 127;
+		return EXIT_SANDBOX;
 	}
 	if (trace_out && trace_exec)
 		trace_exec_start(prog_path, prog_argv, i);

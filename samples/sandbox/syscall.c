@@ -53,7 +53,8 @@ void on_syscall(struct dune_tf *tf)
 	/* decode */
 	c.d = sys_desc(c.nr);
 	if (!c.d) {
-		c.ret = -ENOSYS;	/* the table cannot describe it: never forwarded */
+		/* the table cannot describe it: never forwarded; deny and kill still hold */
+		c.ret = policy_no_entry(c.nr, c.a);
 	} else {
 		memcpy(c.kind, c.d->a, sizeof(c.kind));
 		/* copy in; a failure is the answer unless the policy has another */

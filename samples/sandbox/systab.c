@@ -498,25 +498,33 @@ const char *sys_name(long nr, char *buf, size_t len)
 
 	if (d)
 		return d->name;
+	if (sysname(nr))
+		return sysname(nr);
 	snprintf(buf, len, "syscall_%ld", nr);
 	return buf;
 }
 
-int syscall_nr(const char *name)
+/*
+ * Can the sandbox carry out system call @nr if the policy allows it?  0
+ * if so; else the errno it fails with whatever the policy says: the
+ * entry's .refuse, or ENOSYS for a call the table does not describe
+ * (syscall.c).
+ */
+int systab_refusal(long nr)
 {
-	int i;
+	const struct sysdesc *d = sys_desc(nr);
 
-	for (i = 0; i < MAX_SYSCALLS; i++)
-		if (table[i].name && !strcmp(table[i].name, name))
-			return i;
-	return -1;
+	if (!d)
+		return ENOSYS;
+	return d->run ? 0 : d->refuse;
 }
 
 /*
  * The rule the table must keep: an entry the generic forwarder runs
  * describes every pointer; A_RAW and A_STRV (read by a supervisor handler
  * itself) only appear in entries with their own handler.  0, or the
- * number of the first bad entry.
+ * number of the first bad entry.  Each entry's name is also the kernel's
+ * for its number.
  */
 int systab_verify(void)
 {
@@ -525,6 +533,9 @@ int systab_verify(void)
 	for (nr = 0; nr < MAX_SYSCALLS; nr++) {
 		const struct sysdesc *d = &table[nr];
 
+		/* the kernel's name for the number (sysnames.c), or a wrong row */
+		if (d->name && (!sysname(nr) || strcmp(d->name, sysname(nr))))
+			return nr;
 		if (!d->name || d->run != h_fwd || d->sub)
 			continue;
 		for (i = 0; i < 6; i++)

@@ -161,6 +161,7 @@ FIXTURE_TEARDOWN(kvm)
 TEST_F_TIMEOUT(kvm, coexistence_with_kvm_intel, 300)
 {
 	struct kvm_guest g;
+	char out[1024];
 	size_t log;
 	int ret;
 
@@ -190,6 +191,11 @@ TEST_F_TIMEOUT(kvm, coexistence_with_kvm_intel, 300)
 	EXPECT_FALSE(module_loaded("dune"));
 	EXPECT_TRUE(klog_contains_since(log, "rmmod kvm_intel"));
 	EXPECT_NE(0, access("/dev/dune", F_OK));
+	/* dune-sandbox: one line naming the hypervisor, exit 125 */
+	EXPECT_EQ(125, run_capture(DUNE_SANDBOX " -- /bin/true", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "VMX is in use by another hypervisor (kvm_intel)"))
+		TH_LOG("%s", out);
+	EXPECT_EQ(1, count_lines_starting(out, "")) TH_LOG("%s", out);
 
 	/* 5. Once the VM is gone, dune.ko loads; kvm_intel keeps the callback. */
 	kvm_guest_destroy(&g);
@@ -202,6 +208,14 @@ TEST_F_TIMEOUT(kvm, coexistence_with_kvm_intel, 300)
 	EXPECT_TRUE(emergency_callback_is_dune());
 	EXPECT_EQ(0, unload_module("kvm"));
 	EXPECT_EQ(0, unload_module("irqbypass"));
+
+	/* 7. Neither loaded: dune-sandbox says how to load dune.ko, in one line. */
+	ASSERT_EQ(0, unload_module("dune"));
+	EXPECT_EQ(125, run_capture(DUNE_SANDBOX " -- /bin/true", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "dune.ko is not loaded (no /dev/dune): load it with sudo modprobe dune"))
+		TH_LOG("%s", out);
+	EXPECT_EQ(1, count_lines_starting(out, "")) TH_LOG("%s", out);
+	ASSERT_EQ(0, load_module(DUNE_KO, NULL));
 }
 
 TEST_HARNESS_MAIN

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dune_novmx_test - on a CPU without VMX, dune.ko refuses to load and says
- * why, in one line.  Runs in an emulated machine whose CPU model has no
+ * why, in one line; so does dune-sandbox.  Runs in an emulated machine whose CPU model has no
  * VMX (tools/vm/run --cpu-model p4_prescott_celeron_336 --no-insmod).
  */
 #include <cpuid.h>
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -26,6 +27,19 @@ TEST(refuses_without_vmx)
 	EXPECT_NE(0, access("/dev/dune", F_OK));
 	EXPECT_TRUE(klog_contains_since(log,
 		"dune: cannot load: the CPU has no VMX (CPUID.1:ECX.VMX[bit 5] is 0)"));
+}
+
+/* dune-sandbox says the same, in one line of its own, and exits 125. */
+TEST(sandbox_says_no_vmx)
+{
+	char out[1024];
+	int st;
+
+	ASSERT_EQ(0, access(DUNE_SANDBOX, X_OK));
+	st = run_capture(DUNE_SANDBOX " -- /bin/true", out, sizeof(out));
+	EXPECT_EQ(125, st);
+	EXPECT_EQ(1, count_lines_starting(out, "")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "dune-sandbox: this CPU has no VMX (Intel VT-x)")) TH_LOG("%s", out);
 }
 
 TEST_HARNESS_MAIN

@@ -239,3 +239,20 @@ void settle(void)
 	write_text("/proc/sys/vm/drop_caches", "3");
 	usleep(200 * 1000);		/* let RCU and deferred frees finish */
 }
+
+int run_capture(const char *cmd, char *out, size_t size)
+{
+	char full[1024];
+	FILE *f;
+	size_t n;
+	int st;
+
+	snprintf(full, sizeof(full), "%s 2>&1", cmd);
+	f = popen(full, "r");
+	if (!f)
+		return -1;
+	n = fread(out, 1, size - 1, f);
+	out[n] = 0;
+	st = pclose(f);
+	return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}

@@ -45,6 +45,14 @@ int ensure_debugfs(void);
 int count_lines_starting(const char *text, const char *prefix);
 
 /*
+ * Run @cmd with sh -c, its stdout and stderr into @out (NUL-terminated,
+ * cut to @size): its exit status, or -1.  For the user tools the tests
+ * check from outside (dune-sandbox's messages).
+ */
+int run_capture(const char *cmd, char *out, size_t size);
+#define DUNE_SANDBOX	"/opt/dune/bin/dune-sandbox"
+
+/*
  * Pages the kernel could hand out now: free pages plus those on per-CPU
  * lists (free too, but not counted as such).  -1 on error.
  */
