@@ -200,12 +200,17 @@ SANDBOX_PROFILES := $(patsubst tests/sandbox/profiles/%,$(GUEST)/tests/sandbox/p
 
 .PHONY: sandbox-tests guest-strace
 sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) $(SANDBOX_PROFILES) \
-	       samples guest-strace
+	       samples guest-strace $(GUEST)/tests/sandbox/race-trials
 
 # seccomp profiles for dune_sandbox_policy_test (--seccomp-profile)
 $(GUEST)/tests/sandbox/profiles/%: tests/sandbox/profiles/%
 	@mkdir -p $(dir $@)
 	cp $< $@
+
+# race-trials: not a suite, the race attacks trial by trial (docs/sandbox.md)
+$(GUEST)/tests/sandbox/race-trials: tests/sandbox/race-trials
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
 
 # strace, perf and trace-cmd, if the host has them (tools/setup installs
 # them), for dune_trace_test: dune-trace next to strace, dune.ko's
@@ -216,7 +221,7 @@ guest-strace:
 	@mkdir -p $(GUEST)/debian && for t in $(GUEST_TOOLS); do \
 		if [ -x /usr/bin/$$t ]; then cp -L -u /usr/bin/$$t $(GUEST)/debian/$$t; fi; done
 
-$(GUEST)/tests/sandbox/%: tests/sandbox/progs/%.c
+$(GUEST)/tests/sandbox/%: tests/sandbox/progs/%.c tests/sandbox/progs/race.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -static -pthread -o $@ $<
 
@@ -234,7 +239,7 @@ $(GUEST)/debian/%:
 
 # The benchmark (bench/): one static program, the static binary its
 # fork+exec row runs, and the script that starts it in the guest.
-BENCH_SRCS := bench/bench.c bench/native.c bench/dune.c bench/intercept.c
+BENCH_SRCS := bench/bench.c bench/native.c bench/dune.c bench/intercept.c bench/sandbox.c
 BENCH_BINS := $(GUEST)/bench/bench $(GUEST)/bench/bench-nop $(GUEST)/bench/run-bench
 
 bench-build: $(BENCH_BINS)

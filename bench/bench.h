@@ -113,9 +113,13 @@ void exits_end(struct row *r, const struct exit_snap *s, uint64_t ops);
 
 /* The parts, in the order they run. */
 void bench_native(void);
+void bench_native_syscalls(void);	/* its system-call rows alone (native_getpid...) */
 void bench_dune(void);		/* forks a child that enters Dune mode */
 void bench_dune_startup(void);	/* dune_init + dune_enter in fresh children */
 void bench_intercept(void);	/* ptrace and seccomp */
+void bench_sandbox(const char *self);	/* dune-sandbox binaries (-S), per call and per run */
+int sandbox_add(const char *spec);	/* -S NAME=PATH */
+int sandbox_calls(int n);		/* -C N: the program side, inside a sandbox */
 
 /* Pin the calling thread (and what it forks) to one CPU. */
 void pin_cpu(int cpu);

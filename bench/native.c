@@ -90,7 +90,7 @@ void touch_huge(struct row *r, char *p, int n)
 	}
 }
 
-static void native_syscalls(void)
+void bench_native_syscalls(void)
 {
 	struct row *g = row_new(G_NATIVE, "native_getpid", "getpid");
 	struct row *e = row_new(G_NATIVE, "native_enosys", "syscall -ENOSYS (nr 1000)");
@@ -262,7 +262,7 @@ static void native_processes(void)
 
 void bench_native(void)
 {
-	native_syscalls();
+	bench_native_syscalls();
 	native_faults();
 	native_traps();
 	native_processes();

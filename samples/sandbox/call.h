@@ -94,7 +94,6 @@ long h_execve(struct call *c);
 long h_exit_group(struct call *c);
 long h_exit(struct call *c);
 long h_socket(struct call *c);
-long h_kill(struct call *c);
 long h_setsockopt(struct call *c);
 long h_open(struct call *c);
 long h_path(struct call *c);

@@ -107,16 +107,6 @@ long h_socket(struct call *c)
 	return fwd(c);
 }
 
-long h_kill(struct call *c)
-{
-	if (policy.pid && (long)(int)c->k[0] == policy.pid) {
-		c->k[0] = getpid();
-		if (c->nr == SYS_tgkill && (long)(int)c->k[1] == policy.pid)
-			c->k[1] = getpid();
-	}
-	return fwd(c);
-}
-
 long h_personality(struct call *c)
 {
 	return c->a[0] == 0xffffffff || c->a[0] == 0 ? fwd(c) : -EPERM;
@@ -182,11 +172,8 @@ long h_arch_prctl(struct call *c)
 		dune_set_user_fs(c->a[1]);
 		return 0;
 	case ARCH_GET_FS:
-		if (!mem_check(c->a[1], sizeof(fs), true))
-			return -EFAULT;
 		fs = dune_get_user_fs();
-		user_copy_out(c->a[1], &fs, sizeof(fs));
-		return 0;
+		return mem_write(c->a[1], &fs, sizeof(fs)) ? -EFAULT : 0;
 	default:
 		return -EINVAL;
 	}
@@ -343,8 +330,8 @@ long h_readlink(struct call *c)
 	n = strlen(prog_path);
 	if (n > c->a[bi + 1])
 		n = c->a[bi + 1];
-	user_copy_out(c->a[bi], prog_path, n);	/* checked: A_OUTL */
-	return (long)n;
+	/* A_OUTL was checked; written under the lock: it may be gone since */
+	return mem_write(c->a[bi], prog_path, n) ? -EFAULT : (long)n;
 }
 
 static bool open_writes(long flags)
@@ -434,9 +421,13 @@ long e_uname(struct call *c)
 
 long e_sethostname(struct call *c)
 {
-	if (c->a[1] > 64)
+	char name[sizeof(policy.hostname)];
+
+	if (c->a[1] >= sizeof(name))
 		return -EINVAL;
-	user_copy_in(policy.hostname, c->a[0], c->a[1]);	/* checked: A_INL */
-	policy.hostname[c->a[1]] = 0;
+	if (mem_read(name, c->a[0], c->a[1]))	/* A_INL, read under the lock */
+		return -EFAULT;
+	name[c->a[1]] = 0;
+	memcpy(policy.hostname, name, sizeof(name));
 	return 0;
 }

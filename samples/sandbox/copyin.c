@@ -65,12 +65,12 @@ static long cp_in(struct call *c, uint64_t u, uint64_t len, bool write, void **o
 {
 	void *p;
 
-	if (!mem_check(u, len, write))
-		return -EFAULT;
 	p = arena_alloc(c, len);
-	if (!p)
-		return -ENOMEM;
-	user_copy_in(p, u, len);
+	if (!p)		/* too big for the arena: EFAULT first, as the kernel would */
+		return mem_check(u, len, write) ? -ENOMEM : -EFAULT;
+	/* checked and copied under mem.c's lock: no page leaves in between */
+	if (mem_copy_in(p, u, len, write))
+		return -EFAULT;
 	*out = p;
 	return 0;
 }
@@ -389,14 +389,13 @@ static long copy_arg(struct call *c, int i)
 			c->k[i] = 0;	/* the kernel says EFAULT */
 			return 0;
 		}
-		n = mem_strlen(v, PATH_MAX);
-		if (n < 0)
-			return n == -EFAULT ? -EFAULT : -ENAMETOOLONG;
-		p = arena_alloc(c, n + 1);
+		/* one pass under the lock: the length and the bytes of one moment */
+		p = arena_alloc(c, PATH_MAX);
 		if (!p)
 			return -ENOMEM;
-		user_copy_in(p, v, n);
-		((char *)p)[n] = 0;
+		n = mem_copy_str(p, v, PATH_MAX);
+		if (n < 0)
+			return n == -EFAULT ? -EFAULT : -ENAMETOOLONG;
 		c->k[i] = (uint64_t)p;
 		c->copied[i] = true;
 		return 0;

@@ -17,10 +17,15 @@
 
 #include "call.h"
 
+/*
+ * Write @len bytes back to the program at @u, checked and written under
+ * mem.c's lock: another thread may have unmapped the range while the call
+ * ran (the bytes are then lost, as the kernel's copy_to_user would fail).
+ */
 static void put(uint64_t u, const void *k, size_t len)
 {
 	if (len)
-		user_copy_out(u, k, len);
+		(void)mem_write(u, k, len);
 }
 
 static size_t min3(size_t a, size_t b, size_t c)

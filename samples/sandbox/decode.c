@@ -62,8 +62,9 @@ int trace_strsize = 32;		/* strace's default -s */
  * that "\0" "1" does not read as "\01" - or \xNN throughout for calls
  * whose bytes are binary by nature (getrandom).
  */
-void put_quoted(FILE *f, const unsigned char *s, long n, long len, bool hex)
+void put_quoted(FILE *f, const void *buf, long n, long len, bool hex)
 {
+	const unsigned char *s = buf;	/* supervisor memory: a copy */
 	static const char esc[256] = {
 		['\n'] = 'n', ['\t'] = 't', ['\r'] = 'r', ['\v'] = 'v', ['\f'] = 'f',
 		['"'] = '"', ['\\'] = '\\',
@@ -489,7 +490,7 @@ static void p_path(FILE *f, const struct tcall *t, int i, int l __attribute__((u
 	const char *s = t->copy ? t->copy[i] : NULL;
 
 	if (s)
-		put_quoted(f, (const unsigned char *)s, strlen(s), strlen(s), false);
+		put_quoted(f, s, strlen(s), strlen(s), false);
 	else
 		put_mem_str(f, t->a[i], 0, true, true);
 }
@@ -501,7 +502,7 @@ static void p_str(FILE *f, const struct tcall *t, int i, int l __attribute__((un
 	if (s) {
 		long n = strlen(s);
 
-		put_quoted(f, (const unsigned char *)s, n < trace_strsize ? n : trace_strsize, n,
+		put_quoted(f, s, n < trace_strsize ? n : trace_strsize, n,
 			   false);
 	} else {
 		put_mem_str(f, t->a[i], 0, true, false);
@@ -735,10 +736,10 @@ static void p_sockaddr(FILE *f, const struct tcall *t, int i, int l __attribute_
 		fputs(", sun_path=", f);
 		if (n && !p[0]) {		/* abstract: @ and the bytes after the NUL */
 			fputc('@', f);
-			put_quoted(f, (const unsigned char *)p + 1, n - 1, n - 1, false);
+			put_quoted(f, p + 1, n - 1, n - 1, false);
 		} else {
 			n = strnlen(p, n);
-			put_quoted(f, (const unsigned char *)p, n, n, false);
+			put_quoted(f, p, n, n, false);
 		}
 		break;
 	}
@@ -996,9 +997,9 @@ static void p_uname(FILE *f, const struct tcall *t, int i, int l __attribute__((
 	u.sysname[sizeof(u.sysname) - 1] = 0;
 	u.nodename[sizeof(u.nodename) - 1] = 0;
 	fputs("{sysname=", f);
-	put_quoted(f, (unsigned char *)u.sysname, strlen(u.sysname), strlen(u.sysname), false);
+	put_quoted(f, u.sysname, strlen(u.sysname), strlen(u.sysname), false);
 	fputs(", nodename=", f);
-	put_quoted(f, (unsigned char *)u.nodename, strlen(u.nodename), strlen(u.nodename), false);
+	put_quoted(f, u.nodename, strlen(u.nodename), strlen(u.nodename), false);
 	fputs(", ...}", f);
 }
 
@@ -1065,7 +1066,7 @@ static void p_name_out(FILE *f, const struct tcall *t, int i, int l __attribute_
 		put_ptr(f, t->a[i]);
 		return;
 	}
-	put_quoted(f, (unsigned char *)name, strnlen(name, sizeof(name)),
+	put_quoted(f, name, strnlen(name, sizeof(name)),
 		   strnlen(name, sizeof(name)), false);
 }
 

@@ -23,7 +23,7 @@ struct tcall {
 extern int trace_strsize;
 
 /* Quote @n bytes of @s as strace does; "..." if the real length @len is more. */
-void put_quoted(FILE *f, const unsigned char *s, long n, long len, bool hex);
+void put_quoted(FILE *f, const void *buf, long n, long len, bool hex);
 /* A program string or buffer at @addr: at most trace_strsize bytes (all of a path). */
 void put_mem_str(FILE *f, uint64_t addr, long len, bool nul, bool path);
 

@@ -66,6 +66,9 @@ static int fail(char *err, size_t len, int ret, const char *fmt, ...)
 	return ret;
 }
 
+/* zeros for the tail of a segment's last file page (its bss) */
+static const unsigned char zero_page[PAGE_SIZE];
+
 /* [off, off + len) inside a file of @size bytes, without wrapping. */
 static bool in_file(uint64_t off, uint64_t len, uint64_t size)
 {
@@ -252,8 +255,11 @@ static int load_elf(const char *path, uint64_t base, struct image *im, char *err
 			if (ret)
 				goto mapfail;
 			/* the rest of the last file page is bss */
-			if (ph->p_memsz > ph->p_filesz && (fend & (PAGE_SIZE - 1)))
-				user_clear(fend, PAGE_UP(fend) - fend);
+			if (ph->p_memsz > ph->p_filesz && (fend & (PAGE_SIZE - 1)) &&
+			    mem_write(fend, zero_page, PAGE_UP(fend) - fend)) {
+				ret = -EFAULT;	/* another thread unmapped it: mem.c's lock */
+				goto mapfail;
+			}
 		}
 		if (mend > PAGE_UP(fend)) {
 			ret = mem_map(PAGE_UP(fend), mend - PAGE_UP(fend), PROT_READ | PROT_WRITE,
@@ -374,12 +380,18 @@ static int read_shebang(const char *path, char *interp, size_t ilen, char *arg, 
 
 /* ---- the initial stack ------------------------------------------------------ */
 
-static uint64_t push_str(uint64_t *sp, const char *s)
+/*
+ * Every write to the program's new memory goes through mem_write(): under
+ * mem.c's lock, so that no program thread still running can unmap a page
+ * under a ring-0 write.  *@bad is set if one failed.
+ */
+static uint64_t push_str(uint64_t *sp, const char *s, bool *bad)
 {
 	size_t n = strlen(s) + 1;
 
 	*sp -= n;
-	user_copy_out(*sp, s, n);
+	if (mem_write(*sp, s, n))
+		*bad = true;
 	return *sp;
 }
 
@@ -410,10 +422,11 @@ static int build_stack(struct image *prog, struct image *interp, const char *exe
 		       char *const argv[], char *const envp[], uint64_t *sp_out)
 {
 	uint64_t sp = STACK_TOP, *p, *words, fn, plat, rnd, total = 0;
-	unsigned char random[16];
-	size_t nwords;
 	int argc = 0, envc = 0, i, ret;
 	uint64_t *aptr, *eptr;
+	unsigned char rbytes[16];
+	size_t nwords;
+	bool bad = false;
 
 	/* Every size first: nothing is pushed that does not fit. */
 	ret = arg_bytes(argv, &argc, &total);
@@ -431,23 +444,24 @@ static int build_stack(struct image *prog, struct image *interp, const char *exe
 	if (!aptr)
 		return -ENOMEM;
 	eptr = aptr + argc + 1;
-	fn = push_str(&sp, execfn);
+	fn = push_str(&sp, execfn, &bad);
 	for (i = envc - 1; i >= 0; i--)
-		eptr[i] = push_str(&sp, envp[i]);
+		eptr[i] = push_str(&sp, envp[i], &bad);
 	for (i = argc - 1; i >= 0; i--)
-		aptr[i] = push_str(&sp, argv[i]);
-	plat = push_str(&sp, "x86_64");
+		aptr[i] = push_str(&sp, argv[i], &bad);
+	plat = push_str(&sp, "x86_64", &bad);
 	sp -= 16;
 	rnd = sp;
-	if (getrandom(random, sizeof(random), 0) != sizeof(random))
-		memset(random, 0x5a, sizeof(random));
-	user_copy_out(rnd, random, sizeof(random));
+	if (getrandom(rbytes, sizeof(rbytes), 0) != sizeof(rbytes))
+		memset(rbytes, 0x5a, sizeof(rbytes));
+	if (mem_write(rnd, rbytes, sizeof(rbytes)))
+		bad = true;
 	sp &= ~15UL;
 	/* auxv (19 pairs), envp, argv, argc: keep the final sp 16-aligned */
 	nwords = 1 + (argc + 1) + (envc + 1) + 2 * 20;
 	sp -= nwords * 8;
 	sp &= ~15UL;
-	/* built here, then copied to the stack in one go (uaccess.c) */
+	/* built in our memory, written to the program's in one mem_write() */
 	words = calloc(nwords, sizeof(*words));
 	if (!words) {
 		free(aptr);
@@ -482,9 +496,12 @@ static int build_stack(struct image *prog, struct image *interp, const char *exe
 	AUX(AT_PLATFORM, plat);
 	AUX(AT_NULL, 0);
 #undef AUX
-	user_copy_out(sp, words, (size_t)(p - words) * sizeof(*words));
+	if (mem_write(sp, words, (size_t)(p - words) * sizeof(*words)))
+		bad = true;
 	free(words);
 	free(aptr);
+	if (bad)
+		return -EFAULT;
 	*sp_out = sp;
 	return 0;
 }

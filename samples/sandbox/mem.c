@@ -40,9 +40,15 @@
  * (vmas, nvmas), brk_start/brk_cur, and the host and guest mappings inside
  * the windows.  Writers: every change (mmap, munmap, mprotect, mremap, brk,
  * the loader's mappings, exec's reset, a fork child's remap).  Readers:
- * mem_check, mem_strlen, mem_find_free, madvise.  The public functions take
- * it; the static *_locked ones expect it held (for writing if they change
- * anything).  It is held only around the map change itself - host
+ * mem_check, mem_strlen, mem_find_free, madvise, and every access of the
+ * supervisor to program memory: mem_read, mem_copy_in, mem_write and
+ * mem_copy_str check the range and copy under the lock.  Nothing else in
+ * the sandbox dereferences a program address (copyin.c, copyout.c, the
+ * handlers, the loader and the trace use only these): another thread's
+ * munmap can never pull a page from under a ring-0 access, and every
+ * byte the supervisor looks at was fetched once.  The public functions
+ * take it; the static *_locked ones expect it held (for writing if they
+ * change anything).  It is held only around the map change itself - host
  * mmap/mprotect/munmap/mremap/madvise calls, which never wait for the
  * program, and libdune's dune_vm_* calls (which take libdune's own lock
  * inside: order mem_lock, then dune_lock) - never across a forwarded system
@@ -320,10 +326,16 @@ bool mem_check(uint64_t addr, uint64_t len, bool write)
  */
 int mem_read(void *dst, uint64_t src, uint64_t len)
 {
+	return mem_copy_in(dst, src, len, false);
+}
+
+/* mem_read of a range that must be writable too (the kernel writes it back). */
+int mem_copy_in(void *dst, uint64_t src, uint64_t len, bool write)
+{
 	int ret = -EFAULT;
 
 	rdlock();
-	if (check_locked(src, len, false)) {
+	if (check_locked(src, len, write)) {
 		user_copy_in(dst, src, len);
 		ret = 0;
 	}
@@ -370,6 +382,46 @@ long mem_strlen(uint64_t addr, uint64_t max)
 		n = page_end - addr;
 	}
 	unlock();
+	return ret;
+}
+
+/*
+ * Copy the string at @addr, its NUL included, into @dst (@max bytes): its
+ * length, or -EFAULT (-ENAMETOOLONG if no NUL in @max bytes).  One pass,
+ * under the read lock: what the caller checks is exactly what was there
+ * at one moment, never a length from one read and bytes from another.
+ */
+long mem_copy_str(char *dst, uint64_t addr, uint64_t max)
+{
+	uint64_t n = 0;
+	long ret = -ENAMETOOLONG;
+
+	if (!max)
+		return ret;
+	rdlock();
+	while (n < max) {
+		uint64_t page_end = PAGE_DOWN(addr + n) + PAGE_SIZE;
+		uint64_t chunk = page_end - (addr + n);
+		const char *z;
+
+		if (addr + n < addr || !check_locked(addr + n, 1, false)) {
+			ret = -EFAULT;
+			break;
+		}
+		if (chunk > max - n)
+			chunk = max - n;
+		/* copy first, then look for the NUL in the copy */
+		user_copy_in(dst + n, addr + n, chunk);
+		z = memchr(dst + n, 0, chunk);
+		if (z) {
+			ret = (long)(z - dst);
+			break;
+		}
+		n = page_end - addr;
+	}
+	unlock();
+	if (ret < 0)
+		dst[0] = 0;
 	return ret;
 }
 

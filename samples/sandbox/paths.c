@@ -128,16 +128,19 @@ long check_path_str(int dirfd, const char *path, bool write, char *abs, size_t l
 	return 0;
 }
 
-/* The same for a program pointer: copied first, read once. */
+/*
+ * The same for a program pointer: copied first, in one pass under mem.c's
+ * lock (mem_copy_str), then checked on the copy - never a length from one
+ * read and the bytes from another, never a page another thread unmapped
+ * under the supervisor's feet.  @abs is the path the caller then uses.
+ */
 long check_path(int dirfd, uint64_t upath, bool write, char *abs, size_t len)
 {
 	char copy[PATH_MAX];
-	long n = mem_strlen(upath, PATH_MAX);
+	long n = mem_copy_str(copy, upath, sizeof(copy));
 
 	if (n < 0)
 		return n;
-	user_copy_in(copy, upath, n);
-	copy[n] = 0;
 	return check_path_str(dirfd, copy, write, abs, len);
 }
 

@@ -149,7 +149,7 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	H(SYS_execve, "execve", h_execve, STR, STRV, RAW),
 	H(SYS_exit, "exit", h_exit, I),
 	F(SYS_wait4, "wait4", I, OUT(4), X, OUT(RUSAGE)),
-	H(SYS_kill, "kill", h_kill, I, SIG),
+	F(SYS_kill, "kill", I, SIG),	/* pids: decide.c policy_check_target */
 	HE(SYS_uname, "uname", h_fwd, e_uname, OUT(UTSNAME)),
 	HS(SYS_fcntl, "fcntl", h_fdref, sub_fcntl, FD, I, X),
 	F(SYS_flock, "flock", FD, I),
@@ -228,7 +228,7 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	H(SYS_exit_group, "exit_group", h_exit_group, I),
 	F(SYS_epoll_wait, "epoll_wait", FD, EPEV(2), I, I),
 	F(SYS_epoll_ctl, "epoll_ctl", FD, I, FD, IN(EPEV1)),
-	H(SYS_tgkill, "tgkill", h_kill, I, I, SIG),
+	F(SYS_tgkill, "tgkill", I, I, SIG),	/* the same */
 	H(SYS_utimes, "utimes", h_path_w, STR, IN(32)),
 	F(SYS_waitid, "waitid", I, I, OUT(SIGINFO), X, OUT(RUSAGE)),
 	H(SYS_openat, "openat", h_open, DIRFD, STR, OFL, MODE),

@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -159,11 +158,8 @@ static long put_stat(uint64_t buf, struct tfile *f)
 {
 	struct stat st;
 
-	if (!mem_check(buf, sizeof(st), true))
-		return -EFAULT;
 	fill_stat(&st, f);
-	user_copy_out(buf, &st, sizeof(st));
-	return 0;
+	return mem_write(buf, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
 static long put_statx(uint64_t buf, struct tfile *f)
@@ -171,8 +167,6 @@ static long put_statx(uint64_t buf, struct tfile *f)
 	struct statx sx;
 	struct stat st;
 
-	if (!mem_check(buf, sizeof(sx), true))
-		return -EFAULT;
 	fill_stat(&st, f);
 	memset(&sx, 0, sizeof(sx));
 	sx.stx_mask = STATX_BASIC_STATS;
@@ -187,8 +181,7 @@ static long put_statx(uint64_t buf, struct tfile *f)
 	sx.stx_atime.tv_sec = sx.stx_mtime.tv_sec = sx.stx_ctime.tv_sec = st.st_mtim.tv_sec;
 	sx.stx_atime.tv_nsec = sx.stx_mtime.tv_nsec = sx.stx_ctime.tv_nsec = st.st_mtim.tv_nsec;
 	sx.stx_dev_minor = 0x5b;
-	user_copy_out(buf, &sx, sizeof(sx));
-	return 0;
+	return mem_write(buf, &sx, sizeof(sx)) ? -EFAULT : 0;
 }
 
 /* A /dev/null descriptor holds the number. */
@@ -312,32 +305,26 @@ static long t_rw(int fd, uint64_t buf, uint64_t len, int64_t pos, bool write)
 
 static long t_rwv(int fd, uint64_t iov, uint64_t cnt, int64_t pos, bool write)
 {
-	struct iovec *v;
 	long total = 0, r;
 	uint64_t i;
 
-	if (cnt > 1024)
-		return -EFAULT;
-	v = malloc(cnt * sizeof(*v) + 1);
-	if (!v)
-		return -ENOMEM;
-	if (mem_read(v, iov, cnt * sizeof(*v))) {	/* one copy: read once */
-		free(v);
-		return -EFAULT;
-	}
+	if (cnt > IOV_MAX)
+		return -EINVAL;		/* as the kernel says beyond UIO_MAXIOV */
 	for (i = 0; i < cnt; i++) {
-		r = t_rw(fd, (uint64_t)v[i].iov_base, v[i].iov_len, pos, write);
-		if (r < 0) {
-			total = total ? total : r;
-			break;
-		}
+		struct iovec v;
+
+		/* each element read once, under mem.c's lock, then used from the copy */
+		if (mem_read(&v, iov + i * sizeof(v), sizeof(v)))
+			return total ? total : -EFAULT;
+		r = t_rw(fd, (uint64_t)v.iov_base, v.iov_len, pos, write);
+		if (r < 0)
+			return total ? total : r;
 		total += r;
 		if (pos >= 0)
 			pos += r;
-		if ((uint64_t)r < v[i].iov_len)
+		if ((uint64_t)r < v.iov_len)
 			break;
 	}
-	free(v);
 	return total;
 }
 
@@ -442,18 +429,17 @@ static long t_rename(const char *from, const char *to)
 /* The absolute path of a path argument, if it is under DIR. */
 static const char *tpath(int dirfd, uint64_t upath, char *abs, size_t len)
 {
-	char copy[PATH_MAX];
-	long n = mem_strlen(upath, PATH_MAX);
+	char path[PATH_MAX];
 
-	if (n < 0 || mem_read(copy, upath, (uint64_t)n))
+	/* copied once, under mem.c's lock; the rest works on the copy */
+	if (mem_copy_str(path, upath, sizeof(path)) < 0)
 		return NULL;
-	copy[n] = 0;		/* read once: what is resolved is what was read */
 	if (dirfd != AT_FDCWD && tmpfs_fd(dirfd)) {
-		if (snprintf(abs, len, "%s/%s", policy.tmpdir, copy) >= (int)len)
-			return NULL;
-		return rel(abs);
+		int w = snprintf(abs, len, "%s/%s", policy.tmpdir, path);
+
+		return w < 0 || (size_t)w >= len ? NULL : rel(abs);
 	}
-	if (abs_path(dirfd, copy, abs, len))
+	if (abs_path(dirfd, path, abs, len))
 		return NULL;
 	return rel(abs);
 }

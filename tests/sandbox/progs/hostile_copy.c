@@ -52,6 +52,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "race.h"
+
 /* libdune's page-table pool (libdune/dune.h PAGEBASE): supervisor memory. */
 #define SUP		0x200000000UL
 /* A target in the pool's first page where stray 'B' bytes (bit 0 clear:
@@ -79,25 +81,16 @@ static void *volatile *flip_slot;	/* the pointer it flips */
 static void *flip_good;
 static volatile int flip_stop;
 
-/* Each value held for a varying while, so that some call sees each. */
-static void hold(unsigned int *seed)
-{
-	unsigned int n;
-
-	*seed = *seed * 1103515245 + 12345;
-	for (n = (*seed >> 16) & 63; n; n--)
-		__asm__ __volatile__("pause" ::: "memory");
-}
-
 static void *flipper(void *arg)
 {
 	unsigned int seed = 1;
 
+	race_pin(1);		/* the other CPU than the caller's (race.h) */
 	while (!flip_stop) {
 		*flip_slot = (void *)(arg ? SUP_WRITE : SUP);
-		hold(&seed);
+		race_hold(&seed, 63);
 		*flip_slot = flip_good;
-		hold(&seed);
+		race_hold(&seed, 63);
 	}
 	return NULL;
 }
@@ -300,6 +293,9 @@ static long do_recvmmsg(int fd, struct iovec *v)
 static int m_race(void)
 {
 	int p[2], s[2], fd;
+
+	if (!race_pin(0))
+		printf("# sched_setaffinity: %s: the threads are not pinned\n", strerror(errno));
 
 	if (pipe(p) || socketpair(AF_UNIX, SOCK_STREAM, 0, s)) {
 		perror("pipe");

@@ -30,7 +30,10 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
+
+#include "race.h"
 
 #define SUPERVISOR	0x200000000UL	/* libdune's PAGEBASE */
 #define LOW_END		0x100000000UL	/* the sandbox's windows (sandbox.h) */
@@ -360,41 +363,53 @@ static int m_elf(const char *arg __attribute__((unused)))
 /* ---- racing the memory map ------------------------------------------------- */
 
 /*
- * One thread changes the memory map as fast as it can (mmap/munmap at the
- * bottom of a long list of mappings, so that the supervisor's list moves
- * under a reader; mprotect; mremap); the other makes checked calls aimed at
- * supervisor memory and just outside the windows.  Any answer but EFAULT
- * means the sandbox took supervisor memory for the program's.
+ * One thread changes the memory map as fast as it can; the other makes
+ * checked calls aimed at supervisor memory and just outside the windows.
+ * Any answer but EFAULT means the sandbox took supervisor memory for the
+ * program's.  The map changes insert and remove at the bottom of the list
+ * (mmap/munmap of the lowest page), so that every change moves the whole
+ * list - across the boundary between the low and the high window, where a
+ * torn entry [last low start, first high end) covers the supervisor - and,
+ * every eighth round, mprotect in the low window and mremap in the high.
+ * The list is short (RACE_MAPS), so that a change is mostly that move and
+ * a check is quick.  The two threads are pinned to different CPUs and
+ * hold for varying whiles (race.h).  SECS bounds the race; the first
+ * wrong answer ends it.
  */
-#define RACE_MAPS	1000
+#define RACE_MAPS	16
 #define LOW_BASE	0x10000000UL
 
 static volatile int race_stop;
 static unsigned long race_changes;
+static bool race_pinned;
 
 static void *churn(void *arg)
 {
 	void *hi = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned long i = 0;
+	unsigned int seed = 3;
 
 	(void)arg;
+	race_pinned = race_pin(1);
 	while (!race_stop) {
-		void *p = mmap((void *)(LOW_BASE - 4 * PG), PG, PROT_READ,
+		/* the lowest mapping: the whole list moves up, then back down */
+		void *p = mmap((void *)(LOW_BASE - 16 * PG), PG, PROT_READ,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 
+		race_hold(&seed, 31);
 		if (p != MAP_FAILED)
 			munmap(p, PG);
-		mprotect((void *)(LOW_BASE + (i % RACE_MAPS) * 2 * PG), PG,
-			 i & 1 ? PROT_READ : PROT_READ | PROT_WRITE);
-		if (hi != MAP_FAILED) {
-			void *n = mremap(hi, PG, 2 * PG, MREMAP_MAYMOVE);
+		race_hold(&seed, 31);
+		if (!(i & 7)) {
+			mprotect((void *)(LOW_BASE + (i / 8 % RACE_MAPS) * 2 * PG), PG,
+				 i & 8 ? PROT_READ : PROT_READ | PROT_WRITE);
+			if (hi != MAP_FAILED) {
+				void *n = mremap(hi, PG, 2 * PG, MREMAP_MAYMOVE);
 
-			if (n != MAP_FAILED)
-				hi = mremap(n, 2 * PG, PG, 0);
+				if (n != MAP_FAILED)
+					hi = mremap(n, 2 * PG, PG, 0);
+			}
 		}
-		p = mmap(NULL, 3 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p != MAP_FAILED)
-			munmap((char *)p + PG, PG), munmap(p, 3 * PG);
 		i++;
 		__atomic_store_n(&race_changes, i, __ATOMIC_RELAXED);
 	}
@@ -407,9 +422,10 @@ static int m_race(const char *arg)
 		SUPERVISOR, SUPERVISOR + PG, LOW_END - 8, LOW_END, HIGH_START - 8,
 		HIGH_END - 8, HIGH_END,
 	};
-	double secs = arg ? atof(arg) : 10;
-	struct timespec t0, t;
+	double secs = arg ? atof(arg) : 10, t0, t;
 	unsigned long checks = 0, wrong = 0, i;
+	unsigned int seed = 5;
+	bool pinned;
 	pthread_t th;
 	int p[2];
 
@@ -419,36 +435,155 @@ static int m_race(const char *arg)
 			perror("mmap");
 			return 2;
 		}
+	pinned = race_pin(0);
 	if (pipe(p) || pthread_create(&th, NULL, churn, NULL)) {
 		perror("setup");
 		return 2;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
-			long r = syscall(SYS_write, p[1], targets[i], 8);
+	t0 = t = race_now();
+	while (!wrong && t - t0 <= secs) {
+		int k;
 
-			checks++;
-			if (r > 0) {
-				char buf[64];
+		for (k = 0; k < 8; k++) {
+			for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+				long r = syscall(SYS_write, p[1], targets[i], 8);
 
-				if (!wrong)
-					printf("  write(pipe, %#lx, 8) = %ld after %lu checked calls\n",
-					       (unsigned long)targets[i], r, checks);
-				wrong++;
-				(void)!read(p[0], buf, sizeof(buf));
+				checks++;
+				if (r > 0) {
+					char buf[64];
+
+					if (!wrong)
+						printf("  write(pipe, %#lx, 8) = %ld after %lu checked calls\n",
+						       (unsigned long)targets[i], r, checks);
+					wrong++;
+					(void)!read(p[0], buf, sizeof(buf));
+				}
+				race_hold(&seed, 7);
 			}
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (wrong || t.tv_sec - t0.tv_sec + (t.tv_nsec - t0.tv_nsec) / 1e9 > secs)
-			break;
+		t = race_now();
 	}
 	race_stop = 1;
 	pthread_join(th, NULL);
-	report(!wrong, "race: %lu checked calls against %lu rounds of map changes in %.1f s: %lu taken for program memory",
-	       checks, race_changes,
-	       t.tv_sec - t0.tv_sec + (t.tv_nsec - t0.tv_nsec) / 1e9, wrong);
+	report(!wrong, "race: %lu checked calls against %lu rounds of map changes in %.1f s (threads %s): %lu taken for program memory",
+	       checks, race_changes, t - t0, pinned && race_pinned ? "pinned to CPUs 0 and 1" : "not pinned",
+	       wrong);
 	return fails ? 1 : 0;
+}
+
+/* ---- unmapping what the supervisor is reading or writing ------------------------ */
+
+/*
+ * One thread unmaps and maps back, over and over, a page holding the
+ * arguments of the other thread's calls: a path (open, stat, execve,
+ * chmod, the copy-in of a string), an iovec (its copy-in), a timespec
+ * (nanosleep: copied in) and the stat and timespec buffers the supervisor
+ * writes results back to after the call (copy-out, the emulated
+ * arch_prctl(ARCH_GET_FS)).  Each call must answer (success or an errno):
+ * a supervisor that checked the page and then read or wrote it without
+ * mem.c's lock faults in ring 0 when the page goes in between, and the
+ * sandbox dies ("supervisor page fault").  SECS bounds it.
+ */
+#define UNMAP_PAGE	(LOW_BASE - 32 * PG)
+
+static volatile int unmap_stop;
+static unsigned long unmap_rounds;
+
+static void fill_unmap_page(void)
+{
+	char *pg = (char *)UNMAP_PAGE;
+	struct iovec *v = (struct iovec *)(pg + 512);
+
+	struct timespec *ts = (struct timespec *)(pg + 3328);
+
+	strcpy(pg, "/nonexistent/hostile_mem-unmap");
+	v->iov_base = pg + 1024;
+	v->iov_len = 8;
+	ts->tv_sec = 0;
+	ts->tv_nsec = 1;
+}
+
+static void *unmapper(void *arg)
+{
+	unsigned int seed = 9;
+	unsigned long i = 0;
+
+	*(bool *)arg = race_pin(1);
+	while (!unmap_stop) {
+		munmap((void *)UNMAP_PAGE, PG);
+		race_hold(&seed, 255);
+		if (mmap((void *)UNMAP_PAGE, PG, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED)
+			fill_unmap_page();
+		race_hold(&seed, 255);
+		__atomic_store_n(&unmap_rounds, ++i, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static int m_unmap_race(const char *arg)
+{
+	char *pg = (char *)UNMAP_PAGE;
+	double secs = arg ? atof(arg) : 10, t0, t;
+	unsigned long calls = 0, ok = 0, efault = 0, other = 0;
+	bool pinned = false, pinned_main;
+	char *argv[] = { pg, NULL };
+	unsigned int seed = 13;
+	pthread_t th;
+	int p[2];
+
+	if (pipe(p) || mmap(pg, PG, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
+		perror("setup");
+		return 2;
+	}
+	fill_unmap_page();
+	pinned_main = race_pin(0);
+	if (pthread_create(&th, NULL, unmapper, &pinned)) {
+		perror("pthread_create");
+		return 2;
+	}
+	t0 = t = race_now();
+	while (t - t0 <= secs) {
+		int k;
+
+		for (k = 0; k < 8; k++) {
+			long r[9];
+			int j;
+
+			r[0] = syscall(SYS_open, pg, O_RDONLY);
+			r[1] = syscall(SYS_stat, pg, pg + 2048);	/* path in, stat out */
+			r[2] = syscall(SYS_execve, pg, argv, NULL);
+			r[3] = syscall(SYS_chmod, pg, 0600);
+			r[4] = syscall(SYS_writev, p[1], pg + 512, 1);	/* the iovec in */
+			r[5] = syscall(SYS_fstat, p[0], pg + 2048);	/* stat out */
+			r[6] = syscall(SYS_clock_gettime, CLOCK_MONOTONIC, pg + 3072);
+			r[7] = syscall(SYS_nanosleep, pg + 3328, NULL);	/* timespec in */
+			r[8] = syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, pg + 3584);
+			for (j = 0; j < 9; j++) {
+				calls++;
+				if (r[j] >= 0)
+					ok++;
+				else if (errno == EFAULT)
+					efault++;
+				else
+					other++;
+			}
+			if (r[4] > 0) {
+				char buf[64];
+
+				(void)!read(p[0], buf, sizeof(buf));
+			}
+			race_hold(&seed, 63);
+		}
+		t = race_now();
+	}
+	unmap_stop = 1;
+	pthread_join(th, NULL);
+	report(true, "unmap-race: %lu calls against %lu unmap/map rounds in %.1f s (threads %s): %lu succeeded, %lu EFAULT, %lu other errors, the supervisor never faulted",
+	       calls, unmap_rounds, t - t0, pinned && pinned_main ? "pinned to CPUs 0 and 1" : "not pinned",
+	       ok, efault, other);
+	return 0;
 }
 
 /* ---- signals --------------------------------------------------------------- */
@@ -796,6 +931,7 @@ static const struct {
 } modes[] = {
 	{ "elf", m_elf },
 	{ "race", m_race },
+	{ "unmap-race", m_unmap_race },
 	{ "signal-thread", m_signal_thread },
 	{ "fpu", m_fpu },
 	{ "fpu-corrupt", m_fpu_corrupt },

@@ -10,7 +10,7 @@
  *   hostile_priv paths DIR      DIR/rw (allowed), DIR/ro (readonly),
  *                               DIR/deny (denied) prepared by the script
  *   hostile_priv race DIR SECS  a thread flips a path between an allowed
- *                               and a denied file while chmod() runs
+ *                               and a readonly file while chmod() runs
  *   hostile_priv defaults PID   other processes (PID: a sentinel outside),
  *                               madvise, /proc/sys, /dev, /run, /var, /home
  *   hostile_priv wait SECS      sleep (the script reads /proc/PID/status)
@@ -42,6 +42,8 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+
+#include "race.h"
 
 #ifndef MADV_SOFT_OFFLINE
 #define MADV_SOFT_OFFLINE	101	/* asm-generic/mman-common.h */
@@ -213,51 +215,68 @@ static int m_paths(const char *dir)
 
 /* ---- a thread flipping the path between the check and the call ------------ */
 
+/*
+ * DIR/rw/keep (allowed) and DIR/ro/keep (readonly: no chmod) differ in one
+ * byte, 'w' or 'o': the flipping thread writes only that byte, so the
+ * string is always whole.  The main thread chmods the flipping path; if
+ * the supervisor checked "rw" and the kernel then read "ro", the readonly
+ * file's mode changes - which the program can see (stat is a read), so the
+ * race stops at the first win.  SECS bounds it.
+ */
 static char flip_path[256];
-static char path_ok[256], path_bad[256];
+static size_t flip_at;
 static volatile int stop;
 
 static void *flipper(void *arg)
 {
-	(void)arg;
+	unsigned int seed = 7;
+
+	*(bool *)arg = race_pin(1);
 	while (!stop) {
-		memcpy(flip_path, path_bad, sizeof(flip_path));
-		memcpy(flip_path, path_ok, sizeof(flip_path));
+		((volatile char *)flip_path)[flip_at] = 'o';
+		race_hold(&seed, 63);
+		((volatile char *)flip_path)[flip_at] = 'w';
+		race_hold(&seed, 63);
 	}
 	return NULL;
 }
 
 static int m_race(const char *dir, int secs)
 {
+	char path_ro[256];
 	pthread_t th;
-	time_t end = time(NULL) + secs;
-	long tries = 0, won = 0;
+	double t0 = race_now(), t = t0;
+	long tries = 0;
+	bool won = false, pinned = false, pinned_main;
+	unsigned int seed = 11;
 
-	/* the same length, so that the string is always whole */
-	snprintf(path_ok, sizeof(path_ok), "%s/rw/secret00", dir);
-	snprintf(path_bad, sizeof(path_bad), "%s/deny/secret", dir);
-	if (strlen(path_ok) != strlen(path_bad)) {
-		printf("setup failed\n");
-		return 2;
-	}
-	strcpy(flip_path, path_ok);
-	if (pthread_create(&th, NULL, flipper, NULL)) {
+	snprintf(flip_path, sizeof(flip_path), "%s/rw/keep", dir);
+	snprintf(path_ro, sizeof(path_ro), "%s/ro/keep", dir);
+	flip_at = strlen(dir) + 2;	/* "/r" then the byte that flips */
+	pinned_main = race_pin(0);
+	if (pthread_create(&th, NULL, flipper, &pinned)) {
 		printf("setup failed: pthread_create\n");
 		return 2;
 	}
-	while (time(NULL) < end) {
+	while (!won && t - t0 < secs) {
 		struct stat st;
+		int i;
 
-		tries++;
-		chmod(flip_path, 0604);
-		/* the denied file's mode, as far as we can see it */
-		if (stat(path_bad, &st) == 0 && (st.st_mode & 07777) == 0604)
-			won++;
+		for (i = 0; i < 16 && !won; i++) {
+			tries++;
+			chmod(flip_path, tries & 1 ? 0604 : 0606);
+			race_hold(&seed, 15);
+			/* the readonly file's mode, as the program can see it */
+			won = stat(path_ro, &st) == 0 && (st.st_mode & 07777) != 0644;
+		}
+		t = race_now();
 	}
 	stop = 1;
 	pthread_join(th, NULL);
-	printf("%s racing chmod: %ld tries, the denied file changed %s\n",
-	       won ? "NOT contained" : "contained", tries, won ? "(seen)" : "never (seen from inside)");
+	printf("%s racing chmod: %ld tries in %.1f s (threads %s), the readonly file's mode %s\n",
+	       won ? "NOT contained" : "contained", tries, t - t0,
+	       pinned && pinned_main ? "pinned to CPUs 0 and 1" : "not pinned",
+	       won ? "changed" : "never changed (seen from inside)");
 	return won ? 1 : 0;
 }
 
