@@ -72,6 +72,7 @@ long fwd(struct call *c);
 void copy_out(struct call *c);
 /* trace.c */
 void trace_of(const struct call *c);
+void trace_before(const struct call *c);
 
 /* Handlers (carry.c, paths.c's callers) named in systab.c */
 long h_fwd(struct call *c);

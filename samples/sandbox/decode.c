@@ -60,35 +60,80 @@ int trace_strsize = 32;		/* strace's default -s */
  * strace's quoting (its util.c, string_quote): C escapes for the usual
  * controls, octal for the rest - three digits when a digit follows, so
  * that "\0" "1" does not read as "\01" - or \xNN throughout for calls
- * whose bytes are binary by nature (getrandom).
+ * whose bytes are binary by nature (getrandom).  The caller holds the
+ * stream's lock (flockfile; trace.c, a whole line): the _unlocked stdio
+ * calls here are the cheap ones.
  */
 void put_quoted(FILE *f, const void *buf, long n, long len, bool hex)
 {
+	static const char digits[] = "0123456789abcdef";
 	const unsigned char *s = buf;	/* supervisor memory: a copy */
 	static const char esc[256] = {
 		['\n'] = 'n', ['\t'] = 't', ['\r'] = 'r', ['\v'] = 'v', ['\f'] = 'f',
 		['"'] = '"', ['\\'] = '\\',
 	};
+	char out[4 * 64 + 8];	/* a run of bytes, each at most 4 characters */
+	int o = 0;
 	long i;
 
-	fputc('"', f);
+	/* by hand, not printf's: this is the inner loop of every traced buffer */
+	out[o++] = '"';
 	for (i = 0; i < n; i++) {
 		unsigned char c = s[i];
 
-		if (hex)
-			fprintf(f, "\\x%02x", c);
-		else if (esc[c])
-			fprintf(f, "\\%c", esc[c]);
-		else if (c >= ' ' && c < 0x7f)
-			fputc(c, f);
-		else if (i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9')
-			fprintf(f, "\\%03o", c);
-		else
-			fprintf(f, "\\%o", c);
+		if (o > (int)sizeof(out) - 8) {
+			fwrite_unlocked(out, 1, o, f);
+			o = 0;
+		}
+		if (hex) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = digits[c >> 4];
+			out[o++] = digits[c & 15];
+		} else if (esc[c]) {
+			out[o++] = '\\';
+			out[o++] = esc[c];
+		} else if (c >= ' ' && c < 0x7f) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			if ((i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9') || c >= 0100)
+				out[o++] = digits[c >> 6];
+			if ((i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9') || c >= 010)
+				out[o++] = digits[(c >> 3) & 7];
+			out[o++] = digits[c & 7];
+		}
 	}
-	fputc('"', f);
+	out[o++] = '"';
+	fwrite_unlocked(out, 1, o, f);
 	if (n < len)
-		fputs("...", f);
+		fputs_unlocked("...", f);
+}
+
+/*
+ * A number in decimal: by hand, not printf's (one per argument of most
+ * lines).  Like put_quoted, for a caller that holds the stream's lock.
+ */
+void put_udec(FILE *f, unsigned long v)
+{
+	char buf[24];
+	int i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fwrite_unlocked(buf + i, 1, sizeof(buf) - i, f);
+}
+
+void put_dec(FILE *f, long v)
+{
+	if (v < 0) {
+		putc_unlocked('-', f);
+		put_udec(f, -(unsigned long)v);
+	} else {
+		put_udec(f, (unsigned long)v);
+	}
 }
 
 /*
@@ -453,17 +498,17 @@ typedef void (*printer)(FILE *f, const struct tcall *t, int i, int len_arg);
 
 static void p_int(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
 {
-	fprintf(f, "%d", (int)t->a[i]);
+	put_dec(f, (int)t->a[i]);
 }
 
 static void p_long(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
 {
-	fprintf(f, "%ld", (long)t->a[i]);
+	put_dec(f, (long)t->a[i]);
 }
 
 static void p_ulong(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
 {
-	fprintf(f, "%lu", (unsigned long)t->a[i]);
+	put_udec(f, (unsigned long)t->a[i]);
 }
 
 static void p_hex(FILE *f, const struct tcall *t, int i, int l __attribute__((unused)))
@@ -1543,7 +1588,7 @@ bool decode_args(FILE *f, const struct tcall *t)
 		n--;
 	for (i = 0; i < n; i++) {
 		if (i)
-			fputs(", ", f);
+			fputs_unlocked(", ", f);
 		printers[c->pk[i]](f, t, i, c->len[i]);
 	}
 	return true;

@@ -22,8 +22,15 @@ struct tcall {
 /* How many bytes of a string or buffer are shown (strace -s). */
 extern int trace_strsize;
 
+/*
+ * The printers below write to a stream whose lock the caller holds
+ * (flockfile: trace.c holds it for a whole line).
+ */
 /* Quote @n bytes of @s as strace does; "..." if the real length @len is more. */
 void put_quoted(FILE *f, const void *buf, long n, long len, bool hex);
+/* Numbers in decimal, without printf's cost. */
+void put_dec(FILE *f, long v);
+void put_udec(FILE *f, unsigned long v);
 /* A program string or buffer at @addr: at most trace_strsize bytes (all of a path). */
 void put_mem_str(FILE *f, uint64_t addr, long len, bool nul, bool path);
 

@@ -268,6 +268,10 @@ void trace_signal(int sig);
 void trace_exit(int status, int sig);
 void trace_call(long nr, const uint64_t args[6], long ret);
 void trace_exec_start(const char *path, char *const argv[], int envc);
+/* traceflush.c: the trace's buffer, and when it goes out */
+extern bool trace_buffered;
+void trace_buffer_init(void);
+void trace_flush(void);
 void trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void on_syscall(struct dune_tf *tf);

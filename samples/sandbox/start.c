@@ -184,6 +184,7 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 			if (!trace_out)
 				trace_out = stderr;
 		}
+		trace_buffer_init();
 	}
 	/*
 	 * Start-up order (docs/sandbox.md, "The layers"):

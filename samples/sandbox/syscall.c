@@ -31,6 +31,7 @@ void kill_program(const char *why, int sig)
 	fprintf(stderr, "%s: %s: killed (%s)\n", progname, prog_path, why);
 	if (trace_out)
 		fprintf(trace_out, "+++ killed by %s (%s) +++\n", strsignal(sig), why);
+	trace_flush();		/* every buffered line, before the end */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigaction(sig, &sa, NULL);
@@ -64,8 +65,10 @@ void on_syscall(struct dune_tf *tf)
 		/* decide */
 		c.ret = decide(&c, &go);
 		/* carry out */
-		if (go)
+		if (go) {
+			trace_before(&c);	/* buffered lines out first if it may wait or end */
 			c.ret = carry_out(&c);
+		}
 		/* copy out */
 		if (c.carried)
 			copy_out(&c);

@@ -60,6 +60,16 @@ static pid_t trace_pid(void)
 	return my_pid;
 }
 
+/*
+ * A line is complete: out at once on a terminal, else it waits in the
+ * buffer (traceflush.c says when it goes out).
+ */
+static void line_done(FILE *f)
+{
+	if (!trace_buffered)
+		fflush(f);
+}
+
 static long ts_nsec(const struct timespec *t)
 {
 	return t->tv_sec * 1000000000L + t->tv_nsec;
@@ -231,8 +241,11 @@ static void trace_line(long nr, const struct argdesc kind[6], const uint64_t arg
 		count_call(nr, ret);
 		return;
 	}
+	/* the whole line under the stream's lock: threads' lines do not mix */
+	flockfile(f);
 	line_prefix(f);
-	fprintf(f, "%s(", sys_name(nr, buf, sizeof(buf)));
+	fputs_unlocked(sys_name(nr, buf, sizeof(buf)), f);
+	putc_unlocked('(', f);
 	if (decode_args(f, &t)) {
 		/* decode.c knows this call */
 	} else if (d) {
@@ -250,6 +263,7 @@ static void trace_line(long nr, const struct argdesc kind[6], const uint64_t arg
 	if (nr == SYS_exit_group || nr == SYS_exit) {
 		fputs(") = ?\n", f);
 		fflush(f);
+		funlockfile(f);
 		return;
 	}
 	if (ret < 0 && ret > -4096) {
@@ -266,7 +280,8 @@ static void trace_line(long nr, const struct argdesc kind[6], const uint64_t arg
 	} else if (nr == SYS_umask) {
 		fprintf(f, ") = %#03lo", (unsigned long)ret);
 	} else {
-		fprintf(f, ") = %ld", ret);
+		fputs_unlocked(") = ", f);
+		put_dec(f, ret);
 	}
 	if (trace_opts.durations) {
 		long ns;
@@ -275,8 +290,9 @@ static void trace_line(long nr, const struct argdesc kind[6], const uint64_t arg
 		ns = ts_nsec(&now) - ts_nsec(&call_start);
 		fprintf(f, " <%ld.%06ld>", ns / 1000000000L, ns % 1000000000L / 1000);
 	}
-	fputc('\n', f);
-	fflush(f);
+	putc_unlocked('\n', f);
+	line_done(f);
+	funlockfile(f);
 }
 
 /* A call made outside the pipeline (execve): its arguments in program memory. */
@@ -336,6 +352,7 @@ void trace_exec_start(const char *path, char *const argv[], int envc)
 			counts[SYS_execve].calls++;
 		return;
 	}
+	flockfile(f);
 	line_prefix(f);
 	fputs("execve(", f);
 	put_bytes(f, (const unsigned char *)path, strlen(path), strlen(path));
@@ -353,7 +370,8 @@ void trace_exec_start(const char *path, char *const argv[], int envc)
 			  len < trace_strsize ? len : trace_strsize, len);
 	}
 	fprintf(f, "], %p /* %d var%s */) = 0\n", (void *)prog_envp, envc, envc == 1 ? "" : "s");
-	fflush(f);
+	line_done(f);
+	funlockfile(f);
 }
 
 /* "--- SIGCHLD ... ---": a signal delivered to the program's handler (-e signal=). */
@@ -365,12 +383,14 @@ void trace_signal(int sig)
 	if (!trace_out || trace_opts.summary ||
 	    (trace_opts.sig_filter && (sig <= 0 || sig > 64 || !trace_opts.sigs[sig])))
 		return;
+	flockfile(trace_out);
 	line_prefix(trace_out);
 	if (name)
 		fprintf(trace_out, "--- %s {si_signo=%s, ...} ---\n", name, name);
 	else
 		fprintf(trace_out, "--- %d {si_signo=%d, ...} ---\n", sig, sig);
-	fflush(trace_out);
+	line_done(trace_out);
+	funlockfile(trace_out);
 }
 
 static int by_time(const void *x, const void *y)
@@ -460,5 +480,5 @@ void trace_note(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(trace_out, fmt, ap);
 	va_end(ap);
-	fflush(trace_out);
+	line_done(trace_out);
 }
