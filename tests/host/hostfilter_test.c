@@ -56,9 +56,43 @@ const char *progname = "hostfilter_test";
 
 /* ---- the policies ---- */
 
+static const char *const policy_names[] = {
+	"nothing forwarded", "default allow", "default allow, network on",
+	"shell.policy", "strict.policy", "a random half",
+};
+#define NFIXED		5
+#define NPOLICIES	(NFIXED + 16)
+#define POLICY_NAME(i)	policy_names[(i) < NFIXED ? (i) : NFIXED]
+
 static const char *const nothing_forwarded[] = { "default deny ENOSYS", NULL };
 static const char *const everything[] = { "default allow", NULL };
 static const char *const everything_net[] = { "default allow", "network on", NULL };
+
+/*
+ * A policy allowing a random half of the calls the sandbox can carry out,
+ * network on or off: runs of every length of allowed, refused and
+ * argument-checked numbers for the search to merge and split.
+ */
+static int random_policy(int which)
+{
+	uint64_t s = 0x2545f4914f6cdd1dULL * (uint64_t)(which + 1);
+	char line[64], buf[32];
+	long nr;
+
+	if (policy_line(&policy, "default deny ENOSYS", "(random)", 1))
+		return -1;
+	for (nr = 0; nr < MAX_SYSCALLS; nr++) {
+		s ^= s << 13;
+		s ^= s >> 7;
+		s ^= s << 17;
+		if (!(s & 1) || !sys_desc(nr) || systab_refusal(nr))
+			continue;
+		snprintf(line, sizeof(line), "allow %s", sys_name(nr, buf, sizeof(buf)));
+		if (policy_line(&policy, line, "(random)", 2))
+			return -1;
+	}
+	return policy_line(&policy, s & 2 ? "network on" : "network off", "(random)", 3);
+}
 
 static int load_policy(int which)
 {
@@ -67,6 +101,8 @@ static int load_policy(int which)
 	int i;
 
 	policy_defaults(&policy);
+	if (which >= NFIXED)
+		return random_policy(which);
 	switch (which) {
 	case 0: lines = nothing_forwarded; break;
 	case 1: lines = everything; break;
@@ -82,11 +118,6 @@ static int load_policy(int which)
 			return -1;
 	return 0;
 }
-#define NPOLICIES	5
-static const char *const policy_names[NPOLICIES] = {
-	"nothing forwarded", "default allow", "default allow, network on",
-	"shell.policy", "strict.policy",
-};
 
 /* ---- the kernel's checks, and an interpreter ---- */
 
@@ -351,17 +382,17 @@ TEST(verdicts_identical)
 	for (which = 0; which < NPOLICIES; which++) {
 		const char *why;
 
-		ASSERT_EQ(0, build_pair(&pair, which)) TH_LOG("%s", policy_names[which]);
+		ASSERT_EQ(0, build_pair(&pair, which)) TH_LOG("%s", POLICY_NAME(which));
 		why = check_bpf(pair.list, pair.nlist);
-		EXPECT_EQ(NULL, why) TH_LOG("%s: list: %s", policy_names[which], why);
+		EXPECT_EQ(NULL, why) TH_LOG("%s: list: %s", POLICY_NAME(which), why);
 		why = check_bpf(pair.tree, pair.ntree);
-		EXPECT_EQ(NULL, why) TH_LOG("%s: tree: %s", policy_names[which], why);
+		EXPECT_EQ(NULL, why) TH_LOG("%s: tree: %s", POLICY_NAME(which), why);
 		compare_all(&pair, &t);
 		EXPECT_EQ(0, t.differ) TH_LOG("%s: %lu of %lu differ; first: %s",
-					      policy_names[which], t.differ, t.compared, t.first);
-		EXPECT_EQ(0, t.cache_differ) TH_LOG("%s: %s", policy_names[which], t.first_cache);
+					      POLICY_NAME(which), t.differ, t.compared, t.first);
+		EXPECT_EQ(0, t.cache_differ) TH_LOG("%s: %s", POLICY_NAME(which), t.first_cache);
 		ksft_print_msg("%s: %lu evaluations, identical: %lu; %u instructions (list), %u (tree)\n",
-			       policy_names[which], t.compared, t.compared - t.differ,
+			       POLICY_NAME(which), t.compared, t.compared - t.differ,
 			       pair.nlist, pair.ntree);
 		fflush(stdout);
 	}
@@ -408,9 +439,11 @@ TEST(search_is_short)
 		}
 		EXPECT_GE(MAX_STEPS_DUNE_IOCTL,
 			  steps(pair.tree, pair.ntree, SYS_ioctl, 3, DUNE_RUN_LIKE));
-		EXPECT_GE(MAX_STEPS_ANY, worst) TH_LOG("%s: nr %u", policy_names[which], worst_nr);
+		EXPECT_GE(MAX_STEPS_ANY, worst) TH_LOG("%s: nr %u", POLICY_NAME(which), worst_nr);
+		if (which >= NFIXED)
+			continue;
 		ksft_print_msg("%s: instructions to the verdict, list -> tree: ioctl(DUNE_RUN) %u -> %u, getpid %u -> %u, clone %u -> %u, longest %u -> %u\n",
-			       policy_names[which],
+			       POLICY_NAME(which),
 			       steps(pair.list, pair.nlist, SYS_ioctl, 3, DUNE_RUN_LIKE),
 			       steps(pair.tree, pair.ntree, SYS_ioctl, 3, DUNE_RUN_LIKE),
 			       steps(pair.list, pair.nlist, SYS_getpid, 0, 0),
