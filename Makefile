@@ -271,6 +271,18 @@ $(BUILD)/host/sandbox_policy_test: tests/host/sandbox_policy_test.c $(SANDBOX_PO
 	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
 		-I$(CURDIR)/samples/sandbox -I$(BUILD)/sandbox -o $@ $< $(SANDBOX_POLICY_SRCS)
 
+# The supervisor's host seccomp filter (hostfilter.c): its two layouts
+# against each other and the installed one against this kernel
+# (tests/host/hostfilter_test.c); the whole sandbox linked in, main() the test's.
+$(BUILD)/host/hostfilter_test: tests/host/hostfilter_test.c $(SANDBOX_SRCS) \
+		$(wildcard samples/sandbox/*.h) $(LIBDUNE_A) $(LIBDUNE_HDRS) \
+		$(BUILD)/sandbox/sysnames.h $(KSELFTEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -isystem $(BUILD)/kselftest -I$(CURDIR)/libdune \
+		-I$(CURDIR)/samples/sandbox -I$(BUILD)/sandbox \
+		-DPOLICY_DIR='"$(CURDIR)/samples/sandbox/policies"' -DDUNE_VERSION='"$(DUNE_VERSION)"' \
+		-pthread -o $@ $(filter %.c,$^) $(LIBDUNE_A)
+
 $(KSELFTEST_HDRS):
 	tools/linux-source-files $(BUILD)/kselftest \
 		tools/testing/selftests/kselftest.h \

@@ -1212,7 +1212,7 @@ static void p_cpuset(FILE *f, const struct tcall *t, int i, int l __attribute__(
 	for (cpu = 0; cpu < t->ret * 8; cpu++) {
 		if (!(mask[cpu / 8] & (1u << (cpu % 8))))
 			continue;
-		fprintf(f, "%s%ld", first ? "" : ", ", cpu);
+		fprintf(f, "%s%ld", first ? "" : " ", cpu);	/* strace: [0 1] */
 		first = false;
 	}
 	fputc(']', f);

@@ -10,13 +10,35 @@
  * the policy forwards, nothing else.  If the program ever took ring 0,
  * this is what it could still ask the host kernel for.
  *
- * Layout of the classic BPF program (Documentation/userspace-api/seccomp_filter.rst):
+ * What it decides, per call number (classify() below):
  *   the architecture must be x86-64, and the number not an x32 one
  *     (X32_SYSCALL_BIT): otherwise the process is killed;
  *   calls that only reach around the sandbox: kill the process;
- *   per allowed call, "nr == N ? (argument checks,) ALLOW : next";
+ *   the supervisor's own calls and those the policy forwards: allowed,
+ *     some only for some arguments (emit_checks());
  *   the rest: ENOSYS (glibc then falls back, e.g. clone3 -> clone).
- * The hottest calls (ioctl for DUNE_RUN, read, write, futex) come first.
+ *
+ * How it is laid out (Documentation/userspace-api/seccomp_filter.rst has
+ * the classic BPF it is written in).  Every host call the supervisor makes
+ * runs the filter, so its layout is a cost on every forwarded call
+ * (docs/sandbox.md, "Cost, measured by the bench"):
+ *   - the kernel runs no filter at all for a number whose verdict it can
+ *     tell from the number alone: at attach time it emulates the filter
+ *     for every number, and those that reach "allow" without loading an
+ *     argument go into a bitmap checked first (kernel/seccomp.c,
+ *     seccomp_cache_prepare_bitmap() and seccomp_is_const_allow(), since
+ *     5.11).  read, write, futex, getpid... cost nothing here;
+ *   - the calls with argument checks run it every time.  The hottest of
+ *     them, ioctl (each DUNE_RUN, that is, once per forwarded call), is
+ *     tested first;
+ *   - the rest is a binary search on the number over the ranges that get
+ *     the same verdict (as libseccomp's SCMP_FLTATR_CTL_OPTIMIZE=2 and
+ *     systemd build): about log2(ranges) comparisons, not one per call.
+ * HOSTFILTER_LIST lays the same verdicts out as one comparison per call in
+ * a row, the layout before the search (67 instructions to the DUNE_RUN
+ * ioctl's "allow", 9 in the search; up to 247 to a verdict, 24 in the
+ * search): tests/host/hostfilter_test.c checks that both give the same
+ * verdict for every number and the arguments that matter.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -123,6 +145,9 @@ static void emit(struct sock_filter f)
 /* the low 32 bits of argument @i (int, pid_t, unsigned int cmd...) */
 #define LOAD_ARG(i)		STMT(BPF_LD | BPF_W | BPF_ABS, \
 				     offsetof(struct seccomp_data, args[i]))
+#define NELEMS(a)		(sizeof(a) / sizeof((a)[0]))
+/* a conditional jump's offsets are 8 bits; BPF_JA's is 32 */
+#define MAX_COND_JUMP		255
 
 static bool in(const int *set, size_t cnt, long nr)
 {
@@ -133,25 +158,9 @@ static bool in(const int *set, size_t cnt, long nr)
 			return true;
 	return false;
 }
-#define IN(set, nr)	in(set, sizeof(set) / sizeof(set[0]), nr)
+#define IN(set, nr)	in(set, NELEMS(set), nr)
 
-/*
- * "nr == @nr ? <block> : next", with the block's length known only after
- * it is emitted: emit the jump, then patch its false offset.
- */
-static unsigned int begin_call(long nr)
-{
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 0);
-	return n - 1;
-}
-
-static void end_call(unsigned int at)
-{
-	/* every block ends in a return; the false path still has nr in A */
-	if (n - at - 1 > 255)
-		overflow = true;
-	prog[at].jf = (uint8_t)(n - at - 1);
-}
+/* ---- the argument checks: each a block that ends in returns ---- */
 
 /* arg @i (low 32 bits) must be one of @vals; else @otherwise. */
 static void allow_if_arg_in(int i, const int *vals, size_t cnt, uint32_t otherwise)
@@ -166,67 +175,131 @@ static void allow_if_arg_in(int i, const int *vals, size_t cnt, uint32_t otherwi
 	RET(otherwise);
 }
 
-static void call_rule(long nr)
+/* /dev/dune, the VM and vCPU ioctls, and the terminal ones the supervisor forwards */
+static void check_ioctl(void)
 {
-	unsigned int at = begin_call(nr);
-
-	if (nr == SYS_ioctl) {
-		/* /dev/dune, the VM and vCPU ioctls, and the terminal ones the supervisor forwards */
-		LOAD_ARG(1);
-		STMT(BPF_ALU | BPF_AND | BPF_K, 0xff00);
-		JUMP(BPF_JMP | BPF_JEQ | BPF_K, DUNE_IOCTL_TYPE << 8, 0, 1);
-		RET(ALLOW);
-		allow_if_arg_in(1, tty_ioctls, sizeof(tty_ioctls) / sizeof(tty_ioctls[0]),
-				ERR(ENOTTY));
-	} else if (nr == SYS_kill || nr == SYS_tgkill) {
-		/* not every process (-1), not the namespace's init (1) */
-		LOAD_ARG(0);
-		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)-1, 1, 0);
-		JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1);
-		RET(ERR(EPERM));
-		RET(ALLOW);
-	} else if (IN(own_pid_only, nr)) {
-		LOAD_ARG(0);
-		JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
-		RET(ALLOW);
-		RET(ERR(EPERM));
-	} else if (nr == SYS_setpriority || nr == SYS_getpriority) {
-		/* which: PRIO_PROCESS (0), who: 0 (the caller) */
-		LOAD_ARG(0);
-		JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
-		LOAD_ARG(1);
-		JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
-		RET(ALLOW);
-		RET(ERR(EPERM));
-	} else if (nr == SYS_madvise) {
-		int adv[MADVISE_ALLOWED_MAX], k = policy_madvise_list(adv, MADVISE_ALLOWED_MAX);
-
-		allow_if_arg_in(2, adv, (size_t)k, ERR(EINVAL));
-	} else if (nr == SYS_clone) {
-		/* no namespaces: the sandbox's are the program's */
-		LOAD_ARG(0);
-		STMT(BPF_ALU | BPF_AND | BPF_K, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-		     CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP);
-		JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
-		RET(ALLOW);
-		RET(ERR(EPERM));
-	} else if ((nr == SYS_socket || nr == SYS_socketpair) && !policy.network) {
-		LOAD_ARG(0);
-		JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1);
-		RET(ALLOW);
-		RET(ERR(EAFNOSUPPORT));
-	} else if (nr == SYS_prctl) {
-		allow_if_arg_in(0, safe_prctls, sizeof(safe_prctls) / sizeof(safe_prctls[0]),
-				ERR(EINVAL));
-	} else if (nr == SYS_personality) {
-		static const int query[] = { 0, (int)0xffffffff };
-
-		allow_if_arg_in(0, query, 2, ERR(EPERM));
-	} else {
-		RET(ALLOW);
-	}
-	end_call(at);
+	LOAD_ARG(1);
+	STMT(BPF_ALU | BPF_AND | BPF_K, 0xff00);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, DUNE_IOCTL_TYPE << 8, 0, 1);
+	RET(ALLOW);
+	allow_if_arg_in(1, tty_ioctls, NELEMS(tty_ioctls), ERR(ENOTTY));
 }
+
+/* kill, tgkill: not every process (-1), not the namespace's init (1) */
+static void check_kill(void)
+{
+	LOAD_ARG(0);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)-1, 1, 0);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1);
+	RET(ERR(EPERM));
+	RET(ALLOW);
+}
+
+/* own_pid_only[]: the caller (0) only */
+static void check_own_pid(void)
+{
+	LOAD_ARG(0);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+	RET(ALLOW);
+	RET(ERR(EPERM));
+}
+
+/* setpriority, getpriority: which PRIO_PROCESS (0), who 0 (the caller) */
+static void check_priority(void)
+{
+	LOAD_ARG(0);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
+	LOAD_ARG(1);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+	RET(ALLOW);
+	RET(ERR(EPERM));
+}
+
+static void check_madvise(void)
+{
+	int adv[MADVISE_ALLOWED_MAX], k = policy_madvise_list(adv, MADVISE_ALLOWED_MAX);
+
+	allow_if_arg_in(2, adv, (size_t)k, ERR(EINVAL));
+}
+
+/* clone: no namespaces, the sandbox's are the program's */
+static void check_clone(void)
+{
+	LOAD_ARG(0);
+	STMT(BPF_ALU | BPF_AND | BPF_K, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+	     CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+	RET(ALLOW);
+	RET(ERR(EPERM));
+}
+
+/* socket, socketpair without network: AF_UNIX only */
+static void check_socket(void)
+{
+	LOAD_ARG(0);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1);
+	RET(ALLOW);
+	RET(ERR(EAFNOSUPPORT));
+}
+
+static void check_prctl(void)
+{
+	allow_if_arg_in(0, safe_prctls, NELEMS(safe_prctls), ERR(EINVAL));
+}
+
+/* personality: queries only */
+static void check_personality(void)
+{
+	static const int query[] = { 0, (int)0xffffffff };
+
+	allow_if_arg_in(0, query, NELEMS(query), ERR(EPERM));
+}
+
+typedef void check_fn(void);
+
+static const struct {
+	int nr;
+	check_fn *check;
+} checked[] = {
+	{ SYS_ioctl, check_ioctl },
+	{ SYS_kill, check_kill }, { SYS_tgkill, check_kill },
+	{ SYS_setpriority, check_priority }, { SYS_getpriority, check_priority },
+	{ SYS_madvise, check_madvise },
+	{ SYS_clone, check_clone },
+	{ SYS_socket, check_socket }, { SYS_socketpair, check_socket },
+	{ SYS_prctl, check_prctl },
+	{ SYS_personality, check_personality },
+};
+
+/* The argument checks of an allowed call @nr, or NULL: allowed whatever they are. */
+static check_fn *checks_of(long nr)
+{
+	size_t i;
+
+	if (IN(own_pid_only, nr))
+		return check_own_pid;
+	if ((nr == SYS_socket || nr == SYS_socketpair) && policy.network)
+		return NULL;
+	for (i = 0; i < NELEMS(checked); i++)
+		if (checked[i].nr == nr)
+			return checked[i].check;
+	return NULL;
+}
+
+/* An allowed call's verdict block (A holds anything): its checks, or "allow". */
+static void emit_allowed(long nr)
+{
+	check_fn *check = checks_of(nr);
+
+	if (check)
+		check();
+	else
+		RET(ALLOW);
+}
+
+/* ---- what each number gets ---- */
+
+enum verdict { V_ENOSYS, V_KILL, V_ALLOW };
 
 /* May @nr be forwarded to the host by the policy (for some arguments: policy.c)? */
 static bool forwarded(long nr)
@@ -234,45 +307,178 @@ static bool forwarded(long nr)
 	return policy_may_allow(nr);
 }
 
-int hostfilter_build(struct sock_fprog *out)
-{
-	static const int hot[] = { SYS_ioctl, SYS_read, SYS_write, SYS_futex };
-	static unsigned char done[MAX_SYSCALLS];
-	struct sock_fprog f;
-	size_t i;
-	long nr;
+/* the supervisor's most frequent calls: the list layout's first */
+static const int hot[] = { SYS_ioctl, SYS_read, SYS_write, SYS_futex };
 
-	n = 0;
-	overflow = false;
-	memset(done, 0, sizeof(done));
+static enum verdict classify(long nr)
+{
+	if (IN(killed, nr))
+		return V_KILL;
+	if (IN(hot, nr) || IN(supervisor, nr) || (forwarded(nr) && sys_desc(nr)))
+		return V_ALLOW;
+	return V_ENOSYS;
+}
+
+/* the architecture and the x32 numbers; leaves the number in A */
+static void emit_prologue(void)
+{
 	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
 	RET(SECCOMP_RET_KILL_PROCESS);
 	LOAD_NR();
 	JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 1);
 	RET(SECCOMP_RET_KILL_PROCESS);
-	for (i = 0; i < sizeof(killed) / sizeof(killed[0]); i++) {
+}
+
+/*
+ * "nr == @nr ? <block> : next", with the block's length known only after
+ * it is emitted: emit the jump, then patch its false offset.
+ */
+static unsigned int begin_call(long nr)
+{
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 0);
+	return n - 1;
+}
+
+static void end_call(unsigned int at)
+{
+	/* every block ends in a return; the false path still has nr in A */
+	if (n - at - 1 > MAX_COND_JUMP)
+		overflow = true;
+	prog[at].jf = (uint8_t)(n - at - 1);
+}
+
+/* ---- HOSTFILTER_LIST: one comparison per call, in a row ---- */
+
+static bool listed[MAX_SYSCALLS];
+
+static void list_call(long nr)
+{
+	unsigned int at;
+
+	if (listed[nr] || classify(nr) != V_ALLOW)
+		return;
+	at = begin_call(nr);
+	emit_allowed(nr);
+	end_call(at);
+	listed[nr] = true;
+}
+
+static void build_list(void)
+{
+	size_t i;
+	long nr;
+
+	memset(listed, 0, sizeof(listed));
+	for (i = 0; i < NELEMS(killed); i++) {
 		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)killed[i], 0, 1);
 		RET(SECCOMP_RET_KILL_PROCESS);
-		done[killed[i]] = 1;
+		listed[killed[i]] = true;
 	}
-	for (i = 0; i < sizeof(hot) / sizeof(hot[0]); i++) {
-		call_rule(hot[i]);
-		done[hot[i]] = 1;
-	}
-	for (i = 0; i < sizeof(supervisor) / sizeof(supervisor[0]); i++) {
-		if (done[supervisor[i]])
-			continue;
-		call_rule(supervisor[i]);
-		done[supervisor[i]] = 1;
-	}
-	for (nr = 0; nr < MAX_SYSCALLS; nr++) {
-		if (done[nr] || !forwarded(nr) || !sys_desc(nr))
-			continue;
-		call_rule(nr);
-		done[nr] = 1;
-	}
+	for (i = 0; i < NELEMS(hot); i++)
+		list_call(hot[i]);
+	for (i = 0; i < NELEMS(supervisor); i++)
+		list_call(supervisor[i]);
+	for (nr = 0; nr < MAX_SYSCALLS; nr++)
+		list_call(nr);
 	RET(ERR(ENOSYS));
+}
+
+/* ---- HOSTFILTER_TREE: the hottest checked call, then a binary search ---- */
+
+/* a run of numbers [first, next range's first) with one verdict block */
+struct range {
+	uint32_t first;
+	enum verdict v;
+	long checks;		/* V_ALLOW with argument checks: the number; else -1 */
+};
+static struct range ranges[MAX_SYSCALLS + 1];
+static unsigned int nranges;
+
+/* A range's block: a return, or an allowed call's checks. */
+static void emit_leaf(const struct range *r)
+{
+	if (r->checks >= 0)
+		emit_allowed(r->checks);
+	else if (r->v == V_ALLOW)
+		RET(ALLOW);
+	else if (r->v == V_KILL)
+		RET(SECCOMP_RET_KILL_PROCESS);
+	else
+		RET(ERR(ENOSYS));
+}
+
+/*
+ * ranges[lo, hi): "nr >= first of the middle one ? right half : left
+ * half", the left half right after the comparison.  Every leaf ends in a
+ * return, so a subtree is self-contained: when the left one is too long
+ * for the 8-bit offset, it moves down by one for a BPF_JA to the right.
+ */
+static void emit_tree(unsigned int lo, unsigned int hi)
+{
+	unsigned int mid = lo + (hi - lo) / 2, at = n, len;
+
+	if (hi - lo == 1) {
+		emit_leaf(&ranges[lo]);
+		return;
+	}
+	JUMP(BPF_JMP | BPF_JGE | BPF_K, ranges[mid].first, 0, 0);
+	emit_tree(lo, mid);
+	len = n - at - 1;
+	if (overflow)
+		return;
+	if (len <= MAX_COND_JUMP) {
+		prog[at].jt = (uint8_t)len;
+	} else if (n < MAX_INSNS) {
+		memmove(&prog[at + 2], &prog[at + 1], len * sizeof(prog[0]));
+		n++;
+		prog[at].jt = 0;
+		prog[at].jf = 1;
+		prog[at + 1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, len, 0, 0);
+	} else {
+		overflow = true;
+		return;
+	}
+	emit_tree(mid, hi);
+}
+
+static void build_tree(void)
+{
+	static const int first = SYS_ioctl;	/* checked every time: see the top */
+	unsigned int at;
+	long nr;
+
+	at = begin_call(first);
+	emit_allowed(first);
+	end_call(at);
+
+	nranges = 0;
+	for (nr = 0; nr <= MAX_SYSCALLS; nr++) {
+		/* MAX_SYSCALLS stands for all the numbers above: ENOSYS */
+		enum verdict v = nr < MAX_SYSCALLS ? classify(nr) : V_ENOSYS;
+		long checks = v == V_ALLOW && checks_of(nr) ? nr : -1;
+		struct range *last = nranges ? &ranges[nranges - 1] : NULL;
+
+		if (nr == first)	/* decided above: joins either neighbour */
+			continue;
+		if (last && checks < 0 && last->checks < 0 && last->v == v)
+			continue;
+		ranges[nranges++] = (struct range){ (uint32_t)nr, v, checks };
+	}
+	emit_tree(0, nranges);
+}
+
+int hostfilter_build(struct sock_fprog *out, enum hostfilter_layout layout)
+{
+	struct sock_fprog f;
+
+	n = 0;
+	overflow = false;
+	emit_prologue();
+	if (layout == HOSTFILTER_LIST)
+		build_list();
+	else
+		build_tree();
 	if (overflow)
 		return -1;
 	f.len = (unsigned short)n;
@@ -284,15 +490,27 @@ int hostfilter_build(struct sock_fprog *out)
 int hostfilter_install(void)
 {
 	struct sock_fprog f;
+	long ret;
 
-	if (hostfilter_build(&f)) {
+	if (hostfilter_build(&f, HOSTFILTER_TREE)) {
 		fprintf(stderr, "%s: the host seccomp filter does not fit\n", progname);
 		return -1;
 	}
-	/* no_new_privs is set (confine.c): no CAP_SYS_ADMIN needed */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &f)) {
-		fprintf(stderr, "%s: cannot install the host seccomp filter: %s\n", progname,
-			strerror(errno));
+	/*
+	 * no_new_privs is set (confine.c): no CAP_SYS_ADMIN needed.  The
+	 * supervisor is one thread here (confine_drop() checks), and threads
+	 * made later inherit the filter; TSYNC puts it on every thread all
+	 * the same, and fails (the id of a thread it could not synchronise)
+	 * rather than leave one without it.
+	 */
+	ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &f);
+	if (ret) {
+		if (ret > 0)
+			fprintf(stderr, "%s: cannot install the host seccomp filter: thread %ld cannot take it\n",
+				progname, ret);
+		else
+			fprintf(stderr, "%s: cannot install the host seccomp filter: %s\n",
+				progname, strerror(errno));
 		return -1;
 	}
 	if (verbose > 1)

@@ -384,7 +384,11 @@ long check_sockaddr(const void *sa, size_t len, bool create);
 long open_flags_forwarded(long flags);
 long open_finish(long fd, long flags);
 struct sock_fprog;
-int hostfilter_build(struct sock_fprog *out);
+enum hostfilter_layout {
+	HOSTFILTER_TREE,	/* installed: the hottest checked call, then a binary search */
+	HOSTFILTER_LIST,	/* one comparison per call in a row: the reference */
+};
+int hostfilter_build(struct sock_fprog *out, enum hostfilter_layout layout);
 int hostfilter_install(void);
 
 #endif
