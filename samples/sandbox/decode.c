@@ -143,21 +143,17 @@ void put_dec(FILE *f, long v)
 void put_mem_str(FILE *f, uint64_t addr, long len, bool nul, bool path)
 {
 	long max = path ? PATH_MAX : trace_strsize, n;
-	unsigned char buf[PATH_MAX];
+	char buf[PATH_MAX];
 
 	if (!addr) {
 		fputs("NULL", f);
 		return;
 	}
-	if (nul) {
-		len = mem_strlen(addr, PATH_MAX);
-		if (len < 0) {
-			fprintf(f, "%#lx", (unsigned long)addr);
-			return;
-		}
-	}
+	/* a string: copied once, its length from the copy (not fetched twice) */
+	if (nul)
+		len = mem_copy_str(buf, addr, sizeof(buf));
 	n = len < max ? len : max;
-	if (len < 0 || mem_read(buf, addr, n)) {
+	if (len < 0 || (!nul && mem_read(buf, addr, n))) {
 		fprintf(f, "%#lx", (unsigned long)addr);
 		return;
 	}
