@@ -101,7 +101,7 @@ static long copy_iov(struct call *c, uint64_t u, uint64_t cnt, bool write, struc
 	 * (void)r;
 	 * if (!mem_check(u, cnt * sizeof(*v), false))
 	 *	return -EFAULT;
-	 * v = (struct iovec *)u;
+	 * memcpy(&v, &u, sizeof(v));
 	 * for (i = 0; i < cnt; i++)
 	 *	if (!mem_check((uint64_t)v[i].iov_base, v[i].iov_len, write))
 	 *		return -EFAULT;
