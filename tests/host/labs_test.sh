@@ -82,8 +82,9 @@ for l in $labs; do
 			bad="$bad $f(regions)"
 			continue
 		fi
-		paste -d '\001' "$work/sol" "$work/start" | awk -F '\001' -v f="$f" '
-			$1 == $2 { print f ":" NR; same = 1 } END { exit same }' >>"$work/same$l" ||
+		awk -v f="$f" 'NR == FNR { sol[FNR] = $0; next }
+			sol[FNR] == $0 { print f ": region " FNR " unchanged"; same = 1 }
+			END { exit same }' "$work/sol" "$work/start" >>"$work/same$l" ||
 			bad="$bad $(tr '\n' ' ' <"$work/same$l")"
 	done
 	cmp -s "$tree/.lab" <(echo "LAB=$l") || bad="$bad .lab"
