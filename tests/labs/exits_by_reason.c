@@ -21,6 +21,12 @@
  *
  * Each line also prints every other reason that occurred (EPT violations,
  * 48, come and go with what the guest touched first).
+ *
+ * exits_by_reason --refusals: lab 2.  Each instruction a process may not
+ * execute must exit and come back to the guest as the fault the CPU gives
+ * a process - #GP, or #UD for the VMX instructions - through the guest's
+ * own IDT (guestlib's handlers report the vector with VMCALL); an exit
+ * dune.ko does not handle ends the run as DUNE_EXIT_UNHANDLED instead.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -39,17 +45,27 @@
 #define REASON_HLT	12
 #define REASON_VMCALL	18
 #define REASON_CR	28
+#define VEC_UD		6
 #define VEC_GP		13
 #define TRAPPED(vec)	(0xdead0000ULL | (vec))
 #define DONE		0x600dULL
 
-extern const char op_cpuid[], op_hlt[], op_cr8[], op_getppid[];
+extern const char op_cpuid[], op_hlt[], op_cr8[], op_getppid[], op_out[], op_in[],
+	op_cr8_write[], op_invd[], op_vmlaunch[], op_vmread[], op_vmxon[];
 asm(".text\n"
     "op_cpuid: xor %eax, %eax\n xor %ecx, %ecx\n cpuid\n mov $0x600d, %eax\n vmcall\n ud2\n"
     "op_hlt: hlt\n mov $0x600d, %eax\n vmcall\n ud2\n"
     "op_cr8: mov %cr8, %rax\n mov $0x600d, %eax\n vmcall\n ud2\n"
     /* rdi: the system call's number; its result comes back in rax */
-    "op_getppid: mov %rdi, %rax\n vmcall\n mov %rax, %rbx\n mov $0x600d, %eax\n vmcall\n ud2\n");
+    "op_getppid: mov %rdi, %rax\n vmcall\n mov %rax, %rbx\n mov $0x600d, %eax\n vmcall\n ud2\n"
+    /* lab 2: each should never reach its VMCALL */
+    "op_out: mov $0x80, %dx\n out %al, %dx\n mov $0x600d, %eax\n vmcall\n ud2\n"
+    "op_in: mov $0x80, %dx\n in %dx, %al\n mov $0x600d, %eax\n vmcall\n ud2\n"
+    "op_cr8_write: xor %eax, %eax\n mov %rax, %cr8\n mov $0x600d, %eax\n vmcall\n ud2\n"
+    "op_invd: invd\n mov $0x600d, %eax\n vmcall\n ud2\n"
+    "op_vmlaunch: vmlaunch\n mov $0x600d, %eax\n vmcall\n ud2\n"
+    "op_vmread: xor %eax, %eax\n vmread %rax, %rbx\n mov $0x600d, %eax\n vmcall\n ud2\n"
+    "op_vmxon: vmxon (%rsp)\n mov $0x600d, %eax\n vmcall\n ud2\n");
 
 static const char *const reason_names[] = {
 	[0] = "EXCEPTION_NMI", [1] = "EXTERNAL_INTERRUPT", [REASON_CPUID] = "CPUID",
@@ -133,6 +149,25 @@ static void measure(struct guest *g, const char *name, const char *code, unsigne
 	       g->run.regs.rax == DONE ? "went on" : "ended elsewhere");
 }
 
+/* lab 2: @code must end in the guest's handler of exception @vec. */
+static void refused(struct guest *g, const char *name, const char *code, unsigned int vec)
+{
+	tests++;
+	if (guest_run(g, code, 0, 0, 0)) {
+		printf("not ok %d refuses.%s: DUNE_RUN failed: %m\n", tests, name);
+		return;
+	}
+	if (g->run.exit_reason == DUNE_EXIT_VMCALL && g->run.regs.rax == TRAPPED(vec))
+		printf("ok %d refuses.%s: vector %u in the guest\n", tests, name, vec);
+	else if (g->run.exit_reason == DUNE_EXIT_VMCALL)
+		printf("not ok %d refuses.%s: the guest %s (rax %#llx), not vector %u\n", tests, name,
+		       g->run.regs.rax == DONE ? "went on" : "ended elsewhere",
+		       (unsigned long long)g->run.regs.rax, vec);
+	else
+		printf("not ok %d refuses.%s: DUNE_RUN ended with exit %u (hardware reason %u), not vector %u in the guest\n",
+		       tests, name, g->run.exit_reason, g->run.u.fail.hw_exit_reason & 0xffff, vec);
+}
+
 /* #GP first: the guest's IDT reports it, then resumes the operation's end. */
 static void measure_refused(struct guest *g, const char *name, const char *code,
 			    unsigned int reason)
@@ -155,16 +190,35 @@ static void measure_refused(struct guest *g, const char *name, const char *code,
 	       g->run.regs.rax == TRAPPED(VEC_GP) ? "yes" : "no");
 }
 
-int main(void)
+static void refusals(struct guest *g)
 {
+	printf("1..8\n");
+	refused(g, "hlt", op_hlt, VEC_GP);
+	refused(g, "out", op_out, VEC_GP);
+	refused(g, "in", op_in, VEC_GP);
+	refused(g, "mov_to_cr8", op_cr8_write, VEC_GP);
+	refused(g, "invd", op_invd, VEC_GP);
+	refused(g, "vmlaunch", op_vmlaunch, VEC_UD);
+	refused(g, "vmread", op_vmread, VEC_UD);
+	refused(g, "vmxon", op_vmxon, VEC_UD);
+}
+
+int main(int argc, char **argv)
+{
+	bool lab2 = argc > 1 && !strcmp(argv[1], "--refusals");
 	struct guest g;
 
-	printf("1..4\n");
 	if (guest_setup(&g) || guest_map_text(&g, op_cpuid) || guest_map_text(&g, op_getppid) ||
 	    guest_create_vcpu(&g)) {
 		printf("Bail out! no VM: %m (is dune.ko loaded?)\n");
 		return 1;
 	}
+	if (lab2) {
+		refusals(&g);
+		guest_teardown(&g);
+		return 0;
+	}
+	printf("1..4\n");
 	measure(&g, "cpuid", op_cpuid, REASON_CPUID, 1, 0);
 	measure_refused(&g, "hlt", op_hlt, REASON_HLT);
 	measure_refused(&g, "cr8", op_cr8, REASON_CR);
