@@ -14,7 +14,7 @@
 # are comments, and the code between them is the real code.
 
 LAB_PROGS := $(GUEST)/labs/only_vm $(GUEST)/labs/only_hostile $(GUEST)/labs/only_syscall \
-	     $(GUEST)/labs/exits_by_reason $(GUEST)/labs/checkpoint_check
+	     $(GUEST)/labs/exits_by_reason $(GUEST)/labs/checkpoint_check $(GUEST)/labs/race_check
 
 .PHONY: lab-programs grade
 lab-programs: $(LAB_PROGS)
@@ -45,7 +45,7 @@ $(GUEST)/labs/exits_by_reason: tests/labs/exits_by_reason.c tests/kmod/guestlib.
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -static -o $@ $< tests/kmod/guestlib.c
 
-# Lab 7's check of samples/checkpoint, TAP.
-$(GUEST)/labs/checkpoint_check: tests/labs/checkpoint_check
+# Lab 7's check of samples/checkpoint and lab 6's race, TAP.
+$(GUEST)/labs/checkpoint_check $(GUEST)/labs/race_check: $(GUEST)/labs/%: tests/labs/%
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
