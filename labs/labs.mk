@@ -13,7 +13,7 @@
 # The project's own build and tests always use the solution: the markers
 # are comments, and the code between them is the real code.
 
-LAB_PROGS := $(GUEST)/labs/only_vm $(GUEST)/labs/only_hostile $(GUEST)/labs/only_syscall \
+LAB_PROGS := $(GUEST)/labs/only_vm $(GUEST)/labs/only_syscall \
 	     $(GUEST)/labs/exits_by_reason $(GUEST)/labs/checkpoint_check $(GUEST)/labs/race_check
 
 .PHONY: lab-programs grade
@@ -32,7 +32,7 @@ $(GUEST)/labs/only_vm: tests/labs/only_vm.c tests/labs/only.h tests/kmod/dune_vm
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< tests/kmod/testlib.c tests/kmod/guestlib.c
 
-$(GUEST)/labs/only_hostile $(GUEST)/labs/only_syscall: $(GUEST)/labs/only_%: tests/labs/only_%.c \
+$(GUEST)/labs/only_syscall: $(GUEST)/labs/only_%: tests/labs/only_%.c \
 		tests/labs/only.h $(wildcard tests/libdune/*.c) tests/libdune/dune_child.h \
 		$(LIBDUNE_A) $(LIBDUNE_HDRS) kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
 	@mkdir -p $(dir $@)

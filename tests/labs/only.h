@@ -10,7 +10,7 @@
  * its main() keeps the tests named on the command line and drops the rest
  * from the harness's lists before the harness walks them.
  *
- *   only_vm vm.cpuid_hides_vmx hostile.hlt.ends_the_child_with_a_message
+ *   only_vm vm.cpuid_hides_vmx vm.msrs
  *
  * A name is FIXTURE.TEST (every variant of the fixture) or
  * FIXTURE.VARIANT.TEST, as the harness prints it in its "ok N" lines;

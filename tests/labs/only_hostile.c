@@ -1,4 +1,0 @@
-// SPDX-License-Identifier: GPL-2.0
-/* dune_hostile_test with only.h's main(): only the tests named on the command line. */
-#include "only.h"
-#include "../libdune/dune_hostile_test.c"
