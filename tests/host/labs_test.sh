@@ -14,7 +14,7 @@
 #   tests/host/labs_test.sh [KDIR]   (KDIR: default tools/vm/kernel stock kdir)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$repo"
+cd "$repo" || exit 1
 kdir=${1:-$(tools/vm/kernel stock kdir 2>/dev/null)}
 work=$(mktemp -d /tmp/labs_test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
