@@ -112,7 +112,9 @@ SANDBOX_SRCS := $(filter-out samples/sandbox/main.c samples/sandbox/tracer.c,\
 SANDBOX_POLICIES := $(patsubst samples/sandbox/policies/%,$(BUILD)/share/dune/policies/%,\
 		    $(wildcard samples/sandbox/policies/*.policy))
 C_SAMPLES := $(GUEST)/samples/hello $(GUEST)/samples/checkpoint
-SAMPLES := $(C_SAMPLES) $(BUILD)/bin/dune-sandbox $(BUILD)/bin/dune-trace \
+# The book's programs (docs/), static, as a reader builds them (chapter 6).
+TEACH_SAMPLES := $(patsubst samples/teach/%.c,$(GUEST)/samples/teach/%,$(wildcard samples/teach/*.c))
+SAMPLES := $(C_SAMPLES) $(TEACH_SAMPLES) $(BUILD)/bin/dune-sandbox $(BUILD)/bin/dune-trace \
 	   $(SANDBOX_POLICIES)
 
 samples: $(SAMPLES)
@@ -143,6 +145,11 @@ $(BUILD)/sandbox/sysnames.h: $(UNISTD_64)
 $(BUILD)/share/dune/policies/%: samples/sandbox/policies/%
 	@mkdir -p $(dir $@)
 	cp $< $@
+
+$(TEACH_SAMPLES): $(GUEST)/samples/teach/%: samples/teach/%.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wall -Wextra -Werror=implicit-function-declaration -static \
+		-I$(CURDIR) -I$(CURDIR)/kmod/uapi -o $@ $< $(LIBDUNE_A)
 
 # samples/NAME/NAME.c -> $(GUEST)/samples/NAME
 .SECONDEXPANSION:
