@@ -27,6 +27,7 @@ Prints TAP.  Four checks, each over every docs/*.md:
             records (docs/outputs/RUNS).  --fix splices the files in.
 """
 import argparse
+import difflib
 import json
 import os
 import re
@@ -145,7 +146,9 @@ def check_files_and_functions(root, files):
     bare = re.compile(r"`(\w+)\(\)`")
     for doc in docs(root):
         text = open(os.path.join(root, doc), encoding="utf-8").read()
-        text = re.sub(r"<!-- output: .*?<!-- /output -->", "", text, flags=re.S)
+        # blocks checked whole below; keep the line numbers
+        text = re.sub(r"<!-- (output|source): .*?<!-- /\1 -->", lambda m: "\n" * m.group(0).count("\n"),
+                      text, flags=re.S)
         for ln, line in enumerate(text.split("\n"), 1):
             where = "%s:%d" % (doc, ln)
             for m in file_cite.finditer(line):
@@ -195,10 +198,14 @@ def check_files_and_functions(root, files):
         stale)
 
 
-PERF = re.compile(r"(-?[0-9][0-9,]*(?:\.[0-9]+)?)(\s*[×x%]?\s*)<!-- perf: ([\w.]+) -->")
+PERF = re.compile(r"(-?[0-9][0-9,]*(?:\.[0-9]+)?)(\s*[×x%]?\s*)<!-- perf: ([\w./]+) -->")
 
 
 def perf_value(perf, key):
+    """ROW.FIELD[.SUB], or A/B: the ratio of two such values."""
+    if "/" in key:
+        a, b = key.split("/", 1)
+        return float(perf_value(perf, a)) / float(perf_value(perf, b))
     row, _, field = key.partition(".")
     for r in perf["rows"]:
         if r.get("id") == row:
@@ -231,7 +238,7 @@ def check_perf(root, fix):
             ln = text.count("\n", 0, m.start()) + 1
             try:
                 v = perf_value(perf, m.group(3))
-            except (KeyError, TypeError):
+            except (KeyError, TypeError, ValueError, ZeroDivisionError):
                 bad.append("%s:%d: %s: no such value in docs/performance.json" % (doc, ln, m.group(3)))
                 return m.group(0)
             want = fmt_like(float(v), m.group(1))
@@ -247,7 +254,7 @@ def check_perf(root, fix):
     tap(not bad and count > 0, "perf: %d marked figures equal docs/performance.json" % count, bad)
 
 
-OUT = re.compile(r"<!-- output: ([\w.-]+) -->\n(.*?)<!-- /output -->", re.S)
+OUT = re.compile(r"<!-- (output|source): ([\w./-]+) -->\n(.*?)<!-- /\1 -->", re.S)
 FENCE = re.compile(r"\A(```\w*)\n(.*?)```\n\Z", re.S)
 
 
@@ -262,39 +269,51 @@ def check_outputs(root, fix):
     runs_path = os.path.join(root, "docs/outputs/RUNS")
     runs = open(runs_path).read() if os.path.exists(runs_path) else ""
     recorded = {l.split()[0] for l in runs.splitlines() if l and not l.startswith("#")}
-    bad, count = [], 0
+    bad, count = {"output": [], "source": []}, {"output": 0, "source": 0}
     for doc in docs(root):
         path = os.path.join(root, doc)
         text = open(path, encoding="utf-8").read()
 
         def sub(m):
-            nonlocal count
-            count += 1
-            name = m.group(1)
+            kind, name, body = m.group(1), m.group(2), m.group(3)
+            count[kind] += 1
             ln = text.count("\n", 0, m.start()) + 1
             where = "%s:%d" % (doc, ln)
-            if name not in names:
+            if kind == "source":
+                return splice(bad["source"], where, kind, name, os.path.join(root, name), body)
+            return splice(bad["output"], where, kind, name,
+                          os.path.join(root, "docs/outputs", name + ".txt"), body, True)
+
+        def splice(bad, where, kind, name, f, body, output=False):
+            if output and name not in names:
                 bad.append("%s: output %s: not listed in tools/docs/outputs.sh" % (where, name))
-            if name not in recorded:
+            if output and name not in recorded:
                 bad.append("%s: output %s: no run recorded in docs/outputs/RUNS" % (where, name))
-            f = os.path.join(root, "docs/outputs", name + ".txt")
+            rel = os.path.relpath(f, root)
             if not os.path.exists(f):
-                bad.append("%s: docs/outputs/%s.txt does not exist" % (where, name))
-                return m.group(0)
+                bad.append("%s: %s does not exist" % (where, rel))
+                return "<!-- %s: %s -->\n%s<!-- /%s -->" % (kind, name, body, kind)
             want = open(f, encoding="utf-8").read()
-            fence = FENCE.match(m.group(2))
+            fence = FENCE.match(body)
             if not fence:
-                bad.append("%s: output %s: not one fenced block between the markers" % (where, name))
-                return m.group(0)
+                bad.append("%s: %s %s: not one fenced block between the markers" % (where, kind, name))
+                return "<!-- %s: %s -->\n%s<!-- /%s -->" % (kind, name, body, kind)
             if fence.group(2) != want:
                 if not fix:
-                    bad.append("%s: output %s differs from docs/outputs/%s.txt" % (where, name, name))
-                return "<!-- output: %s -->\n%s\n%s```\n<!-- /output -->" % (name, fence.group(1), want)
-            return m.group(0)
+                    diff = [l for l in difflib.unified_diff(fence.group(2).split("\n"), want.split("\n"),
+                                                            "chapter", rel, lineterm="", n=0)][:12]
+                    bad.append("%s: %s %s differs from %s:" % (where, kind, name, rel))
+                    bad.extend("    " + l for l in diff)
+                return "<!-- %s: %s -->\n%s\n%s```\n<!-- /%s -->" % (kind, name, fence.group(1), want, kind)
+            return "<!-- %s: %s -->\n%s<!-- /%s -->" % (kind, name, body, kind)
         new = OUT.sub(sub, text)
         if fix and new != text:
             open(path, "w", encoding="utf-8").write(new)
-    tap(not bad and count > 0, "outputs: %d program outputs shown equal the recorded runs" % count, bad)
+    tap(not bad["output"] and count["output"] > 0,
+        "outputs: %d program outputs shown equal the recorded runs (docs/outputs/)" % count["output"],
+        bad["output"])
+    tap(not bad["source"] and count["source"] > 0,
+        "sources: %d program listings equal their files" % count["source"], bad["source"])
 
 
 def main():
@@ -303,7 +322,7 @@ def main():
     ap.add_argument("--fix", action="store_true")
     a = ap.parse_args()
     root = os.path.abspath(a.root)
-    print("1..6")
+    print("1..7")
     check_files_and_functions(root, set(tree_files(root)))
     check_perf(root, a.fix)
     check_outputs(root, a.fix)
