@@ -72,7 +72,7 @@ LIBDUNE_DYN_TESTS := $(GUEST)/tests/dune_mode_dyn_test $(GUEST)/tests/dune_mode_
 ORIG_PROGS := $(patsubst tests/orig/%.c,$(GUEST)/tests/orig/%,$(wildcard tests/orig/*.c)) \
 	      $(GUEST)/tests/orig/hello-shared
 
-.PHONY: all module user guest-tests host-tests samples bench bench-build check demo checkpatch \
+.PHONY: all module user guest-tests host-tests samples bench bench-build check demo checkpatch docs \
 	clean install fuzz fuzz-tests uninstall
 
 all: module user
@@ -369,6 +369,16 @@ $(BUILD)/host/%: tests/host/%.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
 $(GUEST)/tests/run-guest-tests: tests/kmod/run-guest-tests
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
+
+# The book against the code (tools/docs/check.py, tests/host/docs_test.sh):
+# run the chapters' programs in the emulated machine (tools/docs/outputs.sh,
+# one boot), then splice the recorded outputs, the program listings and the
+# figures of docs/performance.json into the chapters, and check.
+# DOCS_OFFLINE=1 splices what is recorded, without a run.
+docs:
+	$(if $(DOCS_OFFLINE),,tools/docs/outputs.sh)
+	python3 tools/docs/check.py --fix >/dev/null || true
+	python3 tools/docs/check.py
 
 check:
 	tests/run

@@ -4,13 +4,15 @@
 
   tools/docs/check.py [--root DIR] [--fix]
 
-Prints TAP.  Four checks, each over every docs/*.md:
+Prints TAP.  Five checks, each over every docs/*.md:
 
  files      every `path/file.ext` names a file of the tree, and every
             bare `file.c` / `file.h` / `file.S` names one somewhere in it
             (kmod/, libdune/, samples/, tests/, tools/, bench/).  Linux's own
             files are written with their path in the kernel tree
-            (`arch/x86/kvm/vmx/vmx.c`) and are not looked up.
+            (`arch/x86/kvm/vmx/vmx.c`), other projects' files with the
+            project's name (`dune:kern/ept.c`), build products under
+            build/; none of those is looked up.
  functions  every `file.c: function()` (or `file.c:function()`), and every
             `function()` followed by "(file.c" or "in `file.c`", names a
             function (or function-like macro, or assembly label) defined
@@ -25,6 +27,9 @@ Prints TAP.  Four checks, each over every docs/*.md:
             `<!-- /output -->` is a fenced block equal to
             docs/outputs/NAME.txt, a file tools/docs/outputs.sh lists and
             records (docs/outputs/RUNS).  --fix splices the files in.
+ sources    every block between `<!-- source: PATH -->` and
+            `<!-- /source -->` is a fenced block equal to the file PATH
+            (a program the chapter lists).  --fix splices the files in.
 """
 import argparse
 import difflib
@@ -38,7 +43,7 @@ SRC_EXT = (".c", ".h", ".S")
 CITE_EXT = r"(?:c|h|S|sh|py|md|json|txt|policy|mk|svg|conf|config|in)"
 KERNEL_TOP = ("arch/", "kernel/", "mm/", "include/linux/", "include/uapi/", "include/asm",
               "virt/", "drivers/", "Documentation/", "fs/", "security/", "lib/",
-              "net/", "block/", "init/", "ipc/", "tools/testing/", "tools/objtool")
+              "net/", "block/", "init/", "ipc/", "tools/testing/", "tools/objtool", "build/")
 
 n = 0
 failed = 0
@@ -138,7 +143,7 @@ def check_files_and_functions(root, files):
             return [name] if name in files or os.path.isdir(os.path.join(root, name)) else []
         return base.get(name, [])
 
-    bad_files, bad_funcs, bad_bare, n_files, n_funcs = [], [], [], 0, 0
+    bad_files, bad_funcs, bad_bare, n_files, n_funcs, n_qual = [], [], [], 0, 0, 0
     file_cite = re.compile(r"`([\w./-]+\.%s)`" % CITE_EXT)
     qual = re.compile(r"`([\w./-]+\.[chS]):\s*(\w+)\(\)`")
     after = re.compile(r"`(\w+)\(\)`,? \((?:in )?`?([\w./-]+\.[chS])\b")
@@ -167,7 +172,7 @@ def check_files_and_functions(root, files):
             for fname, func in pairs:
                 if fname.startswith(KERNEL_TOP):
                     continue
-                n_funcs += 1
+                n_qual += 1
                 checked.add(func)
                 cands = [f for f in resolve(fname) if f in defs]
                 if not cands:
@@ -187,7 +192,8 @@ def check_files_and_functions(root, files):
                 bad_bare.append("%s: %s(): defined nowhere in the tree (nor in tools/docs/external-names.txt)"
                                 % (where, func))
     tap(not bad_files, "files: %d citations of files name files of the tree" % n_files, bad_files)
-    tap(not bad_funcs, "functions: every function cited with its file is defined in that file", bad_funcs)
+    tap(not bad_funcs, "functions: %d functions cited with their file are defined in that file" % n_qual,
+        bad_funcs)
     tap(not bad_bare, "functions: %d function citations are defined in the tree or are Linux/libc names"
         % n_funcs, bad_bare)
     stale = ["tools/docs/external-names.txt:%d: %s is defined in the tree" % (external[x], x)
