@@ -277,7 +277,8 @@ static void print(const struct probe *p, enum ctx ctx, const struct result *r)
 			/* an external interrupt or timer may land in any window */
 			if (!r->exits[i] || i == 1 || i == 52)
 				continue;
-			n += snprintf(exits + n, sizeof(exits) - n, "%s1 exit (%s)", n ? ", " : "",
+			n += snprintf(exits + n, sizeof(exits) - n, "%s%llu exit%s (%s)", n ? ", " : "",
+				      r->exits[i], r->exits[i] > 1 ? "s" : "",
 				      reason_names[i] ? reason_names[i] : "?");
 		}
 		if (!n)
