@@ -144,6 +144,7 @@ def check_files_and_functions(root, files):
         return base.get(name, [])
 
     bad_files, bad_funcs, bad_bare, n_files, n_funcs, n_qual = [], [], [], 0, 0, 0
+    link = re.compile(r"\]\(([^)\s#]*)(?:#[^)]*)?\)")
     file_cite = re.compile(r"`([\w./-]+\.%s)`" % CITE_EXT)
     qual = re.compile(r"`([\w./-]+\.[chS]):\s*(\w+)\(\)`")
     after = re.compile(r"`(\w+)\(\)`,? \((?:in )?`?([\w./-]+\.[chS])\b")
@@ -165,6 +166,13 @@ def check_files_and_functions(root, files):
                 n_files += 1
                 if not resolve(name) and not os.path.exists(os.path.join(root, "docs", name)):
                     bad_files.append("%s: `%s`: no such file in the tree" % (where, name))
+            for m in link.finditer(line):
+                target = m.group(1)
+                if re.match(r"[a-z]+:", target) or not target:
+                    continue
+                n_files += 1
+                if not os.path.exists(os.path.normpath(os.path.join(root, os.path.dirname(doc), target))):
+                    bad_files.append("%s: link to %s: no such file" % (where, target))
             pairs = [(m.group(1), m.group(2)) for m in qual.finditer(line)]
             pairs += [(m.group(2), m.group(1)) for m in after.finditer(line)]
             pairs += [(m.group(2), m.group(1)) for m in in_file.finditer(line)]
@@ -191,7 +199,7 @@ def check_files_and_functions(root, files):
                     continue
                 bad_bare.append("%s: %s(): defined nowhere in the tree (nor in tools/docs/external-names.txt)"
                                 % (where, func))
-    tap(not bad_files, "files: %d citations of files name files of the tree" % n_files, bad_files)
+    tap(not bad_files, "files: %d citations of files and links name files of the tree" % n_files, bad_files)
     tap(not bad_funcs, "functions: %d functions cited with their file are defined in that file" % n_qual,
         bad_funcs)
     tap(not bad_bare, "functions: %d function citations are defined in the tree or are Linux/libc names"
