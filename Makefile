@@ -73,7 +73,7 @@ LIBDUNE_DYN_TESTS := $(GUEST)/tests/dune_mode_dyn_test $(GUEST)/tests/dune_mode_
 ORIG_PROGS := $(patsubst tests/orig/%.c,$(GUEST)/tests/orig/%,$(wildcard tests/orig/*.c)) \
 	      $(GUEST)/tests/orig/hello-shared
 
-.PHONY: all module user guest-tests host-tests samples bench bench-build check demo checkpatch \
+.PHONY: all module user guest-tests host-tests samples bench bench-build check demo checkpatch docs \
 	clean install fuzz fuzz-tests uninstall
 
 all: module user
@@ -115,7 +115,9 @@ SANDBOX_SRCS := $(filter-out samples/sandbox/main.c samples/sandbox/tracer.c,\
 SANDBOX_POLICIES := $(patsubst samples/sandbox/policies/%,$(BUILD)/share/dune/policies/%,\
 		    $(wildcard samples/sandbox/policies/*.policy))
 C_SAMPLES := $(GUEST)/samples/hello $(GUEST)/samples/checkpoint
-SAMPLES := $(C_SAMPLES) $(BUILD)/bin/dune-sandbox $(BUILD)/bin/dune-trace \
+# The book's programs (docs/), static, as a reader builds them (chapter 6).
+TEACH_SAMPLES := $(patsubst samples/teach/%.c,$(GUEST)/samples/teach/%,$(wildcard samples/teach/*.c))
+SAMPLES := $(C_SAMPLES) $(TEACH_SAMPLES) $(BUILD)/bin/dune-sandbox $(BUILD)/bin/dune-trace \
 	   $(SANDBOX_POLICIES)
 
 samples: $(SAMPLES)
@@ -146,6 +148,11 @@ $(BUILD)/sandbox/sysnames.h: $(UNISTD_64)
 $(BUILD)/share/dune/policies/%: samples/sandbox/policies/%
 	@mkdir -p $(dir $@)
 	cp $< $@
+
+$(TEACH_SAMPLES): $(GUEST)/samples/teach/%: samples/teach/%.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wall -Wextra -Werror=implicit-function-declaration -static \
+		-I$(CURDIR) -I$(CURDIR)/kmod/uapi -o $@ $< $(LIBDUNE_A)
 
 # samples/NAME/NAME.c -> $(GUEST)/samples/NAME
 .SECONDEXPANSION:
@@ -365,6 +372,16 @@ $(BUILD)/host/%: tests/host/%.c kmod/uapi/linux/dune.h $(KSELFTEST_HDRS)
 $(GUEST)/tests/run-guest-tests: tests/kmod/run-guest-tests
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
+
+# The book against the code (tools/docs/check.py, tests/host/docs_test.sh):
+# run the chapters' programs in the emulated machine (tools/docs/outputs.sh,
+# one boot), then splice the recorded outputs, the program listings and the
+# figures of docs/performance.json into the chapters, and check.
+# DOCS_OFFLINE=1 splices what is recorded, without a run.
+docs:
+	$(if $(DOCS_OFFLINE),,tools/docs/outputs.sh)
+	python3 tools/docs/check.py --fix >/dev/null || true
+	python3 tools/docs/check.py
 
 check:
 	tests/run

@@ -292,14 +292,6 @@ static long kvm_msrs_at_entry(void)
 	return n;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static char *vmx_root(void)
 {
 	return read_text("/sys/module/dune/parameters/vmx_root");

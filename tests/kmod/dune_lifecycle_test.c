@@ -148,7 +148,16 @@ static long meminfo_kb(const char *field)
  * 20 load/unload cycles leave the kernel's memory where it was.  Each cycle
  * allocates the module image, a VMXON region per CPU, a misc device, sysfs
  * and debugfs entries; a leak of any of them shows up here.
+ *
+ * Free pages move by a few dozen on their own (page cache, per-CPU lists,
+ * deferred frees): a run once measured 18 pages fewer with nothing leaked.
+ * A leak is at least one page per CPU per cycle, 20 x 2 = 40 pages, so
+ * the bound is 32, and a first reading above it is re-read after settling
+ * again (up to three times) before it counts.
  */
+#define LEAK_CYCLES	20
+#define LEAK_PAGES	32
+
 /* Loading a module is slow under emulation: allow 10 minutes. */
 TEST_F_TIMEOUT(lifecycle, load_unload_20_cycles_no_leak, 600)
 {
@@ -162,25 +171,29 @@ TEST_F_TIMEOUT(lifecycle, load_unload_20_cycles_no_leak, 600)
 	free_before = free_and_pcp_pages();
 	slab_before = meminfo_kb("SUnreclaim");
 
-	for (i = 0; i < 20; i++) {
+	for (i = 0; i < LEAK_CYCLES; i++) {
 		ASSERT_EQ(0, unload_module("dune")) TH_LOG("cycle %d", i);
 		ASSERT_EQ(0, load_module(DUNE_KO, NULL)) TH_LOG("cycle %d", i);
 	}
-	settle();
-	free_after = free_and_pcp_pages();
-	slab_after = meminfo_kb("SUnreclaim");
+	for (i = 0; i < 3; i++) {
+		settle();
+		free_after = free_and_pcp_pages();
+		slab_after = meminfo_kb("SUnreclaim");
+		if (free_before - free_after < LEAK_PAGES && slab_after - slab_before < 64)
+			break;
+		sleep(1);
+	}
 
-	TH_LOG("free+pcp pages: %ld -> %ld; SUnreclaim kB: %ld -> %ld",
-	       free_before, free_after, slab_before, slab_after);
+	TH_LOG("free+pcp pages: %ld -> %ld; SUnreclaim kB: %ld -> %ld (reading %d)",
+	       free_before, free_after, slab_before, slab_after, i < 3 ? i + 1 : 3);
 	ASSERT_LT(0, free_before);
-	/* A leaked VMXON region alone would be 20 pages per CPU. */
-	EXPECT_GT(16, free_before - free_after);
+	EXPECT_GT(LEAK_PAGES, free_before - free_after);
 	EXPECT_GT(64, slab_after - slab_before);
 	EXPECT_TRUE(selftest_passes());
 }
 
 /* A CPU going offline leaves VMX operation; coming back, it re-enters. */
-TEST_F(lifecycle, cpu_hotplug_follows)
+TEST_F_TIMEOUT(lifecycle, cpu_hotplug_follows, 300)
 {
 	char online[64];
 
@@ -199,26 +212,43 @@ TEST_F(lifecycle, cpu_hotplug_follows)
 	EXPECT_TRUE(selftest_passes());
 }
 
-/* Loaded while CPU1 is offline: CPU1 enters VMX operation when it comes up. */
-TEST_F(lifecycle, cpu_onlined_after_load_enters_vmx)
+/*
+ * Loaded while CPU1 is offline: CPU1 enters VMX operation when it comes up.
+ *
+ * A CPU's offline/online round trip takes seconds of guest time under
+ * emulation (stop_machine, RCU grace periods, the idle threads' timers),
+ * and varies from boot to boot: seven of them and a module load once took
+ * more than the harness's default 30 s (a CI run).  Allow 5 minutes, and
+ * say how long each step took so that a slow run shows where the time went
+ * - a CPU that never comes back still fails, by the timeout, and the
+ * suite's watchdog (run-guest-tests) prints the stuck task's stack.
+ */
+TEST_F_TIMEOUT(lifecycle, cpu_onlined_after_load_enters_vmx, 300)
 {
+	double t0 = now_s();
+
 	if (online_cpus() < 2)
 		SKIP(return, "needs 2 CPUs");
 	ASSERT_EQ(0, unload_module("dune"));
 	ASSERT_EQ(0, write_text(CPU1_ONLINE, "0"));
 	ASSERT_EQ(0, load_module(DUNE_KO, NULL));
 	expect_vmx_cpus(_metadata, "0");
+	TH_LOG("unload, CPU1 offline, load: %.1f s", now_s() - t0);
 
+	t0 = now_s();
 	ASSERT_EQ(0, write_text(CPU1_ONLINE, "1"));
 	expect_vmx_cpus(_metadata, "0-1");
 	EXPECT_TRUE(selftest_passes());
+	TH_LOG("CPU1 online, self-test: %.1f s", now_s() - t0);
 
 	/* And offline/online cycles under load keep working. */
+	t0 = now_s();
 	for (int i = 0; i < 5; i++) {
-		ASSERT_EQ(0, write_text(CPU1_ONLINE, "0"));
-		ASSERT_EQ(0, write_text(CPU1_ONLINE, "1"));
+		ASSERT_EQ(0, write_text(CPU1_ONLINE, "0")) TH_LOG("cycle %d", i);
+		ASSERT_EQ(0, write_text(CPU1_ONLINE, "1")) TH_LOG("cycle %d", i);
 	}
 	expect_vmx_cpus(_metadata, "0-1");
+	TH_LOG("5 offline/online cycles: %.1f s", now_s() - t0);
 }
 
 TEST_HARNESS_MAIN

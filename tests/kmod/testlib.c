@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -253,6 +254,14 @@ void settle(void)
 	sync();
 	write_text("/proc/sys/vm/drop_caches", "3");
 	usleep(200 * 1000);		/* let RCU and deferred frees finish */
+}
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int run_capture(const char *cmd, char *out, size_t size)

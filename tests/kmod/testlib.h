@@ -61,5 +61,7 @@ int run_capture(const char *cmd, char *out, size_t size);
 long free_and_pcp_pages(void);
 /* sync, drop caches, and wait a little for RCU and deferred frees. */
 void settle(void);
+/* CLOCK_MONOTONIC in seconds: how long a step took, in guest time. */
+double now_s(void);
 
 #endif
