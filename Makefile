@@ -26,6 +26,7 @@
 #   make modules_install dune.ko into /lib/modules/KVER/updates for KDIR's kernel
 #   make dkms            dune.ko under DKMS (dkms.conf) for every installed kernel
 #                        (packaging/install.mk; debian/ builds the Debian packages)
+#   make lab-N       lab N's starter tree; make grade LAB=N grades it (labs/labs.mk)
 #   make clean
 #
 # KDIR is the kernel build tree to compile the module against.  It defaults
@@ -80,6 +81,8 @@ all: module user
 # libdune.a (after "all", so that "all" stays the default goal)
 include libdune/libdune.mk
 include packaging/install.mk
+# the labs: make lab-N, make grade LAB=N (docs/labs/)
+include labs/labs.mk
 
 # A KDIR inside a build environment of tools/kbuild-env (a chroot of the
 # kernel's Debian release, for 6.12 and 7.x: their kbuild tools need their

@@ -564,6 +564,7 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 			have_spares = false;
 	}
 
+	/* LAB(3) BEGIN: the EPT leaf for pfn with the process's rights; install it unless raced */
 	perms = EPT_LEAF_MEMTYPE_WB | VMX_EPT_READABLE_MASK;
 	if (writable)
 		perms |= VMX_EPT_WRITABLE_MASK;
@@ -584,6 +585,18 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 		ept_around_install(vm, &around);
 	}
 	spin_unlock(&vm->ept_lock);
+	/* LAB(3) STUB
+	 * (void)seq;
+	 * perms = 0;
+	 * entry_4k = 0;
+	 * entry_2m = perms | entry_4k;
+	 * if (!entry_2m) {
+	 *	if (page)
+	 *		put_page(page);
+	 *	return -ENOSYS;
+	 * }
+	 * LAB(3) END
+	 */
 
 	if (page)
 		put_page(page);

@@ -120,6 +120,7 @@ static int handle_triple_fault(struct dune_vcpu *vcpu)
  */
 static int handle_cpuid(struct dune_vcpu *vcpu)
 {
+	/* LAB(1) BEGIN: answer CPUID(rax, rcx) from this CPU, VMX hidden; skip the instruction */
 	struct dune_regs *r = &vcpu->regs;
 	unsigned int eax, ebx, ecx, edx;
 
@@ -131,6 +132,10 @@ static int handle_cpuid(struct dune_vcpu *vcpu)
 	r->rcx = ecx;
 	r->rdx = edx;
 	return skip_instruction(vcpu);
+	/* LAB(1) STUB
+	 * return handle_unhandled(vcpu);
+	 * LAB(1) END
+	 */
 }
 
 /*
@@ -257,12 +262,15 @@ static const dune_exit_handler dune_exit_handlers[] = {
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
 	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
+	/* LAB(2) BEGIN: what a process may not do natively: #GP, or #UD where the CPU says so */
 	[EXIT_REASON_GETSEC]			= inject_ud,
 	[EXIT_REASON_HLT]			= inject_gp,
 	[EXIT_REASON_INVD]			= inject_gp,
 	[EXIT_REASON_RDPMC]			= inject_gp,
 	[EXIT_REASON_RSM]			= inject_ud,
+	/* LAB(2) END */
 	[EXIT_REASON_VMCALL]			= handle_vmcall,
+	/* LAB(2) BEGIN: VMX instructions, control and debug registers, port I/O */
 	[EXIT_REASON_VMCLEAR]			= inject_ud,
 	[EXIT_REASON_VMLAUNCH]			= inject_ud,
 	[EXIT_REASON_VMPTRLD]			= inject_ud,
@@ -275,6 +283,7 @@ static const dune_exit_handler dune_exit_handlers[] = {
 	[EXIT_REASON_CR_ACCESS]			= inject_gp,
 	[EXIT_REASON_DR_ACCESS]			= inject_gp,
 	[EXIT_REASON_IO_INSTRUCTION]		= inject_gp,
+	/* LAB(2) END */
 	[EXIT_REASON_MSR_READ]			= handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE]			= handle_wrmsr,
 	[EXIT_REASON_INVALID_STATE]		= handle_entry_failure,
@@ -300,8 +309,10 @@ int dune_handle_exit(struct dune_vcpu *vcpu)
 	dune_exit_handler handler = NULL;
 
 	trace_dune_exit(vcpu->exit.reason, vcpu->regs.rip, vcpu->exit.qualification, vcpu->vpid);
+	/* LAB(1) BEGIN: count the exit by its basic reason (DUNE_GET_EXIT_STATS reads vcpu->exits) */
 	if (basic < DUNE_EXIT_STATS_NR)
 		vcpu->exits[basic]++;
+	/* LAB(1) END */
 	dune_stats_count_exit(vcpu->vm, basic);
 	if (vcpu->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return handle_entry_failure(vcpu);

@@ -280,8 +280,16 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 		 * The thread moved since its VMCS was last active: VMCLEAR it
 		 * on the old CPU first, which takes an IPI and so interrupts.
 		 */
+		/* LAB(4) BEGIN: the thread moved: its VMCS is still active on the old CPU */
 		if (vcpu->cpu >= 0 && vcpu->cpu != smp_processor_id())
 			dune_vmcs_clear(vcpu);
+		/* LAB(4) STUB
+		 * if (vcpu->cpu >= 0 && vcpu->cpu != smp_processor_id()) {
+		 *	preempt_enable();
+		 *	return -EIO;
+		 * }
+		 * LAB(4) END
+		 */
 		local_irq_disable();
 		/*
 		 * Checked again with interrupts off: a signal or a reschedule

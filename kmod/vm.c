@@ -89,6 +89,7 @@ static bool dune_vm_zap_hva_range(struct dune_vm *vm, unsigned long start, unsig
 static int dune_mn_invalidate_range_start(struct mmu_notifier *mn,
 					  const struct mmu_notifier_range *range)
 {
+	/* LAB(4) BEGIN: zap the EPT of [start, end) and hold off new entries until range_end */
 	struct dune_vm *vm = container_of(mn, struct dune_vm, mmu_notifier);
 	bool zapped;
 
@@ -98,17 +99,23 @@ static int dune_mn_invalidate_range_start(struct mmu_notifier *mn,
 	spin_unlock(&vm->ept_lock);
 	dune_ept_zap_done(vm, zapped);
 	return 0;
+	/* LAB(4) STUB
+	 * return 0;
+	 * LAB(4) END
+	 */
 }
 
 static void dune_mn_invalidate_range_end(struct mmu_notifier *mn,
 					 const struct mmu_notifier_range *range)
 {
+	/* LAB(4) BEGIN: the range is done: faults may map again, but not with what they read before */
 	struct dune_vm *vm = container_of(mn, struct dune_vm, mmu_notifier);
 
 	spin_lock(&vm->ept_lock);
 	vm->mmu_seq++;
 	vm->mmu_in_progress--;
 	spin_unlock(&vm->ept_lock);
+	/* LAB(4) END */
 }
 
 /* The address space is going away (exit_mmap): forget all of it. */

@@ -365,6 +365,7 @@ static void handle_syscall(struct dune_thread *t)
 				    (unsigned long long)t->resume.rip);
 		leave_dune_mode(t, &t->resume);
 	default:
+		/* LAB(5) BEGIN: make the call for the guest, with SYSCALL's registers; FS/GS bases follow */
 		ret = dune_syscall6((long)r->rax, (long)r->rdi, (long)r->rsi,
 				    (long)r->rdx, (long)r->r10, (long)r->r8,
 				    (long)r->r9);
@@ -375,6 +376,10 @@ static void handle_syscall(struct dune_thread *t)
 			else if ((int)r->rdi == ARCH_SET_GS)
 				t->run.gs_base = t->native_gs = r->rsi;
 		}
+		/* LAB(5) STUB
+		 * ret = -ENOSYS;
+		 * LAB(5) END
+		 */
 		break;
 	}
 	r->rax = (uint64_t)ret;

@@ -90,12 +90,23 @@ static long copy_iov(struct call *c, uint64_t u, uint64_t cnt, bool write, struc
 		*out = NULL;
 		return 0;
 	}
+	/* LAB(6) BEGIN: check every iov_base/iov_len - on memory the program cannot change */
 	r = cp_in(c, u, cnt * sizeof(*v), false, (void **)&v);
 	if (r)
 		return r;
 	for (i = 0; i < cnt; i++)
 		if (!mem_check((uint64_t)v[i].iov_base, v[i].iov_len, write))
 			return -EFAULT;
+	/* LAB(6) STUB
+	 * (void)r;
+	 * if (!mem_check(u, cnt * sizeof(*v), false))
+	 *	return -EFAULT;
+	 * memcpy(&v, &u, sizeof(v));
+	 * for (i = 0; i < cnt; i++)
+	 *	if (!mem_check((uint64_t)v[i].iov_base, v[i].iov_len, write))
+	 *		return -EFAULT;
+	 * LAB(6) END
+	 */
 	*out = v;
 	return 0;
 }
