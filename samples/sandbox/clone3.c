@@ -24,6 +24,8 @@
 
 /* The largest struct clone_args a program may pass: one page (kernel/fork.c) */
 #define CLONE_ARGS_MAX	PAGE_SIZE
+/* The kernel's signal count: valid_signal() allows 0..64 (include/linux/signal.h) */
+#define KERNEL_NSIG	64
 
 /* Are the @len bytes at program address @addr all zero? (read in pieces) */
 static long tail_is_zero(uint64_t addr, uint64_t len)
@@ -64,7 +66,7 @@ long h_clone3(struct call *c)
 			return r;
 	}
 	/* from here on, only the copy */
-	if ((ca.flags & CSIGNAL) || (ca.exit_signal & ~(uint64_t)CSIGNAL))
+	if ((ca.flags & CSIGNAL) || ca.exit_signal > KERNEL_NSIG)
 		return -EINVAL;
 	if (!ca.stack != !ca.stack_size || ca.stack + ca.stack_size < ca.stack)
 		return -EINVAL;
