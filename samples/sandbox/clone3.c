@@ -15,6 +15,8 @@
  * is refused, never half done: set_tid (choosing pids, a namespace
  * administrator's call), CLONE_INTO_CGROUP, CLONE_PIDFD and the flags
  * clone(2) refuses here too (sys_fork, sys_clone_thread) are EINVAL.
+ * (The first run in the emulated machine refused a non-zero pidfd field
+ * without CLONE_PIDFD, and so every pthread_create: glibc fills it.)
  */
 #include <errno.h>
 #include <string.h>
@@ -70,7 +72,12 @@ long h_clone3(struct call *c)
 		return -EINVAL;
 	if (!ca.stack != !ca.stack_size || ca.stack + ca.stack_size < ca.stack)
 		return -EINVAL;
-	if (ca.set_tid || ca.set_tid_size || ca.cgroup || ca.pidfd)
+	/*
+	 * pidfd and cgroup are read only with their flags (CLONE_PIDFD,
+	 * CLONE_INTO_CGROUP), which carry_clone refuses: glibc's
+	 * pthread_create fills pidfd without CLONE_PIDFD.
+	 */
+	if (ca.set_tid || ca.set_tid_size)
 		return -EINVAL;
 	req.flags = ca.flags | ca.exit_signal;
 	req.sp = ca.stack ? ca.stack + ca.stack_size : 0;	/* the stack grows down */

@@ -164,7 +164,12 @@ static void t_clone3(void)
 		reap((pid_t)r);
 	/* natively a pidfd is made; the sandbox refuses it */
 	check(r > 0 || (r == -1 && errno == EINVAL), "clone3: CLONE_PIDFD: a child or EINVAL", r);
+	/* pidfd is read only with CLONE_PIDFD: glibc's pthread_create fills it regardless */
 	ca.flags = 0;
+	r = sys_clone3(&ca, sizeof(ca));
+	if (r == 0)
+		_exit(8);
+	check(r > 0 && reap((pid_t)r) == 8, "clone3: a pidfd field without CLONE_PIDFD: ignored", r);
 	ca.pidfd = 0;
 	r = sys_clone3(NULL, sizeof(ca));
 	check(r == -1 && errno == EFAULT, "clone3: a NULL structure: EFAULT", r);
