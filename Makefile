@@ -210,7 +210,7 @@ SANDBOX_PROFILES := $(patsubst tests/sandbox/profiles/%,$(GUEST)/tests/sandbox/p
 
 .PHONY: sandbox-tests guest-strace
 sandbox-tests: $(SANDBOX_PROGS) $(SANDBOX_SUITES) $(SANDBOX_DEBIAN_BINS) $(SANDBOX_PROFILES) \
-	       samples guest-strace $(GUEST)/tests/sandbox/race-trials
+	       samples guest-strace $(GUEST)/tests/sandbox/race-trials corpus
 
 # seccomp profiles for dune_sandbox_policy_test (--seccomp-profile)
 $(GUEST)/tests/sandbox/profiles/%: tests/sandbox/profiles/%
@@ -246,6 +246,35 @@ $(GUEST)/tests/%_test: tests/sandbox/%_test
 $(GUEST)/debian/%:
 	@mkdir -p $(dir $@)
 	cp -L /usr/bin/$* $@
+
+# ---- dune_corpus_test: real programs natively, in the sandbox, in Dune mode ----
+# libdune-preload.so (samples/preload) puts an unmodified dynamic program in
+# plain Dune mode before main; self-contained: libdune's objects linked in.
+# The corpus's inputs go to tests/corpus/; what its programs need from the
+# host's Debian packages (binaries, the parts of their library trees they
+# use) is traced and staged by tests/sandbox/corpus-stage into build/corpus,
+# a tree the runs with the suite add to the guest (--add build/corpus:/):
+# kept out of build/guest so that other boots do not carry its ~80 MB.
+CORPUS := $(BUILD)/corpus
+CORPUS_SRCS := $(shell find tests/sandbox/corpus -type f)
+CORPUS_GUEST := $(patsubst tests/sandbox/corpus/%,$(GUEST)/tests/corpus/%,$(CORPUS_SRCS))
+PRELOAD_SO := $(GUEST)/lib/libdune-preload.so
+
+.PHONY: corpus
+corpus: $(CORPUS)/.staged $(CORPUS_GUEST) $(PRELOAD_SO)
+
+$(PRELOAD_SO): samples/preload/dune_preload.c $(LIBDUNE_A) $(LIBDUNE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -I$(CURDIR)/libdune -shared -fPIC -Wl,-z,now \
+		-Wl,-z,noexecstack -o $@ $< $(LIBDUNE_OBJS)
+
+$(GUEST)/tests/corpus/%: tests/sandbox/corpus/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(CORPUS)/.staged: tests/sandbox/corpus-stage $(CORPUS_SRCS)
+	tests/sandbox/corpus-stage $(CORPUS)
+	@touch $@
 
 # The benchmark (bench/): one static program, the static binary its
 # fork+exec row runs, and the script that starts it in the guest.

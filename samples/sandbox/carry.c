@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <asm/prctl.h>
+#include <linux/close_range.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -82,6 +83,55 @@ long h_fdref(struct call *c)
 		r = -EBADF;
 	else
 		r = fwd(c);
+	fdref_unlock();
+	return r;
+}
+
+/*
+ * close_range(2) (glibc's closefrom, Python's subprocess, posix_spawn's
+ * file actions): the range is cut around the supervisor's descriptors
+ * (fds.c), and each piece is closed (or, with CLOSE_RANGE_CLOEXEC, marked)
+ * by the kernel, under fdref_lock as close(2) is.  CLOSE_RANGE_UNSHARE is
+ * refused (EINVAL, as a kernel without it): it would give the calling host
+ * thread - supervisor and program alike - a table of its own behind
+ * libdune's back.  Programs then close one by one, as on older kernels.
+ */
+long h_close_range(struct call *c)
+{
+	unsigned int first = (unsigned int)c->a[0], last = (unsigned int)c->a[1], lo;
+	unsigned int flags = (unsigned int)c->a[2];
+	uint64_t a[6] = { 0 };
+	long r = 0;
+	int fd;
+
+	if (flags & ~CLOSE_RANGE_CLOEXEC)
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	a[2] = flags;
+	fdref_lock();
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		tmpfs_close_range(first, last);
+	for (lo = first;;) {
+		/* the next supervisor descriptor in [lo, last], or none */
+		fd = sup_fd_next((int)(lo > INT_MAX ? INT_MAX : lo), last);
+		if (fd < 0 || (unsigned int)fd > last) {
+			a[0] = lo;
+			a[1] = last;
+			r = forward(SYS_close_range, a);
+			break;
+		}
+		if ((unsigned int)fd > lo) {
+			a[0] = lo;
+			a[1] = (unsigned int)fd - 1;
+			r = forward(SYS_close_range, a);
+			if (r)
+				break;
+		}
+		if ((unsigned int)fd == last)
+			break;
+		lo = (unsigned int)fd + 1;
+	}
 	fdref_unlock();
 	return r;
 }
@@ -194,23 +244,35 @@ long h_sigaltstack(struct call *c)
 	return sys_sigaltstack(c->a[0], c->a[1]);
 }
 
+/* clone(2)'s request, from the registers (x86-64 argument order: flags, stack, ptid, ctid, tls) */
 long h_clone(struct call *c)
+{
+	const struct clone_req req = {
+		.flags = c->a[0], .sp = c->a[1], .ptid = c->a[2], .ctid = c->a[3], .tls = c->a[4],
+	};
+
+	return carry_clone(c->tf, &req);
+}
+
+/* clone(2) and clone3(2) alike: a process (fork, vfork) or a thread */
+long carry_clone(struct dune_tf *tf, const struct clone_req *req)
 {
 	long r;
 
-	if (!(c->a[0] & CLONE_VM) || (c->a[0] & CLONE_VFORK))
-		return sys_fork(c->tf, false);
+	if (!(req->flags & CLONE_VM) || (req->flags & CLONE_VFORK))
+		return sys_fork(tf, req);
 	/* a thread: its vCPU is known before any reference call goes on */
 	fdref_lock_new();
-	r = sys_clone_thread(c->tf);
+	r = sys_clone_thread(tf, req);
 	sup_fds_rescan();
 	fdref_unlock();
 	return r;
 }
 
+/* fork(2), vfork(2): sys_fork tells them apart by the call number */
 long h_fork(struct call *c)
 {
-	return sys_fork(c->tf, false);
+	return sys_fork(c->tf, NULL);
 }
 
 long h_execve(struct call *c)
@@ -231,6 +293,7 @@ long h_exit_group(struct call *c)
 	trace_of(c);
 	trace_exit((int)c->a[0], 0);
 	fflush(NULL);
+	vfork_release();
 	_exit((int)c->a[0]);
 }
 

@@ -149,6 +149,25 @@ bool is_supervisor_fd(int fd)
 	return false;
 }
 
+/*
+ * The lowest supervisor descriptor in [@from, @last], or -1: where
+ * close_range(2) must stop (carry.c h_close_range).  Called under
+ * fdref_lock, so no thread's new vCPU appears meanwhile.
+ */
+int sup_fd_next(int from, unsigned int last)
+{
+	int i, fd, best = -1, n = __atomic_load_n(&nsup, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n; i++) {
+		fd = __atomic_load_n(&sup[i].fd, __ATOMIC_ACQUIRE);
+		if (fd < from || (unsigned int)fd > last || (best >= 0 && fd >= best))
+			continue;
+		if (is_supervisor_fd(fd))
+			best = fd;
+	}
+	return best;
+}
+
 /* Is the file @dev, @ino one of ours (the trace file, /dev/dune)? */
 bool is_supervisor_inode(dev_t dev, ino_t ino)
 {

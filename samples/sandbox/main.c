@@ -44,9 +44,10 @@ static const char *const builtin_policy[] = {
 	"allow getrandom sendfile splice copy_file_range fadvise64 pause getcpu",
 	"allow socket socketpair connect sendto recvfrom sendmsg recvmsg shutdown",
 	"allow getsockname getpeername setsockopt getsockopt eventfd2 epoll_create1",
-	"allow epoll_ctl epoll_wait epoll_pwait getpriority setpriority memfd_create",
+	"allow epoll_ctl epoll_wait epoll_pwait epoll_pwait2 getpriority setpriority memfd_create",
 	"allow getxattr lgetxattr fgetxattr listxattr llistxattr sched_getparam sched_getscheduler",
-	"deny ENOSYS rseq clone3",
+	"allow clone3 close_range",
+	"deny ENOSYS rseq",
 	/*
 	 * Files: the system readable, /tmp writable, nothing private; of
 	 * /dev only the harmless nodes; /proc only through the supervisor.

@@ -28,9 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "sandbox.h"
 
@@ -177,6 +180,7 @@ long sys_execve(struct dune_tf *tf, int dirfd, uint64_t path, uint64_t argv, uin
 		nargv[0] = strdup("");
 	}
 	exec_claim();
+	vfork_release();		/* the point of no return: a vfork parent goes on */
 	trace_call(SYS_execve, a, 0);
 	prctl(PR_SET_NAME, comm);
 	snprintf(prog_path, sizeof(prog_path), "%s", abs);
@@ -314,32 +318,83 @@ void run_program(void)
 
 /* ---- fork ------------------------------------------------------------------ */
 
-long sys_fork(struct dune_tf *tf, bool unused)
+/*
+ * vfork(2) and CLONE_VFORK: the parent is suspended until the child has
+ * exec'd or ended, as Linux does it (kernel/fork.c, wait_for_vfork_done).
+ * The child's memory is a copy, as for fork, not the parent's: what a
+ * vfork child writes (POSIX leaves it undefined) is not seen by the
+ * parent.  The child releases the parent through a word in a shared
+ * anonymous page of the supervisor (never mapped for ring 3): set and
+ * futex-woken when its execve commits (process.c sys_execve) or when it
+ * exits (h_exit_group); a child killed by a signal releases it by dying,
+ * which the parent sees with waitid(WNOWAIT) between futex waits.
+ */
+#define VFORK_POLL_NS	(20 * 1000 * 1000)
+
+static uint32_t *vfork_word;		/* in a vfork child: its parent's word */
+
+void vfork_release(void)
+{
+	uint32_t *w = vfork_word;
+
+	if (!w)
+		return;
+	vfork_word = NULL;
+	__atomic_store_n(w, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
+	munmap(w, PAGE_SIZE);
+}
+
+static void vfork_wait(uint32_t *w, pid_t pid)
+{
+	const struct timespec poll = { 0, VFORK_POLL_NS };
+	siginfo_t si;
+
+	while (!__atomic_load_n(w, __ATOMIC_ACQUIRE)) {
+		syscall(SYS_futex, w, FUTEX_WAIT, 0, &poll, NULL, 0);
+		memset(&si, 0, sizeof(si));
+		if (!waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) && si.si_pid == pid)
+			break;		/* ended without saying so: killed */
+	}
+	munmap(w, PAGE_SIZE);
+}
+
+long sys_fork(struct dune_tf *tf, const struct clone_req *req)
 {
 	const unsigned long ok = CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |
 				 CLONE_PARENT_SETTID | CLONE_VM | CLONE_VFORK;
 	unsigned long flags = SIGCHLD;
 	uint64_t a[6] = { 0 }, newsp = 0, fs;
+	uint32_t *vw = NULL;
 	struct dune_tf ctf;
 	long ret, slot;
 
-	(void)unused;
-	if ((int)tf->rax == SYS_clone) {
-		flags = tf->rdi;
-		newsp = tf->rsi;
+	if ((int)tf->rax == SYS_vfork)
+		flags |= CLONE_VFORK;
+	if (req) {
+		flags = req->flags;
+		newsp = req->sp;
 		if (flags & ~ok)
 			return -EINVAL;
-		if ((flags & CLONE_PARENT_SETTID) && !mem_check(tf->rdx, 4, true))
+		if ((flags & CLONE_PARENT_SETTID) && !mem_check(req->ptid, 4, true))
 			return -EFAULT;
 		if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) &&
-		    !mem_check(tf->rcx, 4, true))
+		    !mem_check(req->ctid, 4, true))
 			return -EFAULT;
-		a[2] = tf->rdx;
-		a[3] = tf->rcx;
+		a[2] = req->ptid;
+		a[3] = req->ctid;
+	}
+	if (flags & CLONE_VFORK) {
+		vw = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			  -1, 0);
+		if (vw == MAP_FAILED)
+			return -ENOMEM;
 	}
 	slot = procs_claim();
 	if (slot == -1) {
 		trace_note("%s: fork refused: max-processes %ld\n", progname, policy.max_procs);
+		if (vw)
+			munmap(vw, PAGE_SIZE);
 		return -EAGAIN;
 	}
 	a[0] = flags & ~(CLONE_VM | CLONE_VFORK);
@@ -354,8 +409,13 @@ long sys_fork(struct dune_tf *tf, bool unused)
 	signals_fork_done();
 	if (ret != 0) {
 		procs_set(slot, ret > 0 ? (int)ret : 0);
+		if (vw && ret > 0)
+			vfork_wait(vw, (pid_t)ret);
+		else if (vw)
+			munmap(vw, PAGE_SIZE);
 		return ret;
 	}
+	vfork_word = vw;
 	procs_set(slot, (int)getpid());
 	trace_fork_child();
 	/* The child, running natively: into a sandbox of its own. */
@@ -394,6 +454,7 @@ long sys_fork(struct dune_tf *tf, bool unused)
 struct thread_start {
 	struct dune_tf tf;
 	uint64_t fs;
+	uint64_t ctid;		/* the child's tid address (CLONE_CHILD_*) */
 	unsigned long flags;
 	volatile int tid;
 };
@@ -403,7 +464,7 @@ static void *thread_main(void *arg)
 	struct thread_start *ts = arg;
 	struct dune_tf tf = ts->tf;
 	unsigned long flags = ts->flags;
-	uint64_t fs = ts->fs;
+	uint64_t fs = ts->fs, ctid = ts->ctid;
 	int tid = (int)syscall(SYS_gettid);
 
 	if (thread_register(tid)) {
@@ -411,42 +472,43 @@ static void *thread_main(void *arg)
 		syscall(SYS_exit, 0);
 	}
 	if (flags & CLONE_CHILD_SETTID)
-		(void)mem_write(tf.rcx, &tid, sizeof(tid));	/* checked again: it may be gone */
+		(void)mem_write(ctid, &tid, sizeof(tid));	/* checked again: it may be gone */
 	if (flags & CLONE_CHILD_CLEARTID)
-		syscall(SYS_set_tid_address, tf.rcx);
+		syscall(SYS_set_tid_address, ctid);
 	__atomic_store_n(&ts->tid, tid, __ATOMIC_RELEASE);	/* ts is the parent's now */
 	exec_stop_check();		/* an execve began while we were born */
 	dune_set_user_fs(fs);
 	run_loop(&tf);
 }
 
-long sys_clone_thread(struct dune_tf *tf)
+long sys_clone_thread(struct dune_tf *tf, const struct clone_req *req)
 {
 	const unsigned long ok = CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
 				 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |
 				 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
-	unsigned long flags = tf->rdi;
+	unsigned long flags = req->flags;
 	struct thread_start *ts;
 	pthread_attr_t attr;
 	pthread_t th;
 	int tid, err;
 
-	if ((flags & ~ok) || !(flags & CLONE_THREAD) || !tf->rsi)
+	if ((flags & ~ok) || !(flags & CLONE_THREAD) || !req->sp)
 		return -EINVAL;
-	if ((flags & CLONE_PARENT_SETTID) && !mem_check(tf->rdx, 4, true))
+	if ((flags & CLONE_PARENT_SETTID) && !mem_check(req->ptid, 4, true))
 		return -EFAULT;
-	if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !mem_check(tf->rcx, 4, true))
+	if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !mem_check(req->ctid, 4, true))
 		return -EFAULT;
-	if ((flags & CLONE_SETTLS) && tf->r8 >= (1UL << 47))
+	if ((flags & CLONE_SETTLS) && req->tls >= (1UL << 47))
 		return -EINVAL;
 	ts = calloc(1, sizeof(*ts));
 	if (!ts)
 		return -ENOMEM;
 	ts->tf = *tf;
 	ts->tf.rax = 0;
-	ts->tf.rsp = tf->rsi;
+	ts->tf.rsp = req->sp;
+	ts->ctid = req->ctid;
 	ts->flags = flags;
-	ts->fs = flags & CLONE_SETTLS ? tf->r8 : dune_get_user_fs();
+	ts->fs = flags & CLONE_SETTLS ? req->tls : dune_get_user_fs();
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
@@ -462,6 +524,6 @@ long sys_clone_thread(struct dune_tf *tf)
 	if (tid < 0)
 		return tid;
 	if (flags & CLONE_PARENT_SETTID)
-		(void)mem_write(tf->rdx, &tid, sizeof(tid));
+		(void)mem_write(req->ptid, &tid, sizeof(tid));
 	return tid;
 }

@@ -280,6 +280,7 @@ void kill_program(const char *why, int sig) __attribute__((noreturn));
 
 /* ---- fds.c: the supervisor's own descriptors ---- */
 bool is_supervisor_fd(int fd);
+int sup_fd_next(int from, unsigned int last);
 bool is_supervisor_file(int fd, const char *link);
 bool is_supervisor_inode(dev_t dev, ino_t ino);
 void sup_fds_begin(void);
@@ -301,10 +302,23 @@ int tmpfs_init(void);
 bool tmpfs_path(const char *path);
 bool tmpfs_fd(int fd);
 bool tmpfs_handle(long nr, const uint64_t a[6], long *ret);
+void tmpfs_close_range(unsigned int first, unsigned int last);
 
 /* ---- process.c ---- */
-long sys_fork(struct dune_tf *tf, bool vm);
-long sys_clone_thread(struct dune_tf *tf);
+/*
+ * What a clone(2) or clone3(2) asks for, read from the registers or from
+ * the copy of struct clone_args: the program's registers themselves are
+ * the child's (glibc's clone3 child finds its function in rdx and r8),
+ * so the request travels apart from them.
+ */
+struct clone_req {
+	uint64_t flags;		/* CLONE_* | the exit signal (CSIGNAL) */
+	uint64_t sp;		/* the child's stack pointer, 0: the parent's */
+	uint64_t ptid, ctid, tls;
+};
+long sys_fork(struct dune_tf *tf, const struct clone_req *req);
+long sys_clone_thread(struct dune_tf *tf, const struct clone_req *req);
+void vfork_release(void);
 /*
  * The signal the sandbox keeps for itself (process.c: execve ends the
  * program's other threads with it).  The program can neither handle,

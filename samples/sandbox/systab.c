@@ -269,10 +269,22 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	F(SYS_preadv2, "preadv2", FD, IOVW(2), I, I, I, X),
 	F(SYS_pwritev2, "pwritev2", FD, IOV(2), I, I, I, X),
 	H(SYS_statx, "statx", h_fstatat, DIRFD, STR, X, X, OUT(256)),
+	/*
+	 * rseq: refused as a kernel without it (glibc and librseq then use
+	 * getcpu and atomics).  Registering would hand the host kernel a
+	 * program address it writes at every return to the host thread -
+	 * whose user context is the supervisor's loop, not the program: the
+	 * kernel would check the supervisor's instruction pointer against
+	 * the program's critical sections (and move it to their abort
+	 * handler), and never the program's, which runs in guest ring 3
+	 * between those returns.  The supervisor's glibc has registered
+	 * its own area on this thread already (EBUSY for a second one).
+	 */
 	N(SYS_rseq, "rseq", ENOSYS, P, I, X, X),
-	N(SYS_clone3, "clone3", ENOSYS, P, I),
+	H(SYS_clone3, "clone3", h_clone3, RAW, I),	/* clone3.c: copied, carried as clone */
 	H(SYS_faccessat2, "faccessat2", h_fstatat, DIRFD, STR, X, X),
-	N(SYS_close_range, "close_range", ENOSYS, I, I, X),
+	H(SYS_close_range, "close_range", h_close_range, I, I, X),
+	F(SYS_epoll_pwait2, "epoll_pwait2", FD, EPEV(2), I, IN(TS), MASK, I),
 	F(SYS_sched_setaffinity, "sched_setaffinity", I, I, INL(1)),
 	HE(SYS_sethostname, "sethostname", h_fwd, e_sethostname, INL(1), I),
 	H(SYS_personality, "personality", h_personality, X),
@@ -295,7 +307,18 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	N(SYS_userfaultfd, "userfaultfd", EPERM, X),
 	N(SYS_perf_event_open, "perf_event_open", EPERM, P, I, I, I, X),
 	N(SYS_bpf, "bpf", EPERM, I, P, I),
+	/*
+	 * io_uring: never.  Its submission queue is memory shared with the
+	 * kernel, read at any time by kernel threads, outside any system
+	 * call the supervisor sees; every entry carries pointers (buffers,
+	 * iovecs, paths, socket addresses) and descriptors that no copy-in
+	 * can vouch for, and its opcodes (openat, connect...) would bypass
+	 * the policy.  Programs fall back to ordinary calls on EPERM, as
+	 * under Docker's default seccomp profile.
+	 */
 	N(SYS_io_uring_setup, "io_uring_setup", EPERM, I, P),
+	N(SYS_io_uring_enter, "io_uring_enter", EPERM, FD, I, I, X, P, I),
+	N(SYS_io_uring_register, "io_uring_register", EPERM, FD, I, P, I),
 };
 
 /* ---- sub-commands ----------------------------------------------------------- */

@@ -111,6 +111,21 @@ bool tmpfs_fd(int fd)
 	return sh && fd >= 0 && fd < 1024 && vfd[fd].file;
 }
 
+/*
+ * close_range(2) over virtual descriptors (carry.c h_close_range, which
+ * then closes their /dev/null holders): they are closed here first, as
+ * close(2) closes them.  With CLOSE_RANGE_CLOEXEC they stay: an exec
+ * closes them through tmpfs_handle(SYS_close).
+ */
+void tmpfs_close_range(unsigned int first, unsigned int last)
+{
+	unsigned int fd;
+
+	for (fd = first; fd <= last && fd < sizeof(vfd) / sizeof(vfd[0]); fd++)
+		if (tmpfs_fd((int)fd))
+			vfd[fd].file = 0;
+}
+
 static struct tfile *lookup(const char *name)
 {
 	int i;
