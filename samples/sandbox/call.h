@@ -94,6 +94,10 @@ long h_clone3(struct call *c);
 long carry_clone(struct dune_tf *tf, const struct clone_req *req);
 long h_fork(struct call *c);
 long h_close_range(struct call *c);
+/* creds.c */
+long h_setid(struct call *c);
+long h_setfsid(struct call *c);
+long h_setgroups(struct call *c);
 long h_execve(struct call *c);
 long h_exit_group(struct call *c);
 long h_exit(struct call *c);

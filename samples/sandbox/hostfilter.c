@@ -317,8 +317,12 @@ static const int hot[] = { SYS_ioctl, SYS_read, SYS_write, SYS_futex };
  * other calls, never forwarding them: the host need not see them.  clone3
  * (clone3.c makes the process or thread with clone); the supervisor's own
  * glibc gets ENOSYS for it and uses clone, as before the program could.
+ * The ID-setting calls (creds.c answers them from getresuid/getresgid).
  */
-static const int carried[] = { SYS_clone3 };
+static const int carried[] = {
+	SYS_clone3, SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid,
+	SYS_setresgid, SYS_setfsuid, SYS_setfsgid, SYS_setgroups,
+};
 
 static enum verdict classify(long nr)
 {

@@ -322,8 +322,9 @@ void vfork_release(void);
 /*
  * The signal the sandbox keeps for itself (process.c: execve ends the
  * program's other threads with it).  The program can neither handle,
- * ignore nor block it: rt_sigaction refuses it, and it is taken out of
- * every signal mask the program gives the kernel.  One of libdune's
+ * ignore nor block it: rt_sigaction records the program's action without
+ * installing it (signal.c), and it is taken out of every signal mask the
+ * program gives the kernel.  One of libdune's
  * signals-as-interrupts (1-55), not one libc reserves.
  */
 #define SIG_EXEC_STOP	55

@@ -208,11 +208,28 @@ long sys_rt_sigaction(int sig, uint64_t act, uint64_t oact, uint64_t size)
 		return -EFAULT;		/* one copy: what is checked is what is used */
 	if (oact && !mem_check(oact, sizeof(ka), true))
 		return -EFAULT;
-	if (act && (sig == SIGKILL || sig == SIGSTOP || sig == SIG_EXEC_STOP))
-		return -EINVAL;		/* SIG_EXEC_STOP: the sandbox's (sandbox.h) */
+	if (act && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
 	if (act && is_handler(ka.handler) && !(ka.flags & KSA_RESTORER))
 		return -EINVAL;		/* every libc sets a restorer */
 	pthread_mutex_lock(&sig_lock);
+	if (sig == SIG_EXEC_STOP) {
+		/*
+		 * The host's disposition of this signal is the sandbox's
+		 * (threads.c, sandbox.h).  The program's is only recorded -
+		 * a later rt_sigaction reads it back - and never installed:
+		 * runtimes that install a handler for every signal (Go's
+		 * runtime dies on a failed sigaction) start, and the handler
+		 * never runs.
+		 */
+		old = actions[sig];
+		if (act)
+			actions[sig] = ka;
+		pthread_mutex_unlock(&sig_lock);
+		if (oact && mem_write(oact, &old, sizeof(old)))
+			return -EFAULT;
+		return 0;
+	}
 	if (!is_handler(actions[sig].handler)) {
 		/* what the host has (SIG_IGN may be inherited) */
 		struct sigaction cur;

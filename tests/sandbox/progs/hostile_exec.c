@@ -117,11 +117,14 @@ static int m_spin(void)
 
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_IGN;
-		if (sigaction(SANDBOX_SIG, &sa, NULL) == 0)
-			printf("NOT contained the sandbox's signal %d could be ignored\n", SANDBOX_SIG);
-		else
-			printf("contained ignoring the sandbox's signal %d: refused (%s)\n", SANDBOX_SIG,
-			       strerror(errno));
+		/*
+		 * Accepted and only recorded (signal.c: runtimes such as Go's
+		 * install a handler for every signal and die if one fails):
+		 * whether the host still delivers it is what the exec below
+		 * shows, by ending the spinner.
+		 */
+		printf("note: ignoring the sandbox's signal %d: %s\n", SANDBOX_SIG,
+		       sigaction(SANDBOX_SIG, &sa, NULL) ? strerror(errno) : "accepted");
 	}
 	if (pthread_create(&th, NULL, spinner, (void *)(long)p[1]))
 		return 2;

@@ -63,6 +63,7 @@
 extern char **environ;
 static int failures;
 static long races = 2000;
+static const char *self;		/* argv[0]: this program, for posix_spawn */
 
 static void check(int ok, const char *what, long r)
 {
@@ -405,10 +406,62 @@ static void t_io_uring(void)
 		close((int)r);
 }
 
+/*
+ * The ID-setting calls (creds.c): setting the IDs the program holds
+ * succeeds and changes nothing - what glibc's posix_spawn does with
+ * POSIX_SPAWN_RESETIDS (GNU make), checked with a real posix_spawn - and,
+ * in the sandbox (no capabilities), any other ID is EPERM, as is
+ * setgroups.  Natively this runs as root: only the first part there.
+ */
+static void t_creds(bool sandboxed)
+{
+	uid_t u = getuid();
+	gid_t g = getgid();
+	char *argv[] = { "newcalls", "exit", "5", NULL };
+	posix_spawnattr_t at;
+	int st = -1;
+	pid_t pid;
+	long r;
+
+	check(setresuid(-1, u, -1) == 0 && geteuid() == u, "setresuid(-1, own, -1): 0", -1);
+	check(setreuid(-1, -1) == 0, "setreuid(-1, -1): 0", -1);
+	check(setuid(u) == 0 && getuid() == u, "setuid(own): 0", -1);
+	check(setresgid(g, -1, g) == 0 && getgid() == g, "setresgid(own, -1, own): 0", -1);
+	check(setgid(g) == 0, "setgid(own): 0", -1);
+	r = syscall(SYS_setuid, -1);
+	check(r == -1 && errno == EINVAL, "setuid(-1): EINVAL", r);
+	r = syscall(SYS_setfsuid, -1);
+	check(r == (long)geteuid(), "setfsuid(-1): the filesystem ID, unchanged", r);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_RESETIDS);
+	r = posix_spawn(&pid, self, NULL, &at, argv, environ);
+	if (r == 0)
+		waitpid(pid, &st, 0);
+	posix_spawnattr_destroy(&at);
+	check(r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 5,
+	      "posix_spawn with POSIX_SPAWN_RESETIDS: the child runs (status 5)", st);
+	if (!sandboxed)
+		return;
+	check(u != 0, "the program is not root", u);
+	r = syscall(SYS_setresuid, -1, 0, -1);
+	check(r == -1 && errno == EPERM && geteuid() == u, "setresuid(-1, 0, -1): EPERM", r);
+	r = syscall(SYS_setuid, 0);
+	check(r == -1 && errno == EPERM && getuid() == u, "setuid(0): EPERM", r);
+	r = syscall(SYS_setregid, 0, 0);
+	check(r == -1 && errno == EPERM && getgid() == g, "setregid(0, 0): EPERM", r);
+	r = syscall(SYS_setgroups, 0, NULL);
+	check(r == -1 && errno == EPERM, "setgroups(0, NULL): EPERM", r);
+	r = syscall(SYS_setfsuid, 0);
+	check(r == (long)u && syscall(SYS_setfsuid, -1) == (long)u,
+	      "setfsuid(0): the old ID returned, nothing changed", r);
+}
+
 int main(int argc, char **argv)
 {
 	bool sandboxed = argc > 2 && !strcmp(argv[2], "sandboxed");
 	const char *what = argc > 1 ? argv[1] : "";
+
+	self = argv[0];
 
 	if (!strcmp(what, "exit"))
 		return argc > 2 ? atoi(argv[2]) : 0;
@@ -430,8 +483,10 @@ int main(int argc, char **argv)
 		t_vfork();
 	} else if (!strcmp(what, "io_uring")) {
 		t_io_uring();
+	} else if (!strcmp(what, "creds")) {
+		t_creds(sandboxed);
 	} else {
-		fprintf(stderr, "usage: newcalls clone3|clone3-race|close_range|epoll|epoll-race|vfork|io_uring [sandboxed [RACES]]\n");
+		fprintf(stderr, "usage: newcalls clone3|clone3-race|close_range|epoll|epoll-race|vfork|io_uring|creds [sandboxed [RACES]]\n");
 		return 2;
 	}
 	return failures ? 1 : 0;
