@@ -14,17 +14,8 @@ check=$repo/tools/docs/check.py
 
 command -v python3 >/dev/null || { echo "1..0 # SKIP no python3"; exit 1; }
 
-n=0
-failed=0
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [[ $1 == 0 ]]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/host/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # 1. The book as it is: every check of the checker passes.
 out=$(python3 "$check" --root "$repo" 2>&1)

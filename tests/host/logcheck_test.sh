@@ -12,18 +12,8 @@ source "$here/../../tools/vm/lib-logcheck.sh"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-ok() {	# ok CONDITION-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [[ $1 == 0 ]]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/host/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 log() {	# log NAME LINES... -> path of a log file with CRLF line ends, like a serial console
 	local f=$tmp/$1

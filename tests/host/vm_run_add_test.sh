@@ -17,17 +17,8 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-n=0
-failed=0
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [[ $1 == 0 ]]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/host/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 if [[ $(id -u) != 0 ]] || ! unshare -m true 2>/dev/null; then
 	echo "1..0 # SKIP needs root and mount namespaces"
