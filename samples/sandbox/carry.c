@@ -2,8 +2,7 @@
 /*
  * carry.c - the fourth stage of a call (call.h): carry it out.
  *
- * The private /tmp (tmpfs.c) answers the calls on its own files first.
- * Otherwise the entry's handler (systab.c) runs:
+ * The entry's handler (systab.c) runs:
  *
  *   h_fwd          forward the copies: dune_passthrough_syscall() makes
  *                  the same call for real, with c->k, not the program's
@@ -55,10 +54,6 @@ long fwd(struct call *c)
 
 long carry_out(struct call *c)
 {
-	long ret;
-
-	if (tmpfs_handle(c->nr, c->a, &ret))
-		return ret;		/* on the program's arguments: nothing to copy out */
 	if (c->copy_err)
 		return c->copy_err;
 	c->carried = true;
@@ -110,8 +105,6 @@ long h_close_range(struct call *c)
 		return -EINVAL;
 	a[2] = flags;
 	fdref_lock();
-	if (!(flags & CLOSE_RANGE_CLOEXEC))
-		tmpfs_close_range(first, last);
 	for (lo = first;;) {
 		/* the next supervisor descriptor in [lo, last], or none */
 		fd = sup_fd_next((int)(lo > INT_MAX ? INT_MAX : lo), last);

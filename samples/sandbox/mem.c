@@ -606,8 +606,6 @@ static long mmap_locked(uint64_t addr, uint64_t len, int prot, int flags, int fd
 	/* The program never maps the supervisor's files (e.g. /dev/dune). */
 	if (!(flags & MAP_ANONYMOUS) && is_supervisor_fd(fd))
 		return -EBADF;
-	if (!(flags & MAP_ANONYMOUS) && tmpfs_fd(fd))
-		return -ENODEV;
 	if (flags & (MAP_GROWSDOWN | MAP_HUGETLB))
 		return -EINVAL;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {

@@ -19,7 +19,6 @@
  *   policy.c   the policy file format
  *   trace.c    strace-style trace lines, dune-trace's strace options
  *   decode.c   arguments as strace prints them: flag sets, structures (tables)
- *   tmpfs.c    the private in-memory /tmp
  *   process.c  fork, execve, threads
  *   threads.c  the program's threads: registry, ended by execve
  *   uaccess.c  the only reads and writes of program memory (STAC/CLAC)
@@ -163,7 +162,8 @@ struct policy {
 	bool network;
 	char hostname[65];
 	long pid;		/* the pid getpid() reports, 0: the real one */
-	char tmpdir[256];	/* private in-memory directory, "" for none */
+	char tmpdir[256];	/* private tmpfs mounted here, "" for none (fsrules.c) */
+	char tmpsize[32];	/* its tmpfs size= ("" for tmpfs's default) */
 	long max_procs;		/* fork bound, 0 for none */
 };
 
@@ -182,6 +182,7 @@ void policy_set_calls_cond(struct policy *p, int nr, struct rule r,
 int errno_by_name(const char *name);
 const char *errno_name(int err);
 enum path_rule path_check(const char *path);
+bool tmpfs_size_ok(const char *s);
 #define MADVISE_ALLOWED_MAX	32
 int policy_madvise_list(int *out, int max);
 bool policy_madvise_ok(int advice);
@@ -296,13 +297,6 @@ int abs_path(int dirfd, const char *path, char *out, size_t len);
 long check_path(int dirfd, uint64_t upath, bool write, char *abs, size_t len);
 long check_path_str(int dirfd, const char *path, bool write, char *abs, size_t len);
 long check_opened(long fd, bool write);
-
-/* ---- tmpfs.c ---- */
-int tmpfs_init(void);
-bool tmpfs_path(const char *path);
-bool tmpfs_fd(int fd);
-bool tmpfs_handle(long nr, const uint64_t a[6], long *ret);
-void tmpfs_close_range(unsigned int first, unsigned int last);
 
 /* ---- process.c ---- */
 /*

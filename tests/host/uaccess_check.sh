@@ -37,7 +37,6 @@ signal.c:o\.ss_sp = \(void \*\)alt_sp
 signal.c:\(uint64_t \*\)\(xs \+ XS_LEGACY\)
 signal.c:\*\(const uint64_t \*\)\(area \+ XS_LEGACY\)
 signal.c:si\.si_addr = \(void \*\)addr
-tmpfs.c:\(struct dirent64 \*\)\(out \+ pos\)
 trace.c:\*\(const int \*\)(x|y)[];]
 trace.c:\(const unsigned char \*\)(path|argv\[i\])
 trace.c:%p .*\(void \*\)prog_envp
