@@ -70,6 +70,7 @@
 struct vma {
 	uint64_t start, end;
 	int prot;
+	uint64_t frames;	/* 0, or the host address whose frames the guest sees here */
 };
 
 /* writers first: a thread making checked calls in a loop must not starve mmap */
@@ -156,6 +157,31 @@ static int guest_map(uint64_t start, uint64_t end, int prot)
 	return 0;
 }
 
+/*
+ * The guest side only, read-only for ring 3: the frames behind the host
+ * range at @src (the vDSO's data pages, vdso.c), page by page (the two
+ * ranges need not cross chunks at the same places).  @src must lie wholly
+ * outside the windows: only supervisor-side host pages are shown this way,
+ * never program memory under another address.
+ */
+static int frames_map(uint64_t start, uint64_t end, uint64_t src)
+{
+	uint64_t send = src + (end - start);
+	int ret;
+
+	if (end < start || !range_ok(start, end - start) || (src & (PAGE_SIZE - 1)) ||
+	    send < src || (src < LOW_END && send > LOW_START) ||
+	    (src < HIGH_END && send > HIGH_START))
+		return -EINVAL;
+	for (; start < end; start += PAGE_SIZE, src += PAGE_SIZE) {
+		ret = dune_vm_map_phys(pgroot, (void *)start, PAGE_SIZE,
+				       (void *)dune_va_to_pa((void *)src), PERM_U | PERM_R);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* The reservation (see the top): PROT_NONE, no memory behind it. */
 static int reserve(uint64_t start, uint64_t len, int how)
 {
@@ -201,6 +227,8 @@ static int split_at(uint64_t addr)
 			nvmas++;
 			vmas[i].end = addr;
 			vmas[i + 1].start = addr;
+			if (vmas[i + 1].frames)
+				vmas[i + 1].frames += addr - vmas[i].start;
 			return 0;
 		}
 		if (vmas[i].start >= addr)
@@ -221,7 +249,7 @@ static void list_remove(uint64_t start, uint64_t end)
 	nvmas = j;
 }
 
-static int list_insert(uint64_t start, uint64_t end, int prot)
+static int list_insert(uint64_t start, uint64_t end, int prot, uint64_t frames)
 {
 	int i;
 
@@ -234,8 +262,20 @@ static int list_insert(uint64_t start, uint64_t end, int prot)
 	vmas[i].start = start;
 	vmas[i].end = end;
 	vmas[i].prot = prot;
+	vmas[i].frames = frames;
 	nvmas++;
 	return 0;
+}
+
+/* Does [start, end) meet a mapping of host frames (mem_map_frames)? */
+static bool frames_locked(uint64_t start, uint64_t end)
+{
+	int i;
+
+	for (i = 0; i < nvmas; i++)
+		if (vmas[i].frames && vmas[i].start < end && start < vmas[i].end)
+			return true;
+	return false;
 }
 
 static bool overlaps_locked(uint64_t start, uint64_t end)
@@ -280,6 +320,8 @@ static bool check_locked(uint64_t addr, uint64_t len, bool write)
 			return false;
 		if (!(vmas[i].prot & PROT_READ) || (write && !(vmas[i].prot & PROT_WRITE)))
 			return false;
+		if (vmas[i].frames)
+			return false;	/* the guest's view only: the host side is the reservation */
 		addr = vmas[i].end;
 	}
 	return addr >= end;
@@ -495,7 +537,7 @@ static int map_locked(uint64_t start, uint64_t len, int prot, int flags, int fd,
 		unmap_locked(start, len);
 		return ret;
 	}
-	ret = list_insert(start, start + len, prot);
+	ret = list_insert(start, start + len, prot, 0);
 	if (!ret)
 		ret = guest_map(start, start + len, prot);
 	if (ret)
@@ -510,6 +552,8 @@ static int protect_locked(uint64_t start, uint64_t len, int prot)
 
 	if (!range_ok(start, len))
 		return -EINVAL;
+	if (frames_locked(start, end))
+		return -EACCES;		/* the vDSO's data pages stay read-only */
 	if (mprotect((void *)start, len, prot))
 		return -errno;
 	ret = split_at(start);
@@ -529,6 +573,30 @@ int mem_map(uint64_t start, uint64_t len, int prot, int flags, int fd, off_t off
 
 	wrlock();
 	ret = map_locked(start, len, prot, flags, fd, off);
+	unlock();
+	return ret;
+}
+
+/*
+ * Show the program, read-only, the host's frames at @src in [start, start +
+ * len), a free range of its window (vdso.c: the vDSO's data pages).  Its
+ * own system calls cannot use the range (mem_check says no: the host side
+ * stays the reservation); munmap and exec remove it; mprotect and mremap
+ * of it fail.
+ */
+int mem_map_frames(uint64_t start, uint64_t len, uint64_t src)
+{
+	int ret;
+
+	wrlock();
+	if (!range_ok(start, len) || overlaps_locked(start, start + len))
+		ret = -EINVAL;
+	else
+		ret = frames_map(start, start + len, src);
+	if (!ret)
+		ret = list_insert(start, start + len, PROT_READ, src);
+	if (ret)
+		dune_vm_unmap(pgroot, (void *)start, len);
 	unlock();
 	return ret;
 }
@@ -574,7 +642,8 @@ int mem_remap_all(void)
 
 	wrlock();
 	for (i = 0; i < nvmas && !ret; i++)
-		ret = guest_map(vmas[i].start, vmas[i].end, vmas[i].prot);
+		ret = vmas[i].frames ? frames_map(vmas[i].start, vmas[i].end, vmas[i].frames) :
+				       guest_map(vmas[i].start, vmas[i].end, vmas[i].prot);
 	unlock();
 	return ret;
 }
@@ -726,7 +795,7 @@ static long mremap_locked(uint64_t old, uint64_t oldlen, uint64_t newlen, int fl
 	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED))
 		return -EINVAL;
 	if (!oldlen || !newlen || !mem_in_window(old, oldlen) ||
-	    !covered_locked(old, old + oldlen))
+	    !covered_locked(old, old + oldlen) || frames_locked(old, old + oldlen))
 		return -EFAULT;
 	for (i = 0; i < nvmas; i++)
 		if (vmas[i].start <= old && old < vmas[i].end)
@@ -776,7 +845,7 @@ static long mremap_locked(uint64_t old, uint64_t oldlen, uint64_t newlen, int fl
 			list_remove(dest, dest + newlen);
 		}
 	}
-	if (list_insert(dest, dest + newlen, prot) || guest_map(dest, dest + newlen, prot)) {
+	if (list_insert(dest, dest + newlen, prot, 0) || guest_map(dest, dest + newlen, prot)) {
 		unmap_locked(dest, newlen);
 		return -ENOMEM;
 	}

@@ -650,6 +650,25 @@ struct rule policy_rule(long nr, const uint64_t a[6])
 }
 
 /*
+ * Is call @nr allowed whatever its arguments: no conditional rule of it,
+ * and its rule (or the default) allows it?  What vdso.c asks before it
+ * lets the program make a call without the supervisor seeing it.
+ */
+bool policy_allows_always(long nr)
+{
+	struct rule r;
+	int i;
+
+	if (nr < 0 || nr >= MAX_SYSCALLS)
+		return false;
+	for (i = 0; i < policy.nconds; i++)
+		if (policy.cond[i].nr == nr)
+			return false;
+	r = policy.sys[nr].act != ACT_UNSET ? policy.sys[nr] : policy.def;
+	return r.act == ACT_ALLOW;
+}
+
+/*
  * May call @nr be allowed, for some arguments?  Its rule without
  * conditions, or any conditional rule of it.  The supervisor's host
  * filter (hostfilter.c) lets through what this says.

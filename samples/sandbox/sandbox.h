@@ -88,6 +88,7 @@ void mem_fork_prepare(void);
 void mem_fork_done(void);
 int mem_map(uint64_t start, uint64_t len, int prot, int flags, int fd, off_t off);
 int mem_unmap(uint64_t start, uint64_t len);
+int mem_map_frames(uint64_t start, uint64_t len, uint64_t src);
 int mem_protect(uint64_t start, uint64_t len, int prot);
 uint64_t mem_find_free(uint64_t len, uint64_t hint);
 bool mem_check(uint64_t addr, uint64_t len, bool write);
@@ -183,6 +184,11 @@ int errno_by_name(const char *name);
 const char *errno_name(int err);
 enum path_rule path_check(const char *path);
 bool tmpfs_size_ok(const char *s);
+bool policy_allows_always(long nr);
+
+/* ---- vdso.c ---- */
+int vdso_probe(void);
+uint64_t vdso_load(void);
 #define MADVISE_ALLOWED_MAX	32
 int policy_madvise_list(int *out, int max);
 bool policy_madvise_ok(int advice);

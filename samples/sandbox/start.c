@@ -246,6 +246,8 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 		fprintf(stderr, "%s: ring 0: SMEP %s, SMAP %s\n", progname,
 			dune_ring0_protection() & DUNE_RING0_SMEP ? "on" : "off (not in this CPU)",
 			dune_ring0_protection() & DUNE_RING0_SMAP ? "on" : "off (not in this CPU)");
+	/* the host's vDSO, found in /proc/self/maps while it can be read */
+	vdso_probe();
 	if (confine.enabled && (fsrules_setup() || landlock_prepare() || confine_drop()))
 		return EXIT_SANDBOX;
 	ret = dune_enter();
