@@ -427,8 +427,12 @@ long h_open(struct call *c)
 	long flags = c->nr == SYS_openat ? (long)c->a[2] : c->nr == SYS_open ? (long)c->a[1] :
 		     O_WRONLY | O_CREAT | O_TRUNC;
 	bool write = open_writes(flags);
-	long r = check_path_str(dirfd, p, write, abs, sizeof(abs));
+	long r;
 
+	/* the program's own /proc/self/maps (maps.c), whatever the rules say of /proc */
+	if (p && !abs_path(dirfd, p, abs, sizeof(abs)) && is_self_maps(abs))
+		return maps_open(flags);
+	r = check_path_str(dirfd, p, write, abs, sizeof(abs));
 	if (r)
 		return r;
 	/* opening /proc/self/exe opens the program */

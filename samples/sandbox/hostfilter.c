@@ -105,6 +105,8 @@ static const int supervisor[] = {
 	SYS_process_vm_readv,
 	/* a vfork parent sees its child die without reaping it (process.c vfork_wait) */
 	SYS_waitid,
+	/* the program's /proc/self/maps is a sealed memfd (maps.c) */
+	SYS_memfd_create,
 };
 
 /* Forwarded calls that get an argument check below (the rest: the number alone). */

@@ -58,25 +58,48 @@
  * that the child's copy of the list is consistent and unlocked.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "sandbox.h"
 
 #define MAX_VMAS 8192
 #define CHUNK_2M (2UL << 20)	/* libdune's chunk: contiguous guest-physical memory */
 
+/* What /proc/self/maps shows of a mapping besides its range (maps.c). */
+struct vma_file {
+	uint64_t off;		/* the file offset of start */
+	uint64_t dev, ino;
+	unsigned int name;	/* index in names[], 0: none */
+	bool shared;		/* MAP_SHARED */
+};
+
 struct vma {
 	uint64_t start, end;
 	int prot;
 	uint64_t frames;	/* 0, or the host address whose frames the guest sees here */
+	struct vma_file f;
 };
 
 /* writers first: a thread making checked calls in a loop must not starve mmap */
 static pthread_rwlock_t mem_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 static struct vma vmas[MAX_VMAS];
 static int nvmas;
+
+/*
+ * The names of mapped files, each kept once and never freed (a program
+ * maps few distinct files); past MAX_NAMES a mapping shows no name.
+ */
+#define MAX_NAMES 2048
+static char *names[MAX_NAMES];
+static unsigned int nnames = 1;		/* 0 is "no name" */
 static uint64_t brk_start, brk_cur;
 
 static void rdlock(void)
@@ -229,6 +252,8 @@ static int split_at(uint64_t addr)
 			vmas[i + 1].start = addr;
 			if (vmas[i + 1].frames)
 				vmas[i + 1].frames += addr - vmas[i].start;
+			if (vmas[i + 1].f.name)
+				vmas[i + 1].f.off += addr - vmas[i].start;
 			return 0;
 		}
 		if (vmas[i].start >= addr)
@@ -249,7 +274,8 @@ static void list_remove(uint64_t start, uint64_t end)
 	nvmas = j;
 }
 
-static int list_insert(uint64_t start, uint64_t end, int prot, uint64_t frames)
+static int list_insert(uint64_t start, uint64_t end, int prot, uint64_t frames,
+		       const struct vma_file *f)
 {
 	int i;
 
@@ -263,8 +289,51 @@ static int list_insert(uint64_t start, uint64_t end, int prot, uint64_t frames)
 	vmas[i].end = end;
 	vmas[i].prot = prot;
 	vmas[i].frames = frames;
+	if (f)
+		vmas[i].f = *f;
+	else
+		memset(&vmas[i].f, 0, sizeof(vmas[i].f));
 	nvmas++;
 	return 0;
+}
+
+/* The name index of @path, added if new; 0 if the table is full. */
+static unsigned int name_of(const char *path)
+{
+	unsigned int i;
+
+	for (i = 1; i < nnames; i++)
+		if (!strcmp(names[i], path))
+			return i;
+	if (nnames == MAX_NAMES)
+		return 0;
+	names[nnames] = strdup(path);
+	return names[nnames] ? nnames++ : 0;
+}
+
+/* What /proc/self/maps will say of a mapping of @fd at @off (a file's path, its inode). */
+static void file_of(int fd, int flags, off_t off, struct vma_file *f)
+{
+	char link[64], path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	memset(f, 0, sizeof(*f));
+	f->shared = flags & MAP_SHARED;
+	if ((flags & MAP_ANONYMOUS) || fd < 0) {
+		if (f->shared)		/* as Linux shows a shared anonymous mapping */
+			f->name = name_of("/dev/zero (deleted)");
+		return;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0 || fstat(fd, &st))
+		return;
+	path[n] = 0;
+	f->off = (uint64_t)off;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->name = name_of(path);
 }
 
 /* Does [start, end) meet a mapping of host frames (mem_map_frames)? */
@@ -519,6 +588,7 @@ static int unmap_locked(uint64_t start, uint64_t len)
 
 static int map_locked(uint64_t start, uint64_t len, int prot, int flags, int fd, off_t off)
 {
+	struct vma_file f;
 	void *p;
 	int ret;
 
@@ -537,7 +607,8 @@ static int map_locked(uint64_t start, uint64_t len, int prot, int flags, int fd,
 		unmap_locked(start, len);
 		return ret;
 	}
-	ret = list_insert(start, start + len, prot, 0);
+	file_of(fd, flags, off, &f);
+	ret = list_insert(start, start + len, prot, 0, &f);
 	if (!ret)
 		ret = guest_map(start, start + len, prot);
 	if (ret)
@@ -593,8 +664,11 @@ int mem_map_frames(uint64_t start, uint64_t len, uint64_t src)
 		ret = -EINVAL;
 	else
 		ret = frames_map(start, start + len, src);
-	if (!ret)
-		ret = list_insert(start, start + len, PROT_READ, src);
+	if (!ret) {
+		struct vma_file f = { .name = name_of("[vvar]") };
+
+		ret = list_insert(start, start + len, PROT_READ, src, &f);
+	}
 	if (ret)
 		dune_vm_unmap(pgroot, (void *)start, len);
 	unlock();
@@ -784,6 +858,7 @@ out:
 static long mremap_locked(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags,
 			  uint64_t newaddr)
 {
+	struct vma_file f = { 0 };
 	int prot = 0, i, ret;
 	uint64_t dest;
 	void *p;
@@ -798,8 +873,12 @@ static long mremap_locked(uint64_t old, uint64_t oldlen, uint64_t newlen, int fl
 	    !covered_locked(old, old + oldlen) || frames_locked(old, old + oldlen))
 		return -EFAULT;
 	for (i = 0; i < nvmas; i++)
-		if (vmas[i].start <= old && old < vmas[i].end)
+		if (vmas[i].start <= old && old < vmas[i].end) {
 			prot = vmas[i].prot;
+			f = vmas[i].f;
+			if (f.name)
+				f.off += old - vmas[i].start;
+		}
 	if (newlen <= oldlen && !(flags & MREMAP_FIXED)) {
 		if (newlen < oldlen)
 			munmap_locked(old + newlen, oldlen - newlen);
@@ -845,7 +924,7 @@ static long mremap_locked(uint64_t old, uint64_t oldlen, uint64_t newlen, int fl
 			list_remove(dest, dest + newlen);
 		}
 	}
-	if (list_insert(dest, dest + newlen, prot, 0) || guest_map(dest, dest + newlen, prot)) {
+	if (list_insert(dest, dest + newlen, prot, 0, &f) || guest_map(dest, dest + newlen, prot)) {
 		unmap_locked(dest, newlen);
 		return -ENOMEM;
 	}
@@ -876,4 +955,63 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice)
 		ret = -errno;
 	unlock();
 	return ret;
+}
+
+/* ---- /proc/self/maps, as the program's own ------------------------------- */
+
+/* Name the mappings inside [start, start + len) (vdso.c: "[vdso]"). */
+void mem_set_name(uint64_t start, uint64_t len, const char *name)
+{
+	int i;
+
+	wrlock();
+	for (i = 0; i < nvmas; i++)
+		if (vmas[i].start >= start && vmas[i].end <= start + len && !vmas[i].f.dev)
+			vmas[i].f.name = name_of(name);
+	unlock();
+}
+
+/*
+ * The program's mappings as Linux's /proc/PID/maps shows a process's
+ * (fs/proc/task_mmu.c, show_map_vma): "start-end perms offset maj:min
+ * inode", padded to column 73 before a name; [heap] for the brk area,
+ * [stack] for the stack the loader made.  The supervisor's own mappings,
+ * libdune's and the windows' reservations are not the program's and are
+ * not shown.  At most @len - 1 bytes and a NUL in @buf; the length it
+ * would need.
+ */
+size_t mem_maps(char *buf, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	rdlock();
+	for (i = 0; i < nvmas; i++) {
+		const struct vma *v = &vmas[i];
+		const char *name = v->f.name ? names[v->f.name] : NULL;
+		char line[128];
+		int w;
+
+		if (!name && brk_start && v->start >= brk_start && v->end <= PAGE_UP(brk_cur))
+			name = "[heap]";
+		if (!name && v->end == STACK_TOP)
+			name = "[stack]";
+		w = snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ",
+			     (unsigned long)v->start, (unsigned long)v->end,
+			     v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+			     v->prot & PROT_EXEC ? 'x' : '-', v->f.shared ? 's' : 'p',
+			     (unsigned long)v->f.off, major(v->f.dev), minor(v->f.dev),
+			     (unsigned long)v->f.ino);
+		if (name)
+			w += snprintf(line + w, sizeof(line) - w, "%*s", w < 73 ? 73 - w : 0, "");
+		if (o + w < len)
+			memcpy(buf + o, line, w);
+		o += w;
+		w = snprintf(o < len ? buf + o : NULL, o < len ? len - o : 0, "%s\n", name ? name : "");
+		o += w;
+	}
+	unlock();
+	if (len)
+		buf[o < len ? o : len - 1] = 0;
+	return o;
 }

@@ -89,6 +89,12 @@ void mem_fork_done(void);
 int mem_map(uint64_t start, uint64_t len, int prot, int flags, int fd, off_t off);
 int mem_unmap(uint64_t start, uint64_t len);
 int mem_map_frames(uint64_t start, uint64_t len, uint64_t src);
+void mem_set_name(uint64_t start, uint64_t len, const char *name);
+size_t mem_maps(char *buf, size_t len);
+
+/* ---- maps.c ---- */
+bool is_self_maps(const char *abs);
+long maps_open(long flags);
 int mem_protect(uint64_t start, uint64_t len, int prot);
 uint64_t mem_find_free(uint64_t len, uint64_t hint);
 bool mem_check(uint64_t addr, uint64_t len, bool write);

@@ -115,5 +115,6 @@ uint64_t vdso_load(void)
 		mem_unmap(base, data_len + text_len);
 		return 0;
 	}
+	mem_set_name(text, text_len, "[vdso]");
 	return text;
 }
