@@ -252,7 +252,7 @@ static int split_at(uint64_t addr)
 			vmas[i + 1].start = addr;
 			if (vmas[i + 1].frames)
 				vmas[i + 1].frames += addr - vmas[i].start;
-			if (vmas[i + 1].f.name)
+			if (vmas[i + 1].f.ino || vmas[i + 1].f.shared)	/* a file's offset */
 				vmas[i + 1].f.off += addr - vmas[i].start;
 			return 0;
 		}
@@ -876,7 +876,7 @@ static long mremap_locked(uint64_t old, uint64_t oldlen, uint64_t newlen, int fl
 		if (vmas[i].start <= old && old < vmas[i].end) {
 			prot = vmas[i].prot;
 			f = vmas[i].f;
-			if (f.name)
+			if (f.ino || f.shared)
 				f.off += old - vmas[i].start;
 		}
 	if (newlen <= oldlen && !(flags & MREMAP_FIXED)) {
