@@ -928,12 +928,13 @@ long policy_check_target(long nr, uint64_t a[6])
 	switch (nr) {
 	case SYS_kill:
 	case SYS_tgkill:
+	case SYS_tkill:
 		/* the pid the sandbox reports (pid N) is the program itself */
 		if (policy.pid && (long)(int)a[0] == policy.pid)
 			a[0] = (uint64_t)getpid();
 		if (nr == SYS_tgkill && policy.pid && (long)(int)a[1] == policy.pid)
 			a[1] = (uint64_t)getpid();
-		/* every process, or the namespace's init */
+		/* every process, or the namespace's init (its thread, for tkill) */
 		if (nr == SYS_kill && ((int)a[0] == -1 || (int)a[0] == 1))
 			return -EPERM;
 		if (nr == SYS_kill)
