@@ -236,6 +236,7 @@ TEST_F(vm, device_memory_is_not_mapped_write_back)
 {
 	struct guest *g = &self->g;
 	int flags[] = { O_RDONLY, O_RDONLY | O_SYNC };
+	char *holes[2];
 	unsigned int i;
 
 	if (access("/dev/mem", F_OK))
@@ -243,7 +244,9 @@ TEST_F(vm, device_memory_is_not_mapped_write_back)
 	ASSERT_EQ(0, guest_create_vcpu(g));
 	for (i = 0; i < 2; i++) {
 		int fd = open("/dev/mem", flags[i]);
-		char *hole = mmap(NULL, 2 * CHUNK, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		/* both kept to the end: each mapping at its own address and GPA */
+		char *hole = holes[i] = mmap(NULL, 2 * CHUNK, PROT_NONE,
+					     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		char *at, *p;
 
 		ASSERT_LE(0, fd) TH_LOG("/dev/mem: %s", strerror(errno));
@@ -256,9 +259,10 @@ TEST_F(vm, device_memory_is_not_mapped_write_back)
 		EXPECT_EQ(DUNE_EXIT_EPT_FAULT, g->run.exit_reason)
 			TH_LOG("%s: the guest read device memory through a write-back EPT entry",
 			       i ? "O_SYNC" : "default");
-		munmap(hole, 2 * CHUNK);
 		close(fd);
 	}
+	for (i = 0; i < 2; i++)
+		munmap(holes[i], 2 * CHUNK);
 }
 
 /* ---- EPT tables: freed on zap, accounted ----------------------------- */
