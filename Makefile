@@ -279,7 +279,8 @@ $(CORPUS)/.staged: tests/sandbox/corpus-stage $(CORPUS_SRCS)
 # The benchmark (bench/): one static program, the static binary its
 # fork+exec row runs, and the script that starts it in the guest.
 BENCH_SRCS := bench/bench.c bench/native.c bench/dune.c bench/intercept.c bench/sandbox.c
-BENCH_BINS := $(GUEST)/bench/bench $(GUEST)/bench/bench-nop $(GUEST)/bench/run-bench
+BENCH_BINS := $(GUEST)/bench/bench $(GUEST)/bench/bench-nop $(GUEST)/bench/run-bench \
+	      $(GUEST)/bench/notify_run $(GUEST)/bench/corpus-cost
 
 bench-build: $(BENCH_BINS)
 
@@ -293,6 +294,15 @@ $(GUEST)/bench/bench-nop: bench/nop.c
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
 
 $(GUEST)/bench/run-bench: bench/run-bench
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+# The seccomp-notify supervisor that bench/corpus-cost compares with.
+$(GUEST)/bench/notify_run: bench/notify_run.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -static -o $@ $<
+
+$(GUEST)/bench/corpus-cost: bench/corpus-cost
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
 
