@@ -11,6 +11,9 @@
 #   make bench           the benchmarks (bench/): in the emulated machine, or
 #                        natively where /dev/dune exists; table on stdout,
 #                        JSON and chart in build/bench/ (tools/bench-run)
+#   make corpus-cost     real programs natively, in the sandbox, under dune-trace,
+#                        strace -f and a seccomp-notify supervisor: ticks, VM
+#                        exits (bench/corpus-cost, tools/corpus-cost)
 #   make fuzz            the fuzzers (tests/fuzz) on the fuzz kernel in the emulated
 #                        machine: ioctl fuzzer, chunk/notifier races, lifecycle,
 #                        allocation-failure injection; figures and dune.ko gcov
@@ -73,7 +76,7 @@ LIBDUNE_DYN_TESTS := $(GUEST)/tests/dune_mode_dyn_test $(GUEST)/tests/dune_mode_
 ORIG_PROGS := $(patsubst tests/orig/%.c,$(GUEST)/tests/orig/%,$(wildcard tests/orig/*.c)) \
 	      $(GUEST)/tests/orig/hello-shared
 
-.PHONY: all module user guest-tests host-tests samples bench bench-build check demo checkpatch docs \
+.PHONY: all module user guest-tests host-tests samples bench bench-build corpus-cost check demo checkpatch docs \
 	clean install fuzz fuzz-tests uninstall
 
 all: module user
@@ -308,6 +311,10 @@ $(GUEST)/bench/corpus-cost: bench/corpus-cost
 
 bench: $(BENCH_BINS)
 	tools/bench-run
+
+# Real programs, five ways (bench/corpus-cost): docs/performance.md's table.
+corpus-cost: $(BENCH_BINS)
+	tools/corpus-cost
 
 host-tests: $(HOST_TESTS) $(LIBDUNE_SIM)
 
