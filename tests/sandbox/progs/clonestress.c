@@ -35,6 +35,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -47,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/sched.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -212,17 +214,30 @@ static void t_fork(long n)
 {
 	char what[512], why[400] = "";
 	long i, done = 0, bad = 0;
+	volatile int *step;
 	pthread_t c;
 	int st = 0;
 
+	/* how far the child got, in memory it shares with us: no call, no lock */
+	step = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (step == MAP_FAILED) {
+		check(0, "fork: mmap of a shared page");
+		return;
+	}
 	pthread_create(&c, NULL, churn, NULL);
 	for (i = 0; i < n; i++) {
-		long pid = fork_child();
+		long pid;
 
+		*step = 0;
+		pid = fork_child();
 		if (pid == 0) {
 			/* the child: references to descriptors, then the end */
-			if (dup2(1, DUP_TARGET) == DUP_TARGET)
+			*step = 1;
+			if (dup2(1, DUP_TARGET) == DUP_TARGET) {
+				*step = 2;
 				close(DUP_TARGET);
+			}
+			*step = 3;
 			_exit(3);
 		}
 		if (pid < 0) {
@@ -230,8 +245,15 @@ static void t_fork(long n)
 			break;
 		}
 		st = wait_bounded((pid_t)pid, WAIT_SECS, why, sizeof(why));
-		if (st < 0)
+		if (st < 0) {
+			size_t l = strlen(why);
+
+			snprintf(why + l, sizeof(why) - l, "; it had got %s", *step == 0 ?
+				 "nowhere in the program (the clone never returned in it)" :
+				 *step == 1 ? "into dup2()" : *step == 2 ? "into close()" :
+				 "into _exit()");
 			break;
+		}
 		if (st != 3)
 			bad++;
 		done++;
@@ -241,6 +263,63 @@ static void t_fork(long n)
 	snprintf(what, sizeof(what), "fork: %ld of %ld children made and reaped, %ld with another status than 3, a thread creating threads beside%s%s",
 		 done, n, bad, why[0] ? ": " : "", why);
 	check(done == n && !bad, what);
+}
+
+/*
+ * spawn's watchdog: a vfork parent that waits for ever cannot report, so
+ * this thread does - if no spawn ends within WAIT_SECS, it describes and
+ * kills our children (found in /proc by their parent), which releases it.
+ */
+static volatile long spawned;
+static char spawn_why[400];
+
+static void *spawn_watch(void *arg)
+{
+	long seen = -1, idle = 0;
+	char p[64], line[512], wchan[64];
+	DIR *d;
+	struct dirent *e;
+
+	(void)arg;
+	while (!stop) {
+		usleep(100000);
+		if (spawned != seen) {
+			seen = spawned;
+			idle = 0;
+			continue;
+		}
+		if (++idle < WAIT_SECS * 10)
+			continue;
+		d = opendir("/proc");
+		while (d && (e = readdir(d))) {
+			FILE *f;
+			char *rp;
+			int ppid = 0;
+
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
+				continue;
+			snprintf(p, sizeof(p), "/proc/%d/stat", atoi(e->d_name));
+			f = fopen(p, "r");
+			if (!f)
+				continue;
+			if (!fgets(line, sizeof(line), f))
+				line[0] = 0;
+			fclose(f);
+			rp = strrchr(line, ')');
+			if (!rp || sscanf(rp + 2, "%*c %d", &ppid) != 1 || ppid != getpid())
+				continue;
+			line[strcspn(line, "\n")] = 0;
+			proc_line(atoi(e->d_name), "wchan", wchan, sizeof(wchan));
+			snprintf(spawn_why, sizeof(spawn_why),
+				 "spawn %ld: no child ended in %d s: child stat \"%.120s\" wchan %s (killed)",
+				 seen + 1, WAIT_SECS, line, wchan);
+			kill(atoi(e->d_name), SIGKILL);
+		}
+		if (d)
+			closedir(d);
+		idle = 0;
+	}
+	return NULL;
 }
 
 static void t_spawn(long n)
@@ -253,9 +332,12 @@ static void t_spawn(long n)
 	pid_t pid;
 	int st, r;
 
+	pthread_t w;
+
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, 1, DUP_TARGET);
 	pthread_create(&c, NULL, churn, NULL);
+	pthread_create(&w, NULL, spawn_watch, NULL);
 	for (i = 0; i < n; i++) {
 		r = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
 		if (r) {
@@ -263,14 +345,20 @@ static void t_spawn(long n)
 			break;
 		}
 		st = wait_bounded(pid, WAIT_SECS, why, sizeof(why));
+		spawned++;
 		if (st < 0)
 			break;
 		if (st != 4)
 			bad++;
 		done++;
+		if (spawn_why[0])
+			break;
 	}
 	stop = 1;
 	pthread_join(c, NULL);
+	pthread_join(w, NULL);
+	if (spawn_why[0])
+		snprintf(why, sizeof(why), "%s", spawn_why);
 	posix_spawn_file_actions_destroy(&fa);
 	snprintf(what, sizeof(what), "spawn: %ld of %ld children spawned and reaped, %ld with another status than 4, a thread creating threads beside%s%s",
 		 done, n, bad, why[0] ? ": " : "", why);
