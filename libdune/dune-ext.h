@@ -85,6 +85,18 @@ unsigned int dune_ring0_protection(void);
 void dune_user_access_begin(void);
 void dune_user_access_end(void);
 
+/*
+ * The exit signal (0-64) of the next process the calling thread makes in
+ * Dune mode (clone(2) without CLONE_VM, or fork(2); not vfork), in place
+ * of the one the call asks for; -1 cancels.  For a
+ * supervisor that forks with glibc's fork() - which takes libc's locks
+ * around the clone, so that a child of a threaded process finds malloc
+ * and stdio usable - on behalf of a clone(2) that asked for another
+ * signal: fork() always asks for SIGCHLD.  Returns 0, or -EINVAL outside
+ * Dune mode or for a bad signal.
+ */
+int dune_set_fork_signal(int sig);
+
 #ifdef __cplusplus
 }
 #endif

@@ -58,6 +58,9 @@ static uint64_t dune_idt[256 * 2] __attribute__((aligned(4096)));
 #define IDT_INTR_GATE	0x8eULL			/* P, DPL 0, 64-bit interrupt gate */
 #define IDT_INTR_GATE3	0xeeULL			/* the same, DPL 3: INT3 and INTO from ring 3 */
 
+/* The highest exit signal a clone may ask for: valid_signal(), include/linux/signal.h */
+#define DUNE_MAX_EXIT_SIGNAL	64
+
 /* On SYSCALL, clear TF, IF, DF, IOPL, NT, AC (as Linux does, roughly). */
 #define GUEST_SFMASK	0x47700ULL
 
@@ -495,6 +498,16 @@ int dune_vcpu_fd(void)
 	struct dune_thread *t = dune_self;
 
 	return t ? t->vcpu_fd : -1;
+}
+
+int dune_set_fork_signal(int sig)
+{
+	struct dune_thread *t = dune_self;
+
+	if (!t || t->vcpu_fd < 0 || sig < -1 || sig > DUNE_MAX_EXIT_SIGNAL)
+		return -EINVAL;
+	t->fork_signal = sig + 1;	/* loop.c do_clone reads it, in this thread */
+	return 0;
 }
 
 int dune_get_exit_stats(struct dune_exit_stats *stats)

@@ -231,6 +231,7 @@ struct dune_thread {
 	uint64_t probed_page;			/* last EPT fault probed natively */
 	uint64_t sig_pending;			/* signals for the guest (bit n: signal n) */
 	uint8_t intr_inflight;			/* the vector we last asked to inject */
+	int fork_signal;			/* dune_set_fork_signal: signal + 1, 0: none */
 
 	/* Registers for a native replay, built by the host loop. */
 	struct dune_regs resume;

@@ -271,6 +271,11 @@ static long do_clone(struct dune_thread *t, uint64_t flags, uint64_t newsp,
 {
 	struct clone_call c;
 
+	/* dune_set_fork_signal(): this fork's exit signal, once */
+	if (t->fork_signal && !(flags & CLONE_VM)) {
+		flags = (flags & ~(uint64_t)CSIGNAL) | (uint64_t)(t->fork_signal - 1);
+		t->fork_signal = 0;
+	}
 	dune_zero(&c, sizeof(c));
 	c.t = t;
 	c.flags = flags;

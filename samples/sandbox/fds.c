@@ -303,3 +303,38 @@ void fdref_lock_new(void)
 {
 	pthread_rwlock_wrlock(&fdref);
 }
+
+/*
+ * fork (process.c fork_locked): fdref first - a thread creation holds it
+ * while its new thread takes mem_lock and the rest - and sup_mu last, a
+ * leaf; the child's are new ones (its thread is not the one that took them).
+ */
+void fds_fork_prepare(void)
+{
+	pthread_rwlock_wrlock(&fdref);
+}
+
+void fds_fork_done(void)
+{
+	pthread_rwlock_unlock(&fdref);
+}
+
+void fds_fork_child(void)
+{
+	pthread_rwlock_init(&fdref, NULL);
+}
+
+void sup_fds_fork_prepare(void)
+{
+	pthread_mutex_lock(&sup_mu);
+}
+
+void sup_fds_fork_done(void)
+{
+	pthread_mutex_unlock(&sup_mu);
+}
+
+void sup_fds_fork_child(void)
+{
+	pthread_mutex_init(&sup_mu, NULL);
+}

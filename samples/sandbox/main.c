@@ -46,13 +46,7 @@ static const char *const builtin_policy[] = {
 	"allow getsockname getpeername setsockopt getsockopt eventfd2 epoll_create1",
 	"allow epoll_ctl epoll_wait epoll_pwait epoll_pwait2 getpriority setpriority memfd_create",
 	"allow getxattr lgetxattr fgetxattr listxattr llistxattr sched_getparam sched_getscheduler",
-	/*
-	 * clone3 is carried (clone3.c) but not allowed by default: once, in
-	 * an emulated run, a 4-thread program hung under it, not reproduced
-	 * since (docs/sandbox.md).  ENOSYS, and glibc falls back to clone.
-	 */
-	"allow close_range",
-	"deny ENOSYS clone3",
+	"allow clone3 close_range",
 	/* setting the IDs it holds (creds.c: nothing changes, nothing forwarded) */
 	"allow @setuid setfsuid setfsgid",
 	"deny ENOSYS rseq",

@@ -722,7 +722,11 @@ int mem_remap_all(void)
 	return ret;
 }
 
-/* fork: the child gets a consistent list and an unlocked lock. */
+/*
+ * fork: the child gets a consistent list and a lock of its own
+ * (process.c fork_locked).  Not unlocked in the child: glibc's rwlock
+ * tells its writer by the thread id, and the child's thread is another.
+ */
 void mem_fork_prepare(void)
 {
 	wrlock();
@@ -731,6 +735,16 @@ void mem_fork_prepare(void)
 void mem_fork_done(void)
 {
 	unlock();
+}
+
+void mem_fork_child(void)
+{
+	pthread_rwlockattr_t a;
+
+	pthread_rwlockattr_init(&a);
+	pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&mem_lock, &a);
+	pthread_rwlockattr_destroy(&a);
 }
 
 /* ---- the system calls ------------------------------------------------------ */

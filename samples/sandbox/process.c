@@ -8,9 +8,11 @@
  * drops every mapping of the old program, closes its close-on-exec
  * descriptors, resets its signal handlers, loads the new one and jumps.
  *
- * fork/vfork/clone without CLONE_VM: forwarded, so the host makes a real
- * child process.  libdune lets a fork child continue *natively* (its VM
- * belongs to the parent), right after the system call in our handler.
+ * fork/vfork/clone without CLONE_VM: the host makes a real child process,
+ * with glibc's fork() (fork_locked below: every lock the child will need
+ * is taken first, and is free in the child).  libdune lets a fork child
+ * continue *natively* (its VM belongs to the parent), right after the
+ * system call in our handler.
  * The child enters Dune mode afresh, gives the program's mappings their
  * PTE_U entries again in its new page tables, and resumes the program in
  * ring 3 with 0 in RAX: a sandboxed child under the same policy.  vfork is
@@ -36,6 +38,7 @@
 #include <sys/wait.h>
 
 #include "sandbox.h"
+#include "dune-ext.h"		/* dune_set_fork_signal */
 
 #define EXEC_RET	0x5eec
 
@@ -352,15 +355,64 @@ static void vfork_wait(uint32_t *w, pid_t pid)
 	munmap(w, PAGE_SIZE);
 }
 
+/*
+ * A fork of a threaded supervisor.  The child has one thread, and a copy
+ * of every lock as it was at the clone: one that another thread held then
+ * is held for ever in the child, by nobody.  A raw clone (what sys_fork
+ * did first) left the child with them: the next malloc, stdio call or
+ * pthread_create in glibc, or the next close()/dup() of the program
+ * (fdref, held by a thread being created) or new thread (fdref, held
+ * shared by a close()), waited for ever - a vfork parent with it, in a
+ * loop of timed futex waits (Go's os/exec spun so).  So the child is made
+ * as any threaded program must make one: glibc's fork() takes and
+ * releases libc's locks (malloc arenas, stdio, the thread-stack list,
+ * the dynamic loader's), and every lock of ours that a child takes is
+ * taken before it - in this order, the order of the other paths:
+ * fdref (a thread creation holds it while the new thread takes the
+ * others), sig_lock, mem_lock, sup_mu - and made new in the child, whose
+ * thread is not the one that took them (glibc's rwlock tells a writer by
+ * its thread id).  libdune's own locks are made new by its dune_init()
+ * in the child.  The exit signal the program asked for replaces fork()'s
+ * SIGCHLD in libdune (dune_set_fork_signal).
+ */
+static pid_t fork_locked(int exit_signal)
+{
+	pid_t pid;
+	int err;
+
+	fds_fork_prepare();
+	signals_fork_prepare();
+	mem_fork_prepare();
+	sup_fds_fork_prepare();
+	err = dune_set_fork_signal(exit_signal);
+	pid = err ? -1 : fork();
+	err = err ? -err : errno;
+	dune_set_fork_signal(-1);
+	if (pid == 0) {
+		sup_fds_fork_child();
+		mem_fork_child();
+		signals_fork_child();
+		fds_fork_child();
+		return 0;
+	}
+	sup_fds_fork_done();
+	mem_fork_done();
+	signals_fork_done();
+	fds_fork_done();
+	errno = err;
+	return pid;
+}
+
 long sys_fork(struct dune_tf *tf, const struct clone_req *req)
 {
 	const unsigned long ok = CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |
 				 CLONE_PARENT_SETTID | CLONE_VM | CLONE_VFORK;
 	unsigned long flags = SIGCHLD;
-	uint64_t a[6] = { 0 }, newsp = 0, fs;
+	uint64_t newsp = 0, fs, ptid = 0, ctid = 0;
 	uint32_t *vw = NULL;
 	struct dune_tf ctf;
 	long ret, slot;
+	int tid;
 
 	if ((int)tf->rax == SYS_vfork)
 		flags |= CLONE_VFORK;
@@ -374,8 +426,8 @@ long sys_fork(struct dune_tf *tf, const struct clone_req *req)
 		if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) &&
 		    !mem_check(req->ctid, 4, true))
 			return -EFAULT;
-		a[2] = req->ptid;
-		a[3] = req->ctid;
+		ptid = req->ptid;
+		ctid = req->ctid;
 	}
 	if (flags & CLONE_VFORK) {
 		vw = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
@@ -390,18 +442,19 @@ long sys_fork(struct dune_tf *tf, const struct clone_req *req)
 			munmap(vw, PAGE_SIZE);
 		return -EAGAIN;
 	}
-	a[0] = flags & ~(CLONE_VM | CLONE_VFORK);
 	fs = dune_get_user_fs();
 	ctf = *tf;
 	fflush(NULL);
-	/* the child's copies of the memory map and the handlers: consistent, unlocked */
-	signals_fork_prepare();
-	mem_fork_prepare();
-	ret = forward(SYS_clone, a);
-	mem_fork_done();
-	signals_fork_done();
+	ret = fork_locked((int)(flags & CSIGNAL));
+	if (ret < 0)
+		ret = -errno;
 	if (ret != 0) {
 		procs_set(slot, ret > 0 ? (int)ret : 0);
+		/* into the parent's memory, as the kernel does (kernel/fork.c kernel_clone) */
+		if (ret > 0 && (flags & CLONE_PARENT_SETTID)) {
+			tid = (int)ret;
+			(void)mem_write(ptid, &tid, sizeof(tid));
+		}
 		if (vw && ret > 0)
 			vfork_wait(vw, (pid_t)ret);
 		else if (vw)
@@ -427,6 +480,16 @@ long sys_fork(struct dune_tf *tf, const struct clone_req *req)
 		fprintf(stderr, "%s: fork child: cannot map the program\n", progname);
 		_exit(EXIT_SANDBOX);
 	}
+	/*
+	 * The child's tid words, before it runs (the kernel writes
+	 * CLONE_CHILD_SETTID's at the child's first schedule_tail): into
+	 * the child's memory, now its own.  CLONE_CHILD_CLEARTID's word,
+	 * or none: fork() pointed the kernel at glibc's own.
+	 */
+	tid = (int)syscall(SYS_gettid);
+	if (flags & CLONE_CHILD_SETTID)
+		(void)mem_write(ctid, &tid, sizeof(tid));
+	syscall(SYS_set_tid_address, flags & CLONE_CHILD_CLEARTID ? ctid : 0);
 	dune_set_user_fs(fs);
 	ctf.rax = 0;
 	if (newsp)
@@ -447,6 +510,7 @@ long sys_fork(struct dune_tf *tf, const struct clone_req *req)
 struct thread_start {
 	struct dune_tf tf;
 	uint64_t fs;
+	uint64_t ptid;		/* the parent's tid address (CLONE_PARENT_SETTID) */
 	uint64_t ctid;		/* the child's tid address (CLONE_CHILD_*) */
 	unsigned long flags;
 	volatile int tid;
@@ -464,6 +528,20 @@ static void *thread_main(void *arg)
 		__atomic_store_n(&ts->tid, -EAGAIN, __ATOMIC_RELEASE);
 		syscall(SYS_exit, 0);
 	}
+	/*
+	 * The parent's tid word, before this thread runs a single
+	 * instruction of the program, as the kernel writes it
+	 * (kernel/fork.c: before the child is woken).  glibc's
+	 * pthread_create gives the word of CLONE_CHILD_CLEARTID here too -
+	 * the one pthread_join waits on until the kernel clears it at the
+	 * thread's end.  Written by the parent after this thread was
+	 * released (as it was first), it came too late whenever the new
+	 * thread had run to its end meanwhile: the word said "running"
+	 * again after the kernel's clear and wake, and the join waited for
+	 * ever (dune_sandbox_test's threads hung so once, under load).
+	 */
+	if (flags & CLONE_PARENT_SETTID)
+		(void)mem_write(ts->ptid, &tid, sizeof(tid));
 	if (flags & CLONE_CHILD_SETTID)
 		(void)mem_write(ctid, &tid, sizeof(tid));	/* checked again: it may be gone */
 	if (flags & CLONE_CHILD_CLEARTID)
@@ -499,6 +577,7 @@ long sys_clone_thread(struct dune_tf *tf, const struct clone_req *req)
 	ts->tf = *tf;
 	ts->tf.rax = 0;
 	ts->tf.rsp = req->sp;
+	ts->ptid = req->ptid;
 	ts->ctid = req->ctid;
 	ts->flags = flags;
 	ts->fs = flags & CLONE_SETTLS ? req->tls : dune_get_user_fs();
@@ -514,9 +593,5 @@ long sys_clone_thread(struct dune_tf *tf, const struct clone_req *req)
 	while (!(tid = __atomic_load_n(&ts->tid, __ATOMIC_ACQUIRE)))
 		sched_yield();
 	free(ts);
-	if (tid < 0)
-		return tid;
-	if (flags & CLONE_PARENT_SETTID)
-		(void)mem_write(req->ptid, &tid, sizeof(tid));
-	return tid;
+	return tid;	/* the thread wrote CLONE_PARENT_SETTID's word */
 }

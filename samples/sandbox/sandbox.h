@@ -86,6 +86,7 @@ bool mem_in_window(uint64_t start, uint64_t len);
 int mem_reserve_windows(void);
 void mem_fork_prepare(void);
 void mem_fork_done(void);
+void mem_fork_child(void);
 int mem_map(uint64_t start, uint64_t len, int prot, int flags, int fd, off_t off);
 int mem_unmap(uint64_t start, uint64_t len);
 int mem_map_frames(uint64_t start, uint64_t len, uint64_t src);
@@ -302,6 +303,13 @@ void sup_fds_rescan(void);
 void fdref_lock(void);
 void fdref_unlock(void);
 void fdref_lock_new(void);
+/* fork: process.c fork_locked takes them, in this order (fds.c) */
+void fds_fork_prepare(void);
+void fds_fork_done(void);
+void fds_fork_child(void);
+void sup_fds_fork_prepare(void);
+void sup_fds_fork_done(void);
+void sup_fds_fork_child(void);
 
 /* ---- paths.c ---- */
 bool is_self_exe(const char *abs);
@@ -362,6 +370,7 @@ void signals_exec_reset(void);
 void signals_install_host(void);
 void signals_fork_prepare(void);
 void signals_fork_done(void);
+void signals_fork_child(void);
 
 /* ---- main.c / tracer.c (one of them) ---- */
 extern const char *progname;

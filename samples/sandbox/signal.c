@@ -52,7 +52,7 @@
  * it.  The pending set and the alternate stack are per thread (__thread):
  * only the thread itself touches them, and its own catch_signal, so
  * atomic bit operations suffice.  fork: process.c holds sig_lock across
- * the fork (signals_fork_prepare/done).
+ * the fork (signals_fork_prepare/done); the child's is a new one.
  *
  * Not done: signals are delivered only at system calls and faults, not
  * while the program computes without making any.
@@ -662,4 +662,9 @@ void signals_fork_prepare(void)
 void signals_fork_done(void)
 {
 	pthread_mutex_unlock(&sig_lock);
+}
+
+void signals_fork_child(void)
+{
+	pthread_mutex_init(&sig_lock, NULL);
 }

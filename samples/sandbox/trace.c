@@ -19,6 +19,7 @@
  * times of day (-tt), durations (-T) and the summary table (-c).
  */
 #include <errno.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <time.h>
 #include <fcntl.h>
@@ -51,6 +52,13 @@ static pid_t my_pid;
 void trace_fork_child(void)
 {
 	my_pid = getpid();
+	/*
+	 * What is in the buffer now are other threads' lines, written after
+	 * the parent's flush before the fork: the parent writes them, not
+	 * this copy (glibc's fork() made the stream's lock free here).
+	 */
+	if (trace_out)
+		__fpurge(trace_out);
 }
 
 static pid_t trace_pid(void)
