@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 
 #include "sandbox.h"
+#include "tracebuf.h"
 
 #define EXEC_RET	0x5eec
 
@@ -401,12 +402,15 @@ long sys_fork(struct dune_tf *tf, const struct clone_req *req)
 	fs = dune_get_user_fs();
 	ctf = *tf;
 	fflush(NULL);
+	/* the trace's lines out, and no thread inside one, across the fork */
+	tb_fork_prepare();
 	/* the child's copies of the memory map and the handlers: consistent, unlocked */
 	signals_fork_prepare();
 	mem_fork_prepare();
 	ret = forward(SYS_clone, a);
 	mem_fork_done();
 	signals_fork_done();
+	tb_fork_done();
 	if (ret != 0) {
 		procs_set(slot, ret > 0 ? (int)ret : 0);
 		if (vw && ret > 0)
