@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "tracebuf.h"
 
@@ -39,6 +40,7 @@ void tb_flush(struct tbuf *b)
 	if (b->n && b->fd >= 0)
 		write_all(b->fd, b->buf, b->n);
 	b->n = 0;
+	b->since = 0;
 }
 
 void tb_write_slow(struct tbuf *b, const void *p, size_t n)
@@ -85,8 +87,17 @@ void tb_line_begin(struct tbuf *b)
 
 void tb_line_end(struct tbuf *b)
 {
-	if (!b->buffered)
+	unsigned long long now;
+
+	if (!b->buffered) {
 		tb_flush(b);
+	} else if (b->n) {
+		now = __rdtsc();
+		if (!b->since)
+			b->since = now;
+		else if (now - b->since > TRACE_MAX_AGE)
+			tb_flush(b);
+	}
 	pthread_mutex_unlock(&tb_lock);
 }
 

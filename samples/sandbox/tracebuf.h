@@ -22,10 +22,21 @@
 /* Bytes per write: about 370 lines of "read(0, \"\\0\", 1) = 1". */
 #define TRACE_BUF	8192
 
+/*
+ * How long a line may wait, in TSC ticks: about 0.1 s at 2.7 GHz (in
+ * Bochs the TSC counts instructions).  Checked as each line ends, with
+ * one RDTSC (the guest's RDTSC does not exit: kmod/vcpu_vmcs.c): a
+ * program that keeps making calls - whose descriptors never wait, so
+ * traceflush.c never flushes - shows its trace at least this often, and
+ * a kill from outside (SIGKILL) loses at most the lines of this long.
+ */
+#define TRACE_MAX_AGE	(1ULL << 28)
+
 struct tbuf {
 	int fd;			/* the trace's descriptor; -1: no trace */
 	bool buffered;		/* lines wait for traceflush.c; else out at each line's end */
 	size_t n;		/* bytes waiting in buf */
+	unsigned long long since;	/* TSC when the oldest waiting line ended; 0: none */
 	char buf[TRACE_BUF];
 };
 

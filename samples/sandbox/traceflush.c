@@ -11,7 +11,8 @@
  * for all the process's threads, held for a whole line, so the lines of
  * threads keep the order in which their calls ended) and go out:
  *
- *  - when the buffer is full;
+ *  - when the buffer is full, or its oldest line is older than
+ *    TRACE_MAX_AGE (tracebuf.h: about 0.1 s);
  *  - before a call that may end or replace the process, or send a signal
  *    that may end it: exit, exit_group, execve, kill, tgkill, ... (abort()
  *    is a tgkill of itself); before the supervisor ends the program
@@ -27,7 +28,9 @@
  *
  * What is lost: a signal sent by another process (SIGTERM, SIGKILL) that
  * ends the program while it runs - not while it waits, which flushed -
- * loses the lines since the last flush (at most TRACE_BUF bytes).
+ * loses the lines since the last flush: at most TRACE_BUF bytes, of at
+ * most TRACE_MAX_AGE before the last call (a program that computes
+ * without calls after its last line keeps that line until it calls).
  */
 #include <errno.h>
 #include <fcntl.h>
