@@ -11,6 +11,9 @@
 #   make bench           the benchmarks (bench/): in the emulated machine, or
 #                        natively where /dev/dune exists; table on stdout,
 #                        JSON and chart in build/bench/ (tools/bench-run)
+#   make corpus-cost     real programs natively, in the sandbox, under dune-trace,
+#                        strace -f and a seccomp-notify supervisor: ticks, VM
+#                        exits (bench/corpus-cost, tools/corpus-cost)
 #   make fuzz            the fuzzers (tests/fuzz) on the fuzz kernel in the emulated
 #                        machine: ioctl fuzzer, chunk/notifier races, lifecycle,
 #                        allocation-failure injection; figures and dune.ko gcov
@@ -73,7 +76,7 @@ LIBDUNE_DYN_TESTS := $(GUEST)/tests/dune_mode_dyn_test $(GUEST)/tests/dune_mode_
 ORIG_PROGS := $(patsubst tests/orig/%.c,$(GUEST)/tests/orig/%,$(wildcard tests/orig/*.c)) \
 	      $(GUEST)/tests/orig/hello-shared
 
-.PHONY: all module user guest-tests host-tests samples bench bench-build check demo checkpatch docs \
+.PHONY: all module user guest-tests host-tests samples bench bench-build corpus-cost check demo checkpatch docs \
 	clean install fuzz fuzz-tests uninstall
 
 all: module user
@@ -279,7 +282,8 @@ $(CORPUS)/.staged: tests/sandbox/corpus-stage $(CORPUS_SRCS)
 # The benchmark (bench/): one static program, the static binary its
 # fork+exec row runs, and the script that starts it in the guest.
 BENCH_SRCS := bench/bench.c bench/native.c bench/dune.c bench/intercept.c bench/sandbox.c
-BENCH_BINS := $(GUEST)/bench/bench $(GUEST)/bench/bench-nop $(GUEST)/bench/run-bench
+BENCH_BINS := $(GUEST)/bench/bench $(GUEST)/bench/bench-nop $(GUEST)/bench/run-bench \
+	      $(GUEST)/bench/notify_run $(GUEST)/bench/corpus-cost
 
 bench-build: $(BENCH_BINS)
 
@@ -296,8 +300,21 @@ $(GUEST)/bench/run-bench: bench/run-bench
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
 
+# The seccomp-notify supervisor that bench/corpus-cost compares with.
+$(GUEST)/bench/notify_run: bench/notify_run.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -static -o $@ $<
+
+$(GUEST)/bench/corpus-cost: bench/corpus-cost
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
 bench: $(BENCH_BINS)
 	tools/bench-run
+
+# Real programs, five ways (bench/corpus-cost): docs/performance.md's table.
+corpus-cost: $(BENCH_BINS)
+	tools/corpus-cost
 
 host-tests: $(HOST_TESTS) $(LIBDUNE_SIM)
 

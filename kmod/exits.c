@@ -167,57 +167,29 @@ static int handle_vmcall(struct dune_vcpu *vcpu)
 
 /*
  * Reasons 31/32: RDMSR/WRMSR of an MSR the bitmap does not pass through
- * (vcpu.c).  Every MSR not switched between guest and host belongs to the
- * host: #GP, as for a process.  The switched ones (the SYSCALL MSRs and
- * KERNEL_GS_BASE) are emulated on the guest's copies in the MSR list; of
- * those only a write of STAR exits today, for the values whose SYSCALL
- * leaves a state VM entry refuses (vcpu_entry.c).
+ * (vcpu.c dune_vcpu_init; SDM Vol. 3C, 25.6.9).  Every MSR not
+ * switched between guest and host belongs to the host: #GP, as for a
+ * process.  Of the switched ones (the SYSCALL MSRs and KERNEL_GS_BASE, in
+ * the MSR list) the bitmap passes every read and every write through but
+ * a write of STAR, which exits for the values whose SYSCALL leaves a state
+ * VM entry refuses (vcpu_entry.c): so no RDMSR that exits is the guest's,
+ * and the only WRMSR that is, is of STAR.
  */
-static int msr_slot(u32 msr)
-{
-	switch (msr) {
-	case MSR_STAR:
-		return MSR_SLOT_STAR;
-	case MSR_LSTAR:
-		return MSR_SLOT_LSTAR;
-	case MSR_SYSCALL_MASK:
-		return MSR_SLOT_SFMASK;
-	case MSR_KERNEL_GS_BASE:
-		return MSR_SLOT_KERNEL_GS_BASE;
-	default:
-		return -1;
-	}
-}
-
 static int handle_rdmsr(struct dune_vcpu *vcpu)
 {
-	int slot = msr_slot((u32)vcpu->regs.rcx);
-	u64 value;
-
-	if (slot < 0)
-		return inject_gp(vcpu);
-	value = vcpu->msrs->guest[slot].value;
-	vcpu->regs.rax = (u32)value;
-	vcpu->regs.rdx = value >> 32;
-	return skip_instruction(vcpu);
+	return inject_gp(vcpu);
 }
 
 static int handle_wrmsr(struct dune_vcpu *vcpu)
 {
-	int slot = msr_slot((u32)vcpu->regs.rcx);
 	u64 value = (u32)vcpu->regs.rax | (vcpu->regs.rdx << 32);
 
-	if (slot < 0)
-		return inject_gp(vcpu);
-	/* What the CPU itself would refuse (SDM Vol. 4, 2.1). */
-	if ((slot == MSR_SLOT_LSTAR || slot == MSR_SLOT_KERNEL_GS_BASE) && !dune_canonical(value))
-		return inject_gp(vcpu);
-	if (slot == MSR_SLOT_SFMASK && value >> 32)
+	if ((u32)vcpu->regs.rcx != MSR_STAR)
 		return inject_gp(vcpu);
 	/* Our own refusal: an SS no VM entry would take (vcpu_entry.c). */
-	if (slot == MSR_SLOT_STAR && !dune_star_ok(value))
+	if (!dune_star_ok(value))
 		return inject_gp(vcpu);
-	vcpu->msrs->guest[slot].value = value;
+	vcpu->msrs->guest[MSR_SLOT_STAR].value = value;
 	return skip_instruction(vcpu);
 }
 

@@ -11,7 +11,7 @@
  *   decide    decide.c   the policy: allow, deny, kill, emulate
  *   carry out carry.c    the entry's handler: forward the copies to the
  *                        host, or answer in the supervisor (mem.c,
- *                        process.c, signal.c, tmpfs.c)
+ *                        process.c, signal.c, creds.c)
  *   copy out  copyout.c  what the kernel wrote into the copies, back to
  *                        the program
  *   trace     trace.c    the strace line, from the copies: what the

@@ -2,8 +2,7 @@
 /*
  * carry.c - the fourth stage of a call (call.h): carry it out.
  *
- * The private /tmp (tmpfs.c) answers the calls on its own files first.
- * Otherwise the entry's handler (systab.c) runs:
+ * The entry's handler (systab.c) runs:
  *
  *   h_fwd          forward the copies: dune_passthrough_syscall() makes
  *                  the same call for real, with c->k, not the program's
@@ -55,10 +54,6 @@ long fwd(struct call *c)
 
 long carry_out(struct call *c)
 {
-	long ret;
-
-	if (tmpfs_handle(c->nr, c->a, &ret))
-		return ret;		/* on the program's arguments: nothing to copy out */
 	if (c->copy_err)
 		return c->copy_err;
 	c->carried = true;
@@ -110,8 +105,6 @@ long h_close_range(struct call *c)
 		return -EINVAL;
 	a[2] = flags;
 	fdref_lock();
-	if (!(flags & CLOSE_RANGE_CLOEXEC))
-		tmpfs_close_range(first, last);
 	for (lo = first;;) {
 		/* the next supervisor descriptor in [lo, last], or none */
 		fd = sup_fd_next((int)(lo > INT_MAX ? INT_MAX : lo), last);
@@ -434,8 +427,12 @@ long h_open(struct call *c)
 	long flags = c->nr == SYS_openat ? (long)c->a[2] : c->nr == SYS_open ? (long)c->a[1] :
 		     O_WRONLY | O_CREAT | O_TRUNC;
 	bool write = open_writes(flags);
-	long r = check_path_str(dirfd, p, write, abs, sizeof(abs));
+	long r;
 
+	/* the program's own /proc/self/maps (maps.c), whatever the rules say of /proc */
+	if (p && !abs_path(dirfd, p, abs, sizeof(abs)) && is_self_maps(abs))
+		return maps_open(flags);
+	r = check_path_str(dirfd, p, write, abs, sizeof(abs));
 	if (r)
 		return r;
 	/* opening /proc/self/exe opens the program */

@@ -13,6 +13,10 @@
  *      bind (mount_setattr(2) with AT_RECURSIVE: every submount too),
  *      "path deny P" under an allowed tree an empty read-only tmpfs, and
  *      nothing at all elsewhere (no match = deny, as in path_check()).
+ *      "private-tmp DIR" a fresh, empty tmpfs over DIR, mounted last (so
+ *      over whatever the rules say of DIR), as bwrap's --tmpfs: the
+ *      program's files there live in the kernel's memory, not the host's
+ *      DIR, and are gone with the namespace's last process.
  *      The longest rule wins because the rules are applied in order of
  *      length, each mounted over the shorter ones.  Everything is nosuid
  *      and nodev except device nodes a rule names under /dev.  /proc is a
@@ -182,6 +186,32 @@ static bool is_mount_root(int root, const char *path)
 }
 
 /*
+ * The private tmpfs at policy.tmpdir: sticky and writable by all, like
+ * /tmp (the program runs as the unprivileged user, the tmpfs belongs to
+ * root of the sandbox's user namespace); at most policy.tmpsize.  Not
+ * noexec: build tools run what they compile there (configure's conftest).
+ */
+static int private_tmp(int root)
+{
+	const char *opts[] = { "mode", "1777", "size", policy.tmpsize, NULL };
+	static const struct stat dir = { .st_mode = S_IFDIR };
+	int fd;
+
+	if (!policy.tmpsize[0])
+		opts[2] = NULL;
+	fd = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (fd < 0)
+		return -1;
+	if (make_mountpoint(root, policy.tmpdir, &dir) ||
+	    move_mount(fd, "", root, rel(policy.tmpdir), MOVE_MOUNT_F_EMPTY_PATH)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
  * The mount namespace and the new root.  Called as root, after
  * dune_init() (which opens /dev/dune by name), before the drop.
  */
@@ -293,6 +323,9 @@ int fsrules_setup(void)
 			return say("set read-only/read-write", p);
 	}
 
+	if (policy.tmpdir[0] && private_tmp(root))
+		return say("mount a private tmpfs on", policy.tmpdir);
+
 	/* A fresh /proc of our pid namespace, over whatever the trees had there. */
 	mkdirat(root, "proc", 0555);
 	fd = new_fs("proc", proc_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
@@ -311,9 +344,10 @@ int fsrules_setup(void)
 		if (tree[k] >= 0 && !strncmp(p, "/dev/", 5) && is_mount_root(root, p))
 			set_attr(root, p, 0, MOUNT_ATTR_NODEV, false);
 	}
+	/* (a hidden DIR of private-tmp is under the private tmpfs: that stays writable) */
 	for (k = 0; k < nrules; k++)
-		if (hidden[k] && set_attr(root, policy.paths[by_len[k]].prefix, MOUNT_ATTR_RDONLY,
-					  0, false))
+		if (hidden[k] && strcmp(policy.paths[by_len[k]].prefix, policy.tmpdir) &&
+		    set_attr(root, policy.paths[by_len[k]].prefix, MOUNT_ATTR_RDONLY, 0, false))
 			return say("set read-only", policy.paths[by_len[k]].prefix);
 	if (!root_is_tree && set_attr(root, "/", MOUNT_ATTR_RDONLY, 0, false))
 		return say("set read-only", "the new root");
@@ -490,6 +524,9 @@ int landlock_prepare(void)
 		if (stricter_below(p, a) ? expand(p, a, 0) : add_rule(p, a))
 			return -1;
 	}
+	/* the private tmpfs: everything, whatever the rules above gave DIR */
+	if (policy.tmpdir[0] && add_rule(policy.tmpdir, rights(PATH_ALLOW)))
+		return -1;
 	/* the supervisor lists /proc/self/fd; nothing in /proc is readable */
 	if (add_rule("/proc", handled & LANDLOCK_ACCESS_FS_READ_DIR))
 		return -1;

@@ -105,6 +105,8 @@ static const int supervisor[] = {
 	SYS_process_vm_readv,
 	/* a vfork parent sees its child die without reaping it (process.c vfork_wait) */
 	SYS_waitid,
+	/* the program's /proc/self/maps is a sealed memfd (maps.c) */
+	SYS_memfd_create,
 };
 
 /* Forwarded calls that get an argument check below (the rest: the number alone). */
@@ -187,7 +189,7 @@ static void check_ioctl(void)
 	allow_if_arg_in(1, tty_ioctls, NELEMS(tty_ioctls), ERR(ENOTTY));
 }
 
-/* kill, tgkill: not every process (-1), not the namespace's init (1) */
+/* kill, tgkill, tkill: not every process (-1), not the namespace's init (1) */
 static void check_kill(void)
 {
 	LOAD_ARG(0);
@@ -264,7 +266,7 @@ static const struct {
 	check_fn *check;
 } checked[] = {
 	{ SYS_ioctl, check_ioctl },
-	{ SYS_kill, check_kill }, { SYS_tgkill, check_kill },
+	{ SYS_kill, check_kill }, { SYS_tgkill, check_kill }, { SYS_tkill, check_kill },
 	{ SYS_setpriority, check_priority }, { SYS_getpriority, check_priority },
 	{ SYS_madvise, check_madvise },
 	{ SYS_clone, check_clone },

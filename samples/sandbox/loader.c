@@ -7,9 +7,9 @@
  * they ask, if that is inside the program's window), zero the bss, load
  * the interpreter named by PT_INTERP (ld-linux) at INTERP_BASE, and build
  * the initial stack: argc, argv, envp, and the auxiliary vector that tells
- * the interpreter and libc where everything is.  No vDSO is offered
- * (no AT_SYSINFO_EHDR), so libc makes real system calls for the time of
- * day as well - all of them reach our handler.
+ * the interpreter and libc where everything is, the program's vDSO
+ * (vdso.c) among them: AT_SYSINFO_EHDR, where the policy allows the
+ * calls it answers.
  *
  * Every mapping goes through mem.c, so it is the program's (PTE_U) and
  * nothing else is.
@@ -421,7 +421,7 @@ static int arg_bytes(char *const v[], int *count, uint64_t *total)
 static int build_stack(struct image *prog, struct image *interp, const char *execfn,
 		       char *const argv[], char *const envp[], uint64_t *sp_out)
 {
-	uint64_t sp = STACK_TOP, *p, *words, fn, plat, rnd, total = 0;
+	uint64_t sp = STACK_TOP, *p, *words, fn, plat, rnd, vdso, total = 0;
 	int argc = 0, envc = 0, i, ret;
 	uint64_t *aptr, *eptr;
 	unsigned char rbytes[16];
@@ -440,6 +440,7 @@ static int build_stack(struct image *prog, struct image *interp, const char *exe
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (ret)
 		return ret;
+	vdso = vdso_load();
 	aptr = calloc(argc + envc + 2, sizeof(*aptr));
 	if (!aptr)
 		return -ENOMEM;
@@ -457,8 +458,8 @@ static int build_stack(struct image *prog, struct image *interp, const char *exe
 	if (mem_write(rnd, rbytes, sizeof(rbytes)))
 		bad = true;
 	sp &= ~15UL;
-	/* auxv (19 pairs), envp, argv, argc: keep the final sp 16-aligned */
-	nwords = 1 + (argc + 1) + (envc + 1) + 2 * 20;
+	/* auxv (at most 20 pairs), envp, argv, argc: keep the final sp 16-aligned */
+	nwords = 1 + (argc + 1) + (envc + 1) + 2 * 21;
 	sp -= nwords * 8;
 	sp &= ~15UL;
 	/* built in our memory, written to the program's in one mem_write() */
@@ -494,6 +495,8 @@ static int build_stack(struct image *prog, struct image *interp, const char *exe
 	AUX(AT_RANDOM, rnd);
 	AUX(AT_EXECFN, fn);
 	AUX(AT_PLATFORM, plat);
+	if (vdso)
+		AUX(AT_SYSINFO_EHDR, vdso);
 	AUX(AT_NULL, 0);
 #undef AUX
 	if (mem_write(sp, words, (size_t)(p - words) * sizeof(*words)))

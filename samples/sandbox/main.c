@@ -98,7 +98,7 @@ static void usage(FILE *f)
 		"  --deny NAME[,..]   deny these system calls or @groups (EPERM)\n"
 		"  --hostname NAME    the host name uname() reports (emulated uname)\n"
 		"  --network on|off   sockets other than AF_UNIX (default off)\n"
-		"  --private-tmp DIR  DIR is a private in-memory directory\n"
+		"  --private-tmp DIR  DIR is a private, empty tmpfs (needs the namespaces)\n"
 		"  --user NAME|UID    run as this user (default: nobody; a non-root caller\n"
 		"                     always runs as itself)\n"
 		"  --no-landlock      run even if the kernel has no Landlock (weaker)\n"

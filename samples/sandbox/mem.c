@@ -58,24 +58,48 @@
  * that the child's copy of the list is consistent and unlocked.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "sandbox.h"
 
 #define MAX_VMAS 8192
 #define CHUNK_2M (2UL << 20)	/* libdune's chunk: contiguous guest-physical memory */
 
+/* What /proc/self/maps shows of a mapping besides its range (maps.c). */
+struct vma_file {
+	uint64_t off;		/* the file offset of start */
+	uint64_t dev, ino;
+	unsigned int name;	/* index in names[], 0: none */
+	bool shared;		/* MAP_SHARED */
+};
+
 struct vma {
 	uint64_t start, end;
 	int prot;
+	uint64_t frames;	/* 0, or the host address whose frames the guest sees here */
+	struct vma_file f;
 };
 
 /* writers first: a thread making checked calls in a loop must not starve mmap */
 static pthread_rwlock_t mem_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 static struct vma vmas[MAX_VMAS];
 static int nvmas;
+
+/*
+ * The names of mapped files, each kept once and never freed (a program
+ * maps few distinct files); past MAX_NAMES a mapping shows no name.
+ */
+#define MAX_NAMES 2048
+static char *names[MAX_NAMES];
+static unsigned int nnames = 1;		/* 0 is "no name" */
 static uint64_t brk_start, brk_cur;
 
 static void rdlock(void)
@@ -156,6 +180,31 @@ static int guest_map(uint64_t start, uint64_t end, int prot)
 	return 0;
 }
 
+/*
+ * The guest side only, read-only for ring 3: the frames behind the host
+ * range at @src (the vDSO's data pages, vdso.c), page by page (the two
+ * ranges need not cross chunks at the same places).  @src must lie wholly
+ * outside the windows: only supervisor-side host pages are shown this way,
+ * never program memory under another address.
+ */
+static int frames_map(uint64_t start, uint64_t end, uint64_t src)
+{
+	uint64_t send = src + (end - start);
+	int ret;
+
+	if (end < start || !range_ok(start, end - start) || (src & (PAGE_SIZE - 1)) ||
+	    send < src || (src < LOW_END && send > LOW_START) ||
+	    (src < HIGH_END && send > HIGH_START))
+		return -EINVAL;
+	for (; start < end; start += PAGE_SIZE, src += PAGE_SIZE) {
+		ret = dune_vm_map_phys(pgroot, (void *)start, PAGE_SIZE,
+				       (void *)dune_va_to_pa((void *)src), PERM_U | PERM_R);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* The reservation (see the top): PROT_NONE, no memory behind it. */
 static int reserve(uint64_t start, uint64_t len, int how)
 {
@@ -201,6 +250,10 @@ static int split_at(uint64_t addr)
 			nvmas++;
 			vmas[i].end = addr;
 			vmas[i + 1].start = addr;
+			if (vmas[i + 1].frames)
+				vmas[i + 1].frames += addr - vmas[i].start;
+			if (vmas[i + 1].f.ino || vmas[i + 1].f.shared)	/* a file's offset */
+				vmas[i + 1].f.off += addr - vmas[i].start;
 			return 0;
 		}
 		if (vmas[i].start >= addr)
@@ -221,7 +274,8 @@ static void list_remove(uint64_t start, uint64_t end)
 	nvmas = j;
 }
 
-static int list_insert(uint64_t start, uint64_t end, int prot)
+static int list_insert(uint64_t start, uint64_t end, int prot, uint64_t frames,
+		       const struct vma_file *f)
 {
 	int i;
 
@@ -234,8 +288,63 @@ static int list_insert(uint64_t start, uint64_t end, int prot)
 	vmas[i].start = start;
 	vmas[i].end = end;
 	vmas[i].prot = prot;
+	vmas[i].frames = frames;
+	if (f)
+		vmas[i].f = *f;
+	else
+		memset(&vmas[i].f, 0, sizeof(vmas[i].f));
 	nvmas++;
 	return 0;
+}
+
+/* The name index of @path, added if new; 0 if the table is full. */
+static unsigned int name_of(const char *path)
+{
+	unsigned int i;
+
+	for (i = 1; i < nnames; i++)
+		if (!strcmp(names[i], path))
+			return i;
+	if (nnames == MAX_NAMES)
+		return 0;
+	names[nnames] = strdup(path);
+	return names[nnames] ? nnames++ : 0;
+}
+
+/* What /proc/self/maps will say of a mapping of @fd at @off (a file's path, its inode). */
+static void file_of(int fd, int flags, off_t off, struct vma_file *f)
+{
+	char link[64], path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	memset(f, 0, sizeof(*f));
+	f->shared = flags & MAP_SHARED;
+	if ((flags & MAP_ANONYMOUS) || fd < 0) {
+		if (f->shared)		/* as Linux shows a shared anonymous mapping */
+			f->name = name_of("/dev/zero (deleted)");
+		return;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0 || fstat(fd, &st))
+		return;
+	path[n] = 0;
+	f->off = (uint64_t)off;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->name = name_of(path);
+}
+
+/* Does [start, end) meet a mapping of host frames (mem_map_frames)? */
+static bool frames_locked(uint64_t start, uint64_t end)
+{
+	int i;
+
+	for (i = 0; i < nvmas; i++)
+		if (vmas[i].frames && vmas[i].start < end && start < vmas[i].end)
+			return true;
+	return false;
 }
 
 static bool overlaps_locked(uint64_t start, uint64_t end)
@@ -280,6 +389,8 @@ static bool check_locked(uint64_t addr, uint64_t len, bool write)
 			return false;
 		if (!(vmas[i].prot & PROT_READ) || (write && !(vmas[i].prot & PROT_WRITE)))
 			return false;
+		if (vmas[i].frames)
+			return false;	/* the guest's view only: the host side is the reservation */
 		addr = vmas[i].end;
 	}
 	return addr >= end;
@@ -477,6 +588,7 @@ static int unmap_locked(uint64_t start, uint64_t len)
 
 static int map_locked(uint64_t start, uint64_t len, int prot, int flags, int fd, off_t off)
 {
+	struct vma_file f;
 	void *p;
 	int ret;
 
@@ -495,7 +607,8 @@ static int map_locked(uint64_t start, uint64_t len, int prot, int flags, int fd,
 		unmap_locked(start, len);
 		return ret;
 	}
-	ret = list_insert(start, start + len, prot);
+	file_of(fd, flags, off, &f);
+	ret = list_insert(start, start + len, prot, 0, &f);
 	if (!ret)
 		ret = guest_map(start, start + len, prot);
 	if (ret)
@@ -510,6 +623,8 @@ static int protect_locked(uint64_t start, uint64_t len, int prot)
 
 	if (!range_ok(start, len))
 		return -EINVAL;
+	if (frames_locked(start, end))
+		return -EACCES;		/* the vDSO's data pages stay read-only */
 	if (mprotect((void *)start, len, prot))
 		return -errno;
 	ret = split_at(start);
@@ -529,6 +644,33 @@ int mem_map(uint64_t start, uint64_t len, int prot, int flags, int fd, off_t off
 
 	wrlock();
 	ret = map_locked(start, len, prot, flags, fd, off);
+	unlock();
+	return ret;
+}
+
+/*
+ * Show the program, read-only, the host's frames at @src in [start, start +
+ * len), a free range of its window (vdso.c: the vDSO's data pages).  Its
+ * own system calls cannot use the range (mem_check says no: the host side
+ * stays the reservation); munmap and exec remove it; mprotect and mremap
+ * of it fail.
+ */
+int mem_map_frames(uint64_t start, uint64_t len, uint64_t src)
+{
+	int ret;
+
+	wrlock();
+	if (!range_ok(start, len) || overlaps_locked(start, start + len))
+		ret = -EINVAL;
+	else
+		ret = frames_map(start, start + len, src);
+	if (!ret) {
+		struct vma_file f = { .name = name_of("[vvar]") };
+
+		ret = list_insert(start, start + len, PROT_READ, src, &f);
+	}
+	if (ret)
+		dune_vm_unmap(pgroot, (void *)start, len);
 	unlock();
 	return ret;
 }
@@ -574,7 +716,8 @@ int mem_remap_all(void)
 
 	wrlock();
 	for (i = 0; i < nvmas && !ret; i++)
-		ret = guest_map(vmas[i].start, vmas[i].end, vmas[i].prot);
+		ret = vmas[i].frames ? frames_map(vmas[i].start, vmas[i].end, vmas[i].frames) :
+				       guest_map(vmas[i].start, vmas[i].end, vmas[i].prot);
 	unlock();
 	return ret;
 }
@@ -606,8 +749,6 @@ static long mmap_locked(uint64_t addr, uint64_t len, int prot, int flags, int fd
 	/* The program never maps the supervisor's files (e.g. /dev/dune). */
 	if (!(flags & MAP_ANONYMOUS) && is_supervisor_fd(fd))
 		return -EBADF;
-	if (!(flags & MAP_ANONYMOUS) && tmpfs_fd(fd))
-		return -ENODEV;
 	if (flags & (MAP_GROWSDOWN | MAP_HUGETLB))
 		return -EINVAL;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -717,6 +858,7 @@ out:
 static long mremap_locked(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags,
 			  uint64_t newaddr)
 {
+	struct vma_file f = { 0 };
 	int prot = 0, i, ret;
 	uint64_t dest;
 	void *p;
@@ -728,11 +870,15 @@ static long mremap_locked(uint64_t old, uint64_t oldlen, uint64_t newlen, int fl
 	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED))
 		return -EINVAL;
 	if (!oldlen || !newlen || !mem_in_window(old, oldlen) ||
-	    !covered_locked(old, old + oldlen))
+	    !covered_locked(old, old + oldlen) || frames_locked(old, old + oldlen))
 		return -EFAULT;
 	for (i = 0; i < nvmas; i++)
-		if (vmas[i].start <= old && old < vmas[i].end)
+		if (vmas[i].start <= old && old < vmas[i].end) {
 			prot = vmas[i].prot;
+			f = vmas[i].f;
+			if (f.ino || f.shared)
+				f.off += old - vmas[i].start;
+		}
 	if (newlen <= oldlen && !(flags & MREMAP_FIXED)) {
 		if (newlen < oldlen)
 			munmap_locked(old + newlen, oldlen - newlen);
@@ -778,7 +924,7 @@ static long mremap_locked(uint64_t old, uint64_t oldlen, uint64_t newlen, int fl
 			list_remove(dest, dest + newlen);
 		}
 	}
-	if (list_insert(dest, dest + newlen, prot) || guest_map(dest, dest + newlen, prot)) {
+	if (list_insert(dest, dest + newlen, prot, 0, &f) || guest_map(dest, dest + newlen, prot)) {
 		unmap_locked(dest, newlen);
 		return -ENOMEM;
 	}
@@ -809,4 +955,63 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice)
 		ret = -errno;
 	unlock();
 	return ret;
+}
+
+/* ---- /proc/self/maps, as the program's own ------------------------------- */
+
+/* Name the mappings inside [start, start + len) (vdso.c: "[vdso]"). */
+void mem_set_name(uint64_t start, uint64_t len, const char *name)
+{
+	int i;
+
+	wrlock();
+	for (i = 0; i < nvmas; i++)
+		if (vmas[i].start >= start && vmas[i].end <= start + len && !vmas[i].f.dev)
+			vmas[i].f.name = name_of(name);
+	unlock();
+}
+
+/*
+ * The program's mappings as Linux's /proc/PID/maps shows a process's
+ * (fs/proc/task_mmu.c, show_map_vma): "start-end perms offset maj:min
+ * inode", padded to column 73 before a name; [heap] for the brk area,
+ * [stack] for the stack the loader made.  The supervisor's own mappings,
+ * libdune's and the windows' reservations are not the program's and are
+ * not shown.  At most @len - 1 bytes and a NUL in @buf; the length it
+ * would need.
+ */
+size_t mem_maps(char *buf, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	rdlock();
+	for (i = 0; i < nvmas; i++) {
+		const struct vma *v = &vmas[i];
+		const char *name = v->f.name ? names[v->f.name] : NULL;
+		char line[128];
+		int w;
+
+		if (!name && brk_start && v->start >= brk_start && v->end <= PAGE_UP(brk_cur))
+			name = "[heap]";
+		if (!name && v->end == STACK_TOP)
+			name = "[stack]";
+		w = snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ",
+			     (unsigned long)v->start, (unsigned long)v->end,
+			     v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+			     v->prot & PROT_EXEC ? 'x' : '-', v->f.shared ? 's' : 'p',
+			     (unsigned long)v->f.off, major(v->f.dev), minor(v->f.dev),
+			     (unsigned long)v->f.ino);
+		if (name)
+			w += snprintf(line + w, sizeof(line) - w, "%*s", w < 73 ? 73 - w : 0, "");
+		if (o + w < len)
+			memcpy(buf + o, line, w);
+		o += w;
+		w = snprintf(o < len ? buf + o : NULL, o < len ? len - o : 0, "%s\n", name ? name : "");
+		o += w;
+	}
+	unlock();
+	if (len)
+		buf[o < len ? o : len - 1] = 0;
+	return o;
 }

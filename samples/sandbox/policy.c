@@ -22,7 +22,8 @@
  *   network on|off           sockets other than AF_UNIX
  *   hostname NAME            what uname() reports as the node name
  *   pid N                    what getpid() reports
- *   private-tmp DIR          DIR is a private, in-memory directory
+ *   private-tmp DIR [SIZE]   DIR is a private, empty tmpfs (fsrules.c) of
+ *                            at most SIZE (tmpfs's size=: 64m, 1g, 25%)
  *   max-processes N          fork/clone beyond N processes fail (EAGAIN)
  *
  * NAME is any x86-64 system call (sysnames.c: generated from the kernel's
@@ -353,6 +354,37 @@ static int set_calls(struct policy *p, char **w, int n, struct rule r, const cha
 
 #define INCLUDE_DEPTH	8
 
+/* "/a/b": absolute, below "/", no empty, "." or ".." component. */
+static bool normal_below_root(const char *path)
+{
+	const char *c = path, *e;
+
+	if (*c != '/' || !c[1])
+		return false;
+	while (*c == '/') {
+		e = strchrnul(c + 1, '/');
+		if (e == c + 1 || (e - c == 2 && c[1] == '.') ||
+		    (e - c == 3 && c[1] == '.' && c[2] == '.'))
+			return false;
+		c = e;
+	}
+	return true;
+}
+
+/*
+ * tmpfs's size= (mm/shmem.c, shmem_parse_one): digits and one of k, m, g,
+ * t, p, e or %, at most 18 digits; not 0 ("no limit" is tmpfs's own default,
+ * asked for by leaving SIZE out).
+ */
+bool tmpfs_size_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (n == 0 || n > 18 || strspn(s, "0") == n)
+		return false;
+	return !s[n] || (strchr("kKmMgGtTpPeE%", s[n]) && !s[n + 1]);
+}
+
 /* The files being read, outermost first: an include of one of them is a cycle. */
 static struct {
 	dev_t dev;
@@ -491,11 +523,21 @@ int policy_line(struct policy *p, const char *text, const char *file, int lineno
 		return 0;
 	}
 	if (!strcmp(w[0], "private-tmp")) {
-		if (n != 2 || w[1][0] != '/' || strlen(w[1]) >= sizeof(p->tmpdir) - 1)
-			return bad(file, lineno, "%s: expected an absolute directory", "private-tmp");
-		strcpy(p->tmpdir, w[1]);
-		while (strlen(p->tmpdir) > 1 && p->tmpdir[strlen(p->tmpdir) - 1] == '/')
-			p->tmpdir[strlen(p->tmpdir) - 1] = 0;
+		char dir[sizeof(p->tmpdir)];
+
+		if (n < 2 || n > 3 || w[1][0] != '/' || strlen(w[1]) >= sizeof(p->tmpdir) - 1)
+			return bad(file, lineno, "%s: expected an absolute directory and an optional size",
+				   "private-tmp");
+		if (n == 3 && !tmpfs_size_ok(w[2]))
+			return bad(file, lineno, "private-tmp: '%s' is not a size (64m, 1g, 25%%...)", w[2]);
+		strcpy(dir, w[1]);
+		while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+			dir[strlen(dir) - 1] = 0;
+		if (!normal_below_root(dir))
+			return bad(file, lineno, "private-tmp: '%s' is not a normalised directory below /",
+				   w[1]);
+		strcpy(p->tmpdir, dir);
+		snprintf(p->tmpsize, sizeof(p->tmpsize), "%s", n == 3 ? w[2] : "");
 		return 0;
 	}
 	return bad(file, lineno, "unknown keyword '%s'", w[0]);
@@ -605,6 +647,25 @@ struct rule policy_rule(long nr, const uint64_t a[6])
 	if (r.act == ACT_UNSET)
 		r = policy.def;
 	return r;
+}
+
+/*
+ * Is call @nr allowed whatever its arguments: no conditional rule of it,
+ * and its rule (or the default) allows it?  What vdso.c asks before it
+ * lets the program make a call without the supervisor seeing it.
+ */
+bool policy_allows_always(long nr)
+{
+	struct rule r;
+	int i;
+
+	if (nr < 0 || nr >= MAX_SYSCALLS)
+		return false;
+	for (i = 0; i < policy.nconds; i++)
+		if (policy.cond[i].nr == nr)
+			return false;
+	r = policy.sys[nr].act != ACT_UNSET ? policy.sys[nr] : policy.def;
+	return r.act == ACT_ALLOW;
 }
 
 /*
@@ -780,7 +841,7 @@ void policy_print(FILE *f, const struct policy *p)
 	if (p->max_procs)
 		fprintf(f, "max-processes %ld\n", p->max_procs);
 	if (p->tmpdir[0])
-		fprintf(f, "private-tmp %s\n", p->tmpdir);
+		fprintf(f, "private-tmp %s%s%s\n", p->tmpdir, p->tmpsize[0] ? " " : "", p->tmpsize);
 	for (i = 0; i < p->npaths; i++)
 		fprintf(f, "path %s %s\n", path_verb[p->paths[i].rule], p->paths[i].prefix);
 	if (!p->npaths)
@@ -790,10 +851,13 @@ void policy_print(FILE *f, const struct policy *p)
 /* The rule for an absolute, normalised path: the longest prefix wins. */
 enum path_rule path_check(const char *path)
 {
-	size_t best = 0;
+	size_t best = 0, tn = strlen(policy.tmpdir);
 	enum path_rule r = PATH_DENY;
 	int i;
 
+	/* the private tmpfs, mounted over whatever a rule says of DIR */
+	if (tn && !strncmp(path, policy.tmpdir, tn) && (path[tn] == 0 || path[tn] == '/'))
+		return PATH_ALLOW;
 	if (policy.npaths == 0)
 		return PATH_ALLOW;
 	for (i = 0; i < policy.npaths; i++) {
@@ -864,12 +928,13 @@ long policy_check_target(long nr, uint64_t a[6])
 	switch (nr) {
 	case SYS_kill:
 	case SYS_tgkill:
+	case SYS_tkill:
 		/* the pid the sandbox reports (pid N) is the program itself */
 		if (policy.pid && (long)(int)a[0] == policy.pid)
 			a[0] = (uint64_t)getpid();
 		if (nr == SYS_tgkill && policy.pid && (long)(int)a[1] == policy.pid)
 			a[1] = (uint64_t)getpid();
-		/* every process, or the namespace's init */
+		/* every process, or the namespace's init (its thread, for tkill) */
 		if (nr == SYS_kill && ((int)a[0] == -1 || (int)a[0] == 1))
 			return -EPERM;
 		if (nr == SYS_kill)

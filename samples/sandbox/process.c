@@ -154,8 +154,6 @@ long sys_execve(struct dune_tf *tf, int dirfd, uint64_t path, uint64_t argv, uin
 		ret = 0;
 	if (ret)
 		return ret;
-	if (tmpfs_path(abs))
-		return -EACCES;
 	/*
 	 * The thread's name after the exec, as the kernel's: the last part of
 	 * the path as the program gave it ("exe" for /proc/self/exe, which
@@ -212,13 +210,8 @@ static void close_cloexec(void)
 	for (i = 0; i < n; i++) {
 		int fl = fcntl(fds[i], F_GETFD);
 
-		if (fl >= 0 && (fl & FD_CLOEXEC)) {
-			uint64_t a[6] = { (uint64_t)fds[i], 0, 0, 0, 0, 0 };
-			long ret;
-
-			if (!tmpfs_handle(SYS_close, a, &ret))
-				close(fds[i]);
-		}
+		if (fl >= 0 && (fl & FD_CLOEXEC))
+			close(fds[i]);
 	}
 }
 

@@ -22,7 +22,6 @@
  *   decode.c   arguments as strace prints them: the table of calls, and
  *              decode_{text,flags,signal,net,struct}.c, the printers by subject
  *   traceclass.c strace's -e trace=%CLASS sets
- *   tmpfs.c    the private in-memory /tmp
  *   process.c  fork, execve, threads
  *   threads.c  the program's threads: registry, ended by execve
  *   uaccess.c  the only reads and writes of program memory (STAC/CLAC)
@@ -92,6 +91,13 @@ void mem_fork_prepare(void);
 void mem_fork_done(void);
 int mem_map(uint64_t start, uint64_t len, int prot, int flags, int fd, off_t off);
 int mem_unmap(uint64_t start, uint64_t len);
+int mem_map_frames(uint64_t start, uint64_t len, uint64_t src);
+void mem_set_name(uint64_t start, uint64_t len, const char *name);
+size_t mem_maps(char *buf, size_t len);
+
+/* ---- maps.c ---- */
+bool is_self_maps(const char *abs);
+long maps_open(long flags);
 int mem_protect(uint64_t start, uint64_t len, int prot);
 uint64_t mem_find_free(uint64_t len, uint64_t hint);
 bool mem_check(uint64_t addr, uint64_t len, bool write);
@@ -166,7 +172,8 @@ struct policy {
 	bool network;
 	char hostname[65];
 	long pid;		/* the pid getpid() reports, 0: the real one */
-	char tmpdir[256];	/* private in-memory directory, "" for none */
+	char tmpdir[256];	/* private tmpfs mounted here, "" for none (fsrules.c) */
+	char tmpsize[32];	/* its tmpfs size= ("" for tmpfs's default) */
 	long max_procs;		/* fork bound, 0 for none */
 };
 
@@ -185,6 +192,12 @@ void policy_set_calls_cond(struct policy *p, int nr, struct rule r,
 int errno_by_name(const char *name);
 const char *errno_name(int err);
 enum path_rule path_check(const char *path);
+bool tmpfs_size_ok(const char *s);
+bool policy_allows_always(long nr);
+
+/* ---- vdso.c ---- */
+int vdso_probe(void);
+uint64_t vdso_load(void);
 #define MADVISE_ALLOWED_MAX	32
 int policy_madvise_list(int *out, int max);
 bool policy_madvise_ok(int advice);
@@ -300,13 +313,6 @@ int abs_path(int dirfd, const char *path, char *out, size_t len);
 long check_path(int dirfd, uint64_t upath, bool write, char *abs, size_t len);
 long check_path_str(int dirfd, const char *path, bool write, char *abs, size_t len);
 long check_opened(long fd, bool write);
-
-/* ---- tmpfs.c ---- */
-int tmpfs_init(void);
-bool tmpfs_path(const char *path);
-bool tmpfs_fd(int fd);
-bool tmpfs_handle(long nr, const uint64_t a[6], long *ret);
-void tmpfs_close_range(unsigned int first, unsigned int last);
 
 /* ---- process.c ---- */
 /*

@@ -210,6 +210,13 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	/* /dev/dune first, with the caller's own credentials (confine.c) */
 	if (confine_open_device())
 		return 127;
+	/* the private tmpfs is a mount in the sandbox's mount namespace */
+	if (policy.tmpdir[0] && (!confine.enabled || confine.no_namespaces)) {
+		fprintf(stderr, "%s: private-tmp %s needs the sandbox's mount namespace%s\n",
+			progname, policy.tmpdir,
+			confine.enabled ? " (drop --no-namespaces, or the private-tmp rule)" : "");
+		return EXIT_SANDBOX;
+	}
 	if (confine.enabled && confine_pidns())
 		return EXIT_SANDBOX;
 	/*
@@ -239,6 +246,8 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 		fprintf(stderr, "%s: ring 0: SMEP %s, SMAP %s\n", progname,
 			dune_ring0_protection() & DUNE_RING0_SMEP ? "on" : "off (not in this CPU)",
 			dune_ring0_protection() & DUNE_RING0_SMAP ? "on" : "off (not in this CPU)");
+	/* the host's vDSO, found in /proc/self/maps while it can be read */
+	vdso_probe();
 	if (confine.enabled && (fsrules_setup() || landlock_prepare() || confine_drop()))
 		return EXIT_SANDBOX;
 	ret = dune_enter();
@@ -249,10 +258,6 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 	sup_fds_end();
 	real_pid = getpid();
 	register_handlers();
-	if (policy.tmpdir[0] && tmpfs_init()) {
-		fprintf(stderr, "%s: cannot set up the private %s\n", progname, policy.tmpdir);
-		return EXIT_SANDBOX;
-	}
 	if (trace_out && trace_exec)
 		trace_exec_start(prog_path, prog_argv, i);
 	/* the program's name, as the kernel's exec of it would have set it */

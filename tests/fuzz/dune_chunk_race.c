@@ -49,6 +49,7 @@ static struct guest g;
 
 /* The reader thread: its own vCPU, reading whatever "target" says. */
 static volatile uint64_t target;	/* GVA to read, 0: idle */
+static volatile uint64_t reader_cur;	/* the target of the reader's run, 0 between runs */
 static volatile uint64_t reader_runs;
 static volatile int reader_stop;
 static pthread_t reader;
@@ -66,6 +67,7 @@ static void *reader_main(void *arg)
 	while (!reader_stop) {
 		uint64_t t = target;
 
+		reader_cur = t;
 		if (!t) {
 			sched_yield();
 			continue;
@@ -77,6 +79,18 @@ static void *reader_main(void *arg)
 	}
 	close(r.vcpu);
 	return NULL;
+}
+
+/*
+ * Stop the reader and wait until no run of it uses the old target.  (Not
+ * reader_wait(1): a reader that had already seen target 0 never counts
+ * another run, and the wait never ended - failed_map hung there.)
+ */
+static void reader_idle(void)
+{
+	target = 0;
+	while (reader_cur)
+		sched_yield();
 }
 
 /* Let the reader run at least @n times on the current target. */
@@ -353,8 +367,7 @@ static void test_failed_map(void)
 		}
 		st->fault_injections++;
 		fz_count(st, FZ_MAP_CHUNKS, r, e);
-		target = 0;
-		reader_wait(1);		/* the reader is done with it */
+		reader_idle();		/* the reader is done with it */
 		if (r == 0) {
 			mapped++;
 			/* mapped after all: unmap the host side, the guest must fault */

@@ -347,6 +347,7 @@ TEST(print_policy_round_trip)
 	ASSERT_EQ(0, line("hostname box"));
 	ASSERT_EQ(0, line("path readonly /"));
 	ASSERT_EQ(0, line("path allow /tmp"));
+	ASSERT_EQ(0, line("private-tmp /var/tmp/ 64m"));
 	for (nr = 0; nr < MAX_SYSCALLS; nr++)
 		for (k = 0; k < 3; k++)
 			before[nr][k] = outcome(nr, args[k]);
@@ -367,11 +368,45 @@ TEST(print_policy_round_trip)
 		}
 	EXPECT_TRUE(policy.network);
 	EXPECT_EQ(2, policy.npaths);
+	EXPECT_STREQ("/var/tmp", policy.tmpdir);
+	EXPECT_STREQ("64m", policy.tmpsize);
 	/* printed, read back, printed again: the same text from then on */
 	strcpy(second, printed());
 	strcpy(third, second);
 	load_text(_metadata, third);
 	EXPECT_STREQ(second, printed());
+}
+
+/* private-tmp: a real tmpfs (fsrules.c); its directory and size are checked here */
+TEST(private_tmp_rule)
+{
+	static const char *const bad[] = {
+		"private-tmp", "private-tmp tmp", "private-tmp /", "private-tmp //",
+		"private-tmp /tmp/../etc", "private-tmp /tmp/.", "private-tmp /a//b",
+		"private-tmp /tmp 0", "private-tmp /tmp 64x", "private-tmp /tmp m",
+		"private-tmp /tmp 64mb", "private-tmp /tmp 1234567890123456789",
+		"private-tmp /tmp 1m extra",
+	};
+	char buf[1024];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		reset();
+		EXPECT_EQ(-1, CAPTURE(buf, line(bad[i]))) TH_LOG("accepted: %s", bad[i]);
+		EXPECT_EQ(0, policy.tmpdir[0]) TH_LOG("%s", bad[i]);
+	}
+	reset();
+	ASSERT_EQ(0, line("private-tmp /tmp 25%"));
+	EXPECT_STREQ("25%", policy.tmpsize);
+	ASSERT_EQ(0, line("private-tmp /scratch"));
+	EXPECT_STREQ("", policy.tmpsize);
+	/* DIR and below are writable whatever the path rules say; its neighbours are not */
+	ASSERT_EQ(0, line("path readonly /"));
+	ASSERT_EQ(0, line("path deny /scratch"));
+	EXPECT_EQ(PATH_ALLOW, path_check("/scratch"));
+	EXPECT_EQ(PATH_ALLOW, path_check("/scratch/a/b"));
+	EXPECT_EQ(PATH_READONLY, path_check("/scratchy"));
+	EXPECT_EQ(PATH_READONLY, path_check("/tmp"));
 }
 
 /* ---- JSON ---- */

@@ -37,10 +37,10 @@ signal.c:o\.ss_sp = \(void \*\)alt_sp
 signal.c:\(uint64_t \*\)\(xs \+ XS_LEGACY\)
 signal.c:\*\(const uint64_t \*\)\(area \+ XS_LEGACY\)
 signal.c:si\.si_addr = \(void \*\)addr
-tmpfs.c:\(struct dirent64 \*\)\(out \+ pos\)
 trace.c:\*\(const int \*\)(x|y)[];]
 trace.c:\(const unsigned char \*\)(path|argv\[i\])
 trace.c:%p .*\(void \*\)prog_envp
+vdso.c:mem_write\(text, \(const void \*\)host_text
 '
 CAST='\((const )?(void|char|unsigned char|uint8_t|uint16_t|uint32_t|uint64_t|int|long|short|struct [a-z_0-9]+|[a-z_0-9]+_t)( const)? ?\*+\) ?[^&" )]'
 OK_CALLS='(mmap|munmap|mprotect|mremap|madvise|dune_vm_[a-z_]+|dune_va_to_pa)\('

@@ -81,15 +81,22 @@ void guest_map_gva(struct guest *g, uint64_t gva, uint64_t gpa)
 			table[i] = pool_gpa(g, pool_page(g)) | PTE_P | PTE_W | PTE_U;
 		table = (uint64_t *)((char *)g->pool + (table[i] & ~0xfffULL));
 	}
-	table[(gva >> 21) & 511] = gpa | PTE_P | PTE_W | PTE_U | PTE_PS;
+	table[(gva >> 21) & 511] = gpa | PTE_P | PTE_W | g->leaf_user | PTE_PS;
+}
+
+int guest_map_at(struct guest *g, uint64_t hva, uint64_t gpa)
+{
+	hva &= ~(CHUNK - 1);
+	if (guest_map_chunk(g, hva, gpa))
+		return -1;
+	guest_map_gva(g, hva, gpa);
+	return 0;
 }
 
 int guest_map_identity(struct guest *g, uint64_t hva)
 {
-	hva &= ~(CHUNK - 1);
-	if (guest_map_chunk(g, hva, g->next_gpa))
+	if (guest_map_at(g, hva, g->next_gpa))
 		return -1;
-	guest_map_gva(g, hva, g->next_gpa);
 	g->next_gpa += CHUNK;
 	return 0;
 }
@@ -119,12 +126,28 @@ int guest_map_text(struct guest *g, const void *code)
 	return guest_map_identity(g, (uintptr_t)code);
 }
 
+void guest_set_gate(struct guest *g, unsigned int vector, const void *handler)
+{
+	uint64_t target = (uintptr_t)handler;
+
+	/* a 64-bit interrupt gate (SDM Vol. 3A, 6.14.1), 16 bytes */
+	g->idt[2 * vector] = (target & 0xffff) | ((uint64_t)SEL_CODE0 << 16) |
+			     (0x8eULL << 40) | ((target >> 16 & 0xffff) << 48);
+	g->idt[2 * vector + 1] = target >> 32;
+}
+
 int guest_setup(struct guest *g)
+{
+	return guest_setup_leaves(g, PTE_U);
+}
+
+int guest_setup_leaves(struct guest *g, uint64_t leaf_user)
 {
 	uint64_t *tss;
 	unsigned int v;
 
 	memset(g, 0, sizeof(*g));
+	g->leaf_user = leaf_user;
 	g->dev = g->vm = g->vcpu = -1;
 	g->dev = open("/dev/dune", O_RDWR | O_CLOEXEC);
 	if (g->dev < 0)
@@ -159,15 +182,9 @@ int guest_setup(struct guest *g)
 	tss[0] = ((uintptr_t)g->pool + CHUNK - 4096) << 32;	/* rsp0 low at +4 */
 	tss[1] = ((uintptr_t)g->pool + CHUNK - 4096) >> 32;
 
-	/* 64-bit interrupt gates (SDM Vol. 3A, 6.14.1), 16 bytes each. */
 	g->idt = pool_page(g);
-	for (v = 0; v < 256; v++) {
-		uint64_t target = (uintptr_t)guest_trap_stubs + v * STUB_SIZE;
-
-		g->idt[2 * v] = (target & 0xffff) | ((uint64_t)SEL_CODE0 << 16) |
-				(0x8eULL << 40) | ((target >> 16 & 0xffff) << 48);
-		g->idt[2 * v + 1] = target >> 32;
-	}
+	for (v = 0; v < 256; v++)
+		guest_set_gate(g, v, guest_trap_stubs + v * STUB_SIZE);
 
 	g->config.cr3 = pool_gpa(g, g->pml4);
 	g->config.gdtr_base = (uintptr_t)g->gdt;
@@ -196,7 +213,7 @@ int guest_run(struct guest *g, const void *code, uint64_t rdi, uint64_t rsi, uin
 	memset(&g->run, 0, sizeof(g->run));
 	g->run.regs.rip = (uintptr_t)code;
 	g->run.regs.rsp = g->stack_top ? g->stack_top : (uintptr_t)g->pool + CHUNK - 8192;
-	g->run.regs.rflags = 0x2;
+	g->run.regs.rflags = 0x2 | g->rflags;
 	g->run.regs.rdi = rdi;
 	g->run.regs.rsi = rsi;
 	g->run.regs.rdx = rdx;

@@ -38,6 +38,8 @@ struct guest {
 	struct dune_vcpu_config config;
 	struct dune_run run;
 	uint64_t stack_top;		/* guest_run's RSP; 0: the pool's top */
+	uint64_t rflags;		/* guest_run's RFLAGS bits besides bit 1 (e.g. AC) */
+	uint64_t leaf_user;		/* PTE_U or 0 on the 2 MiB leaves mapped from now on */
 };
 
 /* An mmap of 2 MiB aligned to 2 MiB (hint: 0 or a wanted address); NULL on failure. */
@@ -47,8 +49,13 @@ void *mmap_chunk(void *hint, int prot);
  * Open /dev/dune, create a VM, map the pool (GPA 0) and this program's
  * text chunk; a GDT, TSS and an IDT whose every vector jumps to
  * guest_trap (which reports the vector with VMCALL).  0 or -1 (errno).
+ * Every leaf is a user page (PTE_U).
  */
 int guest_setup(struct guest *g);
+/* The same, with @leaf_user (PTE_U or 0) on the leaves: 0 for supervisor pages (SMEP/SMAP tests). */
+int guest_setup_leaves(struct guest *g, uint64_t leaf_user);
+/* IDT vector @vector: an interrupt gate (ring 0) to @handler instead of its stub. */
+void guest_set_gate(struct guest *g, unsigned int vector, const void *handler);
 /* Point the guest's GVA @gva (2 MiB page) at @gpa, without mapping a chunk. */
 void guest_map_gva(struct guest *g, uint64_t gva, uint64_t gpa);
 /* Register the chunk at @hva with a fresh GPA and map GVA == HVA; 0/-1. */
@@ -57,9 +64,11 @@ int guest_map_identity(struct guest *g, uint64_t hva);
 int guest_map_text(struct guest *g, const void *code);
 /* DUNE_MAP_CHUNKS with one chunk; the ioctl's result. */
 int guest_map_chunk(struct guest *g, uint64_t hva, uint64_t gpa);
+/* Register the chunk at @hva with the GPA @gpa and map GVA == HVA; 0/-1. */
+int guest_map_at(struct guest *g, uint64_t hva, uint64_t gpa);
 int guest_create_vcpu(struct guest *g);
 /*
- * Run @code (ring 0, stack in the pool, IF clear) with rdi, rsi, rdx set;
+ * Run @code (ring 0, stack in the pool, IF clear, g->rflags) with rdi, rsi, rdx set;
  * DUNE_RUN again after EINTR.  The ioctl's result; g->run holds the exit.
  */
 int guest_run(struct guest *g, const void *code, uint64_t rdi, uint64_t rsi, uint64_t rdx);

@@ -29,9 +29,10 @@ static uintptr_t supervisor_addr(const char *want_perms)
 	uintptr_t lo = 0;
 
 	/*
-	 * The sandbox hides /proc/self/maps (it would show where the
-	 * supervisor lives): aim at libdune's page-table pool, which is at
-	 * a fixed address (PAGEBASE, 8 GiB, libdune/dune.h).
+	 * The sandbox shows the program only its own mappings in
+	 * /proc/self/maps (samples/sandbox/maps.c: not where the supervisor
+	 * lives): aim at libdune's page-table pool, which is at a fixed
+	 * address (PAGEBASE, 8 GiB, libdune/dune.h).
 	 */
 	if (!f)
 		return 0x200000000UL;
@@ -47,11 +48,7 @@ static uintptr_t supervisor_addr(const char *want_perms)
 		}
 	}
 	fclose(f);
-	if (!lo) {
-		fprintf(stderr, "no supervisor mapping found\n");
-		exit(2);
-	}
-	return lo;
+	return lo ? lo : 0x200000000UL;
 }
 
 static long raw(long nr, long a, long b, long c)

@@ -295,6 +295,8 @@ static int m_defaults(pid_t sentinel)
 
 	attempt("kill(-1, 0): any process at all", kill(-1, 0));
 	attempt("kill(1, 0): init", kill(1, 0));
+	attempt("tkill(1, 0): init's thread", syscall(SYS_tkill, 1, 0));
+	attempt("tgkill(1, 1, 0): init's thread", syscall(SYS_tgkill, 1, 1, 0));
 	attempt("kill(sentinel, SIGKILL)", kill(sentinel, SIGKILL));
 	attempt("prlimit64(1, get)", prlimit(1, RLIMIT_NOFILE, NULL, &old));
 	attempt("prlimit64(sentinel, set NOFILE 64)", prlimit(sentinel, RLIMIT_NOFILE, &rl, NULL));
