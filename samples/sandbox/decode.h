@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
+#include "tracebuf.h"
 
 struct tcall {
 	long nr;
@@ -23,25 +23,25 @@ struct tcall {
 extern int trace_strsize;
 
 /*
- * The printers below write to a stream whose lock the caller holds
- * (flockfile: trace.c holds it for a whole line).
+ * The printers below append to the trace's buffer, whose lock the
+ * caller holds (tb_line_begin: trace.c holds it for a whole line).
  */
 /* Quote @n bytes of @s as strace does; "..." if the real length @len is more. */
-void put_quoted(FILE *f, const void *buf, long n, long len, bool hex);
+void put_quoted(struct tbuf *f, const void *buf, long n, long len, bool hex);
 /* Numbers in decimal, without printf's cost. */
-void put_dec(FILE *f, long v);
-void put_udec(FILE *f, unsigned long v);
+void put_dec(struct tbuf *f, long v);
+void put_udec(struct tbuf *f, unsigned long v);
 /* A program string or buffer at @addr: at most trace_strsize bytes (all of a path). */
-void put_mem_str(FILE *f, uint64_t addr, long len, bool nul, bool path);
+void put_mem_str(struct tbuf *f, uint64_t addr, long len, bool nul, bool path);
 
 /*
  * The whole argument list of @t, as strace prints it, if decode.c knows
  * this call (its table): true; false to let trace.c print it from the
  * system-call table's kinds.
  */
-bool decode_args(FILE *f, const struct tcall *t);
+bool decode_args(struct tbuf *f, const struct tcall *t);
 /* What strace adds after some results: " (flags FD_CLOEXEC)" etc. */
-void decode_ret_note(FILE *f, const struct tcall *t);
+void decode_ret_note(struct tbuf *f, const struct tcall *t);
 
 /* Signal names as strace prints them: SIGINT, SIGRTMIN, SIGRT_3; NULL if none. */
 const char *signal_name(int sig, char *buf, size_t len);

@@ -39,6 +39,7 @@
 
 #include "sandbox.h"
 #include "dune-ext.h"		/* dune_set_fork_signal */
+#include "tracebuf.h"
 
 #define EXEC_RET	0x5eec
 
@@ -445,9 +446,16 @@ long sys_fork(struct dune_tf *tf, const struct clone_req *req)
 	fs = dune_get_user_fs();
 	ctf = *tf;
 	fflush(NULL);
+	/*
+	 * The trace's lines out, and no thread inside one, across the fork:
+	 * the trace's lock first (a line being written may read program
+	 * memory: tb_lock, then mem_lock), then fork_locked's.
+	 */
+	tb_fork_prepare();
 	ret = fork_locked((int)(flags & CSIGNAL));
 	if (ret < 0)
 		ret = -errno;
+	tb_fork_done();		/* in the child too: its copy of the lock, taken by this thread */
 	if (ret != 0) {
 		procs_set(slot, ret > 0 ? (int)ret : 0);
 		/* into the parent's memory, as the kernel does (kernel/fork.c kernel_clone) */

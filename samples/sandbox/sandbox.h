@@ -18,7 +18,10 @@
  *   paths.c    path checks
  *   policy.c   the policy file format
  *   trace.c    strace-style trace lines, dune-trace's strace options
- *   decode.c   arguments as strace prints them: flag sets, structures (tables)
+ *   tracebuf.c the trace's buffer; traceflush.c when it goes out
+ *   decode.c   arguments as strace prints them: the table of calls, and
+ *              decode_{text,flags,signal,net,struct}.c, the printers by subject
+ *   traceclass.c strace's -e trace=%CLASS sets
  *   process.c  fork, execve, threads
  *   threads.c  the program's threads: registry, ended by execve
  *   uaccess.c  the only reads and writes of program memory (STAC/CLAC)
@@ -287,6 +290,7 @@ extern bool trace_buffered;
 void trace_buffer_init(void);
 void trace_flush(void);
 void trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void trace_killed(const char *signame, const char *why);
 
 void on_syscall(struct dune_tf *tf);
 long forward(long nr, const uint64_t a[6]);

@@ -29,9 +29,7 @@ void kill_program(const char *why, int sig)
 	sigset_t set;
 
 	fprintf(stderr, "%s: %s: killed (%s)\n", progname, prog_path, why);
-	if (trace_out)
-		fprintf(trace_out, "+++ killed by %s (%s) +++\n", strsignal(sig), why);
-	trace_flush();		/* every buffered line, before the end */
+	trace_killed(strsignal(sig), why);	/* and every buffered line, before the end */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigaction(sig, &sa, NULL);

@@ -68,16 +68,6 @@ static pid_t trace_pid(void)
 	return my_pid;
 }
 
-/*
- * A line is complete: out at once on a terminal, else it waits in the
- * buffer (traceflush.c says when it goes out).
- */
-static void line_done(FILE *f)
-{
-	if (!trace_buffered)
-		fflush(f);
-}
-
 static long ts_nsec(const struct timespec *t)
 {
 	return t->tv_sec * 1000000000L + t->tv_nsec;
@@ -114,31 +104,31 @@ static bool traced(long nr)
 }
 
 /* The start of a line: the pid of a child, the time of day with -t/-tt. */
-static void line_prefix(FILE *f)
+static void line_prefix(struct tbuf *f)
 {
 	if (trace_pid() != real_pid)
-		fprintf(f, "[pid %d] ", trace_pid());
+		tb_printf(f, "[pid %d] ", trace_pid());
 	if (trace_opts.timestamps) {
 		struct timespec now;
 		struct tm tm;
 
 		clock_gettime(CLOCK_REALTIME, &now);
 		localtime_r(&now.tv_sec, &tm);
-		fprintf(f, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+		tb_printf(f, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
 		if (trace_opts.timestamps > 1)
-			fprintf(f, ".%06ld", now.tv_nsec / 1000);
-		fputc(' ', f);
+			tb_printf(f, ".%06ld", now.tv_nsec / 1000);
+		tb_putc(f, ' ');
 	}
 }
 
 /* @n bytes of @s as a C string literal; "..." if the real length @len is more. */
-static void put_bytes(FILE *f, const unsigned char *s, long n, long len)
+static void put_bytes(struct tbuf *f, const unsigned char *s, long n, long len)
 {
 	put_quoted(f, s, n, len, false);
 }
 
 /* A string or buffer of the program's, if mem.c says it may be read. */
-static void put_str(FILE *f, uint64_t addr, long len, bool nul)
+static void put_str(struct tbuf *f, uint64_t addr, long len, bool nul)
 {
 	put_mem_str(f, addr, len, nul, false);
 }
@@ -162,7 +152,7 @@ static const char *err_name(int err)
  * supervisor's copy the kernel was given for it (NULL if none).  For the
  * calls decode.c has no row for.
  */
-static void put_arg(FILE *f, struct argdesc ad, int i, const uint64_t a[6], const void *copy,
+static void put_arg(struct tbuf *f, struct argdesc ad, int i, const uint64_t a[6], const void *copy,
 		    long ret)
 {
 	uint64_t v = a[i];
@@ -171,17 +161,17 @@ static void put_arg(FILE *f, struct argdesc ad, int i, const uint64_t a[6], cons
 	case A_INT:
 	case A_FD:
 	case A_SIG:
-		fprintf(f, "%ld", (long)(ad.k == A_FD || ad.k == A_SIG ? (int)v : (long)v));
+		tb_printf(f, "%ld", (long)(ad.k == A_FD || ad.k == A_SIG ? (int)v : (long)v));
 		break;
 	case A_DIRFD:
 		if ((int)v == AT_FDCWD)
-			fputs("AT_FDCWD", f);
+			tb_puts(f, "AT_FDCWD");
 		else
-			fprintf(f, "%d", (int)v);
+			tb_printf(f, "%d", (int)v);
 		break;
 	case A_STR:
 		if (!v)
-			fputs("NULL", f);
+			tb_puts(f, "NULL");
 		else if (copy)
 			put_bytes(f, copy, strlen(copy), strlen(copy));
 		else
@@ -200,21 +190,21 @@ static void put_arg(FILE *f, struct argdesc ad, int i, const uint64_t a[6], cons
 		break;
 	case A_OUTL:
 		if (ret < 0)
-			fprintf(f, "%#lx", (unsigned long)v);
+			tb_printf(f, "%#lx", (unsigned long)v);
 		else
 			put_str(f, v, ret, false);
 		break;
 	case A_HEX:
-		fprintf(f, "%#lx", (unsigned long)v);
+		tb_printf(f, "%#lx", (unsigned long)v);
 		break;
 	case A_MODE:
-		fprintf(f, "%#03lo", (unsigned long)v);
+		tb_printf(f, "%#03lo", (unsigned long)v);
 		break;
 	default:
 		if (v)
-			fprintf(f, "%#lx", (unsigned long)v);
+			tb_printf(f, "%#lx", (unsigned long)v);
 		else
-			fputs("NULL", f);
+			tb_puts(f, "NULL");
 	}
 }
 
@@ -238,7 +228,7 @@ static void trace_line(long nr, const struct argdesc kind[6], const uint64_t arg
 {
 	const struct sysdesc *d = sys_desc(nr);
 	struct tcall t = { .nr = nr, .a = args, .copy = copy, .ret = ret };
-	FILE *f = trace_out;
+	struct tbuf *f = &trace_tb;
 	struct timespec now;
 	char buf[32];
 	int i, n = 0;
@@ -249,11 +239,11 @@ static void trace_line(long nr, const struct argdesc kind[6], const uint64_t arg
 		count_call(nr, ret);
 		return;
 	}
-	/* the whole line under the stream's lock: threads' lines do not mix */
-	flockfile(f);
+	/* the whole line under the buffer's lock: threads' lines do not mix */
+	tb_line_begin(f);
 	line_prefix(f);
-	fputs_unlocked(sys_name(nr, buf, sizeof(buf)), f);
-	putc_unlocked('(', f);
+	tb_puts(f, sys_name(nr, buf, sizeof(buf)));
+	tb_putc(f, '(');
 	if (decode_args(f, &t)) {
 		/* decode.c knows this call */
 	} else if (d) {
@@ -261,34 +251,34 @@ static void trace_line(long nr, const struct argdesc kind[6], const uint64_t arg
 			n++;
 		for (i = 0; i < n; i++) {
 			if (i)
-				fputs(", ", f);
+				tb_puts(f, ", ");
 			put_arg(f, kind[i], i, args, copy ? copy[i] : NULL, ret);
 		}
 	} else {
 		for (i = 0; i < 6; i++)
-			fprintf(f, "%s%#lx", i ? ", " : "", (unsigned long)args[i]);
+			tb_printf(f, "%s%#lx", i ? ", " : "", (unsigned long)args[i]);
 	}
 	if (nr == SYS_exit_group || nr == SYS_exit) {
-		fputs(") = ?\n", f);
-		fflush(f);
-		funlockfile(f);
+		tb_puts(f, ") = ?\n");
+		tb_flush(f);		/* the process ends */
+		tb_line_end(f);
 		return;
 	}
 	if (ret < 0 && ret > -4096) {
 		const char *name = err_name((int)-ret);
 
 		if (name)
-			fprintf(f, ") = -1 %s (%s)", name, strerror((int)-ret));
+			tb_printf(f, ") = -1 %s (%s)", name, strerror((int)-ret));
 		else
-			fprintf(f, ") = -1 E%ld (%s)", -ret, strerror((int)-ret));
+			tb_printf(f, ") = -1 E%ld (%s)", -ret, strerror((int)-ret));
 	} else if ((d && d->ret_ptr) ||
 		   (nr == SYS_fcntl && ((int)args[1] == F_GETFD || (int)args[1] == F_GETFL))) {
-		fprintf(f, ") = %#lx", (unsigned long)ret);
+		tb_printf(f, ") = %#lx", (unsigned long)ret);
 		decode_ret_note(f, &t);
 	} else if (nr == SYS_umask) {
-		fprintf(f, ") = %#03lo", (unsigned long)ret);
+		tb_printf(f, ") = %#03lo", (unsigned long)ret);
 	} else {
-		fputs_unlocked(") = ", f);
+		tb_puts(f, ") = ");
 		put_dec(f, ret);
 	}
 	if (trace_opts.durations) {
@@ -296,11 +286,10 @@ static void trace_line(long nr, const struct argdesc kind[6], const uint64_t arg
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		ns = ts_nsec(&now) - ts_nsec(&call_start);
-		fprintf(f, " <%ld.%06ld>", ns / 1000000000L, ns % 1000000000L / 1000);
+		tb_printf(f, " <%ld.%06ld>", ns / 1000000000L, ns % 1000000000L / 1000);
 	}
-	putc_unlocked('\n', f);
-	line_done(f);
-	funlockfile(f);
+	tb_putc(f, '\n');
+	tb_line_end(f);
 }
 
 /* A call made outside the pipeline (execve): its arguments in program memory. */
@@ -350,36 +339,35 @@ void trace_of(const struct call *c)
  */
 void trace_exec_start(const char *path, char *const argv[], int envc)
 {
-	FILE *f = trace_out;
+	struct tbuf *f = &trace_tb;
 	int i;
 
-	if (!f || !traced(SYS_execve))
+	if (!trace_out || !traced(SYS_execve))
 		return;
 	if (trace_opts.summary) {
 		if (counts)
 			counts[SYS_execve].calls++;
 		return;
 	}
-	flockfile(f);
+	tb_line_begin(f);
 	line_prefix(f);
-	fputs("execve(", f);
+	tb_puts(f, "execve(");
 	put_bytes(f, (const unsigned char *)path, strlen(path), strlen(path));
-	fputs(", [", f);
+	tb_puts(f, ", [");
 	for (i = 0; argv[i]; i++) {
 		long len = strlen(argv[i]);
 
 		if (i == trace_strsize) {
-			fputs(", ...", f);
+			tb_puts(f, ", ...");
 			break;
 		}
 		if (i)
-			fputs(", ", f);
+			tb_puts(f, ", ");
 		put_bytes(f, (const unsigned char *)argv[i],
 			  len < trace_strsize ? len : trace_strsize, len);
 	}
-	fprintf(f, "], %p /* %d var%s */) = 0\n", (void *)prog_envp, envc, envc == 1 ? "" : "s");
-	line_done(f);
-	funlockfile(f);
+	tb_printf(f, "], %p /* %d var%s */) = 0\n", (void *)prog_envp, envc, envc == 1 ? "" : "s");
+	tb_line_end(f);
 }
 
 /* "--- SIGCHLD ... ---": a signal delivered to the program's handler (-e signal=). */
@@ -391,14 +379,13 @@ void trace_signal(int sig)
 	if (!trace_out || trace_opts.summary ||
 	    (trace_opts.sig_filter && (sig <= 0 || sig > 64 || !trace_opts.sigs[sig])))
 		return;
-	flockfile(trace_out);
-	line_prefix(trace_out);
+	tb_line_begin(&trace_tb);
+	line_prefix(&trace_tb);
 	if (name)
-		fprintf(trace_out, "--- %s {si_signo=%s, ...} ---\n", name, name);
+		tb_printf(&trace_tb, "--- %s {si_signo=%s, ...} ---\n", name, name);
 	else
-		fprintf(trace_out, "--- %d {si_signo=%d, ...} ---\n", sig, sig);
-	line_done(trace_out);
-	funlockfile(trace_out);
+		tb_printf(&trace_tb, "--- %d {si_signo=%d, ...} ---\n", sig, sig);
+	tb_line_end(&trace_tb);
 }
 
 static int by_time(const void *x, const void *y)
@@ -417,7 +404,7 @@ static int by_time(const void *x, const void *y)
  * here is wall time from the SYSCALL in ring 3 to the trace, supervisor
  * work included (strace -c -w is the comparable view).
  */
-static void print_summary(FILE *f)
+static void print_summary(struct tbuf *f)
 {
 	static const char rule[] =
 		"------ ----------- ----------- --------- --------- ----------------\n";
@@ -434,25 +421,25 @@ static void print_summary(FILE *f)
 		total_err += counts[i].errors;
 	}
 	qsort(order, n, sizeof(order[0]), by_time);
-	fprintf(f, "%% time     seconds  usecs/call     calls    errors syscall\n%s", rule);
+	tb_printf(f, "%% time     seconds  usecs/call     calls    errors syscall\n%s", rule);
 	for (i = 0; i < n; i++) {
 		const struct trace_count *c = &counts[order[i]];
 
-		fprintf(f, "%6.2f %11.6f %11lu %9lu ",
+		tb_printf(f, "%6.2f %11.6f %11lu %9lu ",
 			total_ns ? 100.0 * c->nsec / total_ns : 0.0, c->nsec / 1e9,
 			c->nsec / 1000 / c->calls, c->calls);
 		if (c->errors)
-			fprintf(f, "%9lu ", c->errors);
+			tb_printf(f, "%9lu ", c->errors);
 		else
-			fprintf(f, "%9s ", "");
-		fprintf(f, "%s\n", sys_name(order[i], buf, sizeof(buf)));
+			tb_printf(f, "%9s ", "");
+		tb_printf(f, "%s\n", sys_name(order[i], buf, sizeof(buf)));
 	}
-	fprintf(f, "%s%6.2f %11.6f %11lu %9lu ", rule, 100.0, total_ns / 1e9,
+	tb_printf(f, "%s%6.2f %11.6f %11lu %9lu ", rule, 100.0, total_ns / 1e9,
 		total_calls ? total_ns / 1000 / total_calls : 0, total_calls);
 	if (total_err)
-		fprintf(f, "%9lu total\n", total_err);
+		tb_printf(f, "%9lu total\n", total_err);
 	else
-		fprintf(f, "%9s total\n", "");
+		tb_printf(f, "%9s total\n", "");
 }
 
 /*
@@ -461,32 +448,52 @@ static void print_summary(FILE *f)
  */
 void trace_exit(int status, int sig)
 {
+	struct tbuf *f = &trace_tb;
 	char buf[16];
 	const char *name;
 
 	if (!trace_out)
 		return;
+	tb_line_begin(f);
 	if (!trace_opts.summary) {
-		line_prefix(trace_out);
+		line_prefix(f);
 		name = sig ? signal_name(sig, buf, sizeof(buf)) : NULL;
 		if (sig)
-			fprintf(trace_out, "+++ killed by %s +++\n", name ? name : "?");
+			tb_printf(f, "+++ killed by %s +++\n", name ? name : "?");
 		else
-			fprintf(trace_out, "+++ exited with %d +++\n", status & 0xff);
+			tb_printf(f, "+++ exited with %d +++\n", status & 0xff);
 	} else if (counts && trace_pid() == real_pid) {
-		print_summary(trace_out);
+		print_summary(f);
 	}
-	fflush(trace_out);
+	tb_flush(f);		/* the process ends */
+	tb_line_end(f);
 }
 
 void trace_note(const char *fmt, ...)
 {
+	char line[256];
 	va_list ap;
 
 	if (!trace_out || trace_opts.summary)
 		return;
 	va_start(ap, fmt);
-	vfprintf(trace_out, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	line_done(trace_out);
+	tb_line_begin(&trace_tb);
+	tb_puts(&trace_tb, line);
+	tb_line_end(&trace_tb);
+}
+
+/*
+ * The supervisor ends the program (kill_program: a fault, a policy
+ * kill): its line, and every buffered line out before the end.
+ */
+void trace_killed(const char *signame, const char *why)
+{
+	if (!trace_out)
+		return;
+	tb_line_begin(&trace_tb);
+	tb_printf(&trace_tb, "+++ killed by %s (%s) +++\n", signame, why);
+	tb_flush(&trace_tb);
+	tb_line_end(&trace_tb);
 }

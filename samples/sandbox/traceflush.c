@@ -7,11 +7,12 @@
  * the program's own call.  Written line by line, the trace doubled the
  * exits of every traced call.  So, unless the trace goes to a terminal
  * (someone is watching: every line at once, as strace does), the lines
- * collect in the stdio buffer of trace_out (TRACE_BUF bytes; one lock for
- * all the process's threads, held for a whole line, so the lines of
+ * collect in the trace's buffer (tracebuf.h: TRACE_BUF bytes; one lock
+ * for all the process's threads, held for a whole line, so the lines of
  * threads keep the order in which their calls ended) and go out:
  *
- *  - when the buffer is full (stdio);
+ *  - when the buffer is full, or its oldest line is older than
+ *    TRACE_MAX_AGE (tracebuf.h: about 0.1 s);
  *  - before a call that may end or replace the process, or send a signal
  *    that may end it: exit, exit_group, execve, kill, tgkill, ... (abort()
  *    is a tgkill of itself); before the supervisor ends the program
@@ -27,20 +28,19 @@
  *
  * What is lost: a signal sent by another process (SIGTERM, SIGKILL) that
  * ends the program while it runs - not while it waits, which flushed -
- * loses the lines since the last flush (at most TRACE_BUF bytes).
+ * loses the lines since the last flush: at most TRACE_BUF bytes, of at
+ * most TRACE_MAX_AGE before the last call (a program that computes
+ * without calls after its last line keeps that line until it calls).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio_ext.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
 #include "call.h"
-
-/* Lines per write: about 370 of "read(0, \"\\0\", 1) = 1". */
-#define TRACE_BUF	8192
+#include "tracebuf.h"
 
 bool trace_buffered;
 
@@ -142,30 +142,33 @@ void trace_before(const struct call *c)
 	w = when[c->nr];
 	if (w != FL_FD)
 		__atomic_add_fetch(&generation, 1, __ATOMIC_ACQ_REL);
-	if (w == FL_NO || !__fpending(trace_out))
+	/* an unlocked look: a line another thread is building goes out with the next */
+	if (w == FL_NO || !__atomic_load_n(&trace_tb.n, __ATOMIC_RELAXED))
 		return;
 	if (c->nr == SYS_fcntl && (int)c->a[1] != F_SETLKW && (int)c->a[1] != F_OFD_SETLKW)
 		return;
 	if (w == FL_FD && fd_is_quiet((long)c->a[0]))
 		return;
-	fflush(trace_out);
+	trace_flush();
 }
 
-/* Out with every buffered line: the supervisor ends the program. */
+/* Out with every buffered line. */
 void trace_flush(void)
 {
-	if (trace_out)
-		fflush(trace_out);
+	tb_line_begin(&trace_tb);
+	tb_flush(&trace_tb);
+	tb_line_end(&trace_tb);
 }
 
 /*
- * trace_out is open: buffered unless it is a terminal.  Before its first
- * line (setvbuf's rule).
+ * trace_out is open: its lines go to its descriptor through the trace's
+ * buffer (tracebuf.c), held back unless it is a terminal.
  */
 void trace_buffer_init(void)
 {
-	if (!trace_out || isatty(fileno(trace_out)))
+	if (!trace_out)
 		return;
-	if (!setvbuf(trace_out, NULL, _IOFBF, TRACE_BUF))
-		trace_buffered = true;
+	trace_tb.fd = fileno(trace_out);
+	trace_tb.buffered = !isatty(trace_tb.fd);
+	trace_buffered = trace_tb.buffered;
 }

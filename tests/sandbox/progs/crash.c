@@ -7,11 +7,18 @@
  *   crash segv     write(1, "last words\n", 11), then a write to address 0
  *   crash abort    the same write, then abort() (a tgkill of itself)
  *   crash term     the same write, then kill(getpid(), SIGTERM)
+ *   crash slow     the same write, then forever: SLOW_TICKS of computing,
+ *                  a getppid() (a call that never waits, which does not
+ *                  flush the trace); the test kills it from outside
  */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <x86intrin.h>
+
+/* Twice the trace's TRACE_MAX_AGE (samples/sandbox/tracebuf.h): TSC ticks. */
+#define SLOW_TICKS	(1ULL << 29)
 
 int main(int argc, char **argv)
 {
@@ -27,5 +34,13 @@ int main(int argc, char **argv)
 		abort();
 	else if (!strcmp(argv[1], "term"))
 		kill(getpid(), SIGTERM);
+	else if (!strcmp(argv[1], "slow"))
+		for (;;) {
+			unsigned long long t = __rdtsc();
+
+			while (__rdtsc() - t < SLOW_TICKS)
+				;
+			getppid();
+		}
 	return 2;
 }
