@@ -199,6 +199,142 @@ dune_thread_exit:
 	.size	dune_thread_exit, . - dune_thread_exit
 
 /*
+ * The host loop's system calls that a signal may interrupt with the guest
+ * in a known state (sigctx.c).  A signal reaches the host half of the
+ * thread, and its ucontext shows where the host loop was: sigctx.c
+ * recognises these stubs by the RIP in it, and so knows which guest
+ * registers the handler must see and how its edits take effect.
+ *
+ * long dune_run_call(long fd, unsigned long cmd, struct dune_run *run,
+ *                    uint64_t *deferred)
+ *
+ * ioctl(fd, DUNE_RUN, run).  First, the signals sigctx.c held back (bits
+ * in *deferred, blocked meanwhile) are unblocked: the kernel delivers them
+ * right there, with the guest state in *run complete.  From dune_run_call
+ * up to the SYSCALL, and in the unblocking path, the guest is about to
+ * run with run->regs; at dune_run_call_done the ioctl has returned (RAX).
+ */
+	.globl	dune_run_call
+	.hidden	dune_run_call
+	.globl	dune_run_call_insn
+	.hidden	dune_run_call_insn
+	.globl	dune_run_call_done
+	.hidden	dune_run_call_done
+	.globl	dune_run_call_end
+	.hidden	dune_run_call_end
+	.type	dune_run_call, @function
+	.balign	16
+dune_run_call:
+1:	cmpq	$0, (%rcx)
+	jne	2f
+	movl	$__NR_ioctl, %eax
+dune_run_call_insn:
+	syscall
+dune_run_call_done:
+	ret
+2:	pushq	%rdi
+	pushq	%rsi
+	pushq	%rdx
+	pushq	%rcx
+	xorl	%eax, %eax
+	xchgq	%rax, (%rcx)			/* take the set: it may grow again */
+	pushq	%rax
+	movl	$1, %edi			/* SIG_UNBLOCK */
+	movq	%rsp, %rsi
+	xorl	%edx, %edx
+	movl	$8, %r10d
+	movl	$__NR_rt_sigprocmask, %eax
+	syscall
+	popq	%rax
+	popq	%rcx
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	jmp	1b
+dune_run_call_end:
+	.size	dune_run_call, . - dune_run_call
+
+/*
+ * long dune_fwd_call(const struct dune_regs *r)
+ *
+ * The guest's system call, made natively with its number and arguments:
+ * before dune_fwd_call_insn it has not started; at it, the kernel has set
+ * it up for a restart (a handler with SA_RESTART); at dune_fwd_call_done
+ * it has returned, with its result in RAX.
+ */
+	.globl	dune_fwd_call
+	.hidden	dune_fwd_call
+	.globl	dune_fwd_call_insn
+	.hidden	dune_fwd_call_insn
+	.globl	dune_fwd_call_done
+	.hidden	dune_fwd_call_done
+	.type	dune_fwd_call, @function
+	.balign	16
+dune_fwd_call:
+	movq	DUNE_R_RAX(%rdi), %rax
+	movq	DUNE_R_RSI(%rdi), %rsi
+	movq	DUNE_R_RDX(%rdi), %rdx
+	movq	DUNE_R_R10(%rdi), %r10
+	movq	DUNE_R_R8(%rdi), %r8
+	movq	DUNE_R_R9(%rdi), %r9
+	movq	DUNE_R_RDI(%rdi), %rdi
+dune_fwd_call_insn:
+	syscall
+dune_fwd_call_done:
+	ret
+	.size	dune_fwd_call, . - dune_fwd_call
+
+/*
+ * void dune_probe_write(uint64_t addr), void dune_probe_read(uint64_t addr)
+ *
+ * Touch @addr the way the guest tried to (loop.c, handle_ept_fault): a
+ * locked OR of 0, or a load.  A SIGSEGV or SIGBUS there is the guest's
+ * fault; a handler that moves the guest on makes sigctx.c resume here at
+ * dune_probe_done instead of touching the address again.
+ */
+	.globl	dune_probe_write
+	.hidden	dune_probe_write
+	.globl	dune_probe_read
+	.hidden	dune_probe_read
+	.globl	dune_probe_done
+	.hidden	dune_probe_done
+	.type	dune_probe_write, @function
+	.balign	16
+dune_probe_write:
+	lock orb $0, (%rdi)
+	ret
+	.size	dune_probe_write, . - dune_probe_write
+	.type	dune_probe_read, @function
+dune_probe_read:
+	movb	(%rdi), %al
+dune_probe_done:
+	ret
+	.size	dune_probe_read, . - dune_probe_read
+
+/*
+ * void dune_unblock_call(uint64_t *bits)
+ *
+ * rt_sigprocmask(SIG_UNBLOCK, bits, NULL, 8), with the guest state
+ * complete in the run structure (sigctx.c: dune_sigctx_leave).
+ */
+	.globl	dune_unblock_call
+	.hidden	dune_unblock_call
+	.globl	dune_unblock_call_end
+	.hidden	dune_unblock_call_end
+	.type	dune_unblock_call, @function
+	.balign	16
+dune_unblock_call:
+	movq	%rdi, %rsi
+	movl	$1, %edi			/* SIG_UNBLOCK */
+	xorl	%edx, %edx
+	movl	$8, %r10d
+	movl	$__NR_rt_sigprocmask, %eax
+	syscall
+	ret
+dune_unblock_call_end:
+	.size	dune_unblock_call, . - dune_unblock_call
+
+/*
  * The guest's first instructions on a new vCPU (the host loop starts it
  * here once): KERNEL_GS_BASE = the thread (§7.4, invariant I3: it holds
  * the thread at every instruction outside the entry code, so that SWAPGS
@@ -211,7 +347,10 @@ dune_thread_exit:
  */
 	.globl	dune_guest_init
 	.hidden	dune_guest_init
+	.globl	dune_entry_text_start
+	.hidden	dune_entry_text_start
 	.balign	16
+dune_entry_text_start:
 dune_guest_init:
 	wrmsr
 	swapgs					/* GS = the thread */

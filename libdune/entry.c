@@ -396,6 +396,7 @@ int dune_init(bool map_full)
 		goto out;
 	}
 	dune_layout_init();
+	dune_sigctx_adopt();		/* handlers see the guest (sigctx.c) */
 	dune_vm.pid = (int)pid;
 	dune_vm.ready = 1;
 out:
@@ -439,6 +440,7 @@ long dune_enter_prepare(void)
 	t->tid = (int)dune_sys_gettid();
 	t->pf_addr = 0;
 	t->pf_repeat = 0;
+	t->sig_depth = 0;		/* a handler left with siglongjmp() */
 	dune_zero(&t->run, sizeof(t->run));
 	read_bases(t);
 	return (long)t;

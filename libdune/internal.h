@@ -231,6 +231,10 @@ struct dune_thread {
 	uint64_t probed_page;			/* last EPT fault probed natively */
 	uint64_t sig_pending;			/* signals for the guest (bit n: signal n) */
 	uint8_t intr_inflight;			/* the vector we last asked to inject */
+	/* sigctx.c: signals held back until the guest state is clean (bit n-1: signal n) */
+	uint64_t sig_deferred;			/* blocked by sigctx.c until then */
+	uint8_t sig_taken;			/* a handler replaced a forwarded call's result */
+	uint32_t sig_depth;			/* program handlers running (sigctx.c) */
 
 	/* Registers for a native replay, built by the host loop. */
 	struct dune_regs resume;
@@ -345,6 +349,33 @@ void dune_page_publish_root(void);		/* pgroot, phys_limit from dune_vm */
 void dune_intr_before_run(struct dune_thread *t);
 bool dune_intr_dropped(struct dune_thread *t, uint64_t vector);
 void dune_intr_after_handler(uint64_t vector);
+
+/* ---- sigctx.c: signal handlers see the guest's registers ----------------- */
+
+/* Set by signal.c: the native handler that must stay native (never wrapped). */
+extern void *dune_sigctx_exempt;
+void dune_sigctx_adopt(void);
+long dune_sigctx_sigaction(struct dune_thread *t, const struct dune_regs *r);
+void dune_sigctx_leave(struct dune_thread *t, struct dune_regs *regs);
+void dune_sigctx_unblock(uint64_t bits);
+
+/* entry.S: the host loop's system calls that sigctx.c recognises by RIP. */
+long dune_run_call(long fd, unsigned long cmd, struct dune_run *run, uint64_t *deferred);
+extern char dune_run_call_insn[], dune_run_call_done[], dune_run_call_end[];
+long dune_fwd_call(const struct dune_regs *r);
+extern char dune_fwd_call_insn[], dune_fwd_call_done[];
+void dune_probe_read(uint64_t addr);
+void dune_probe_write(uint64_t addr);
+extern char dune_probe_done[];
+void dune_unblock_call(uint64_t *bits);
+extern char dune_unblock_call_end[];
+/* Where libdune's guest entry code starts (its end: dune_r3_text_end). */
+extern char dune_entry_text_start[];
+
+/* ---- guestmem.c: guest memory the guest may have made invalid ---------- */
+
+int dune_copy_from_guest(void *dst, uint64_t src, size_t len);
+int dune_copy_to_guest(uint64_t dst, const void *src, size_t len);
 
 /* ---- layout.c -------------------------------------------------------- */
 
