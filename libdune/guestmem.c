@@ -5,10 +5,14 @@
  *
  * A bad pointer from the guest must become -EFAULT, never a SIGSEGV of the
  * host loop, so the host side never dereferences such a pointer itself.
- * The kernel copies for us and says EFAULT: process_vm_readv/writev on
- * ourselves, or, where that does not exist (CONFIG_CROSS_MEMORY_ATTACH=n)
- * or a seccomp filter refuses it, a pread/pwrite of /proc/self/mem.  If
- * neither is possible, the answer is -EFAULT.
+ * The kernel copies for us and says EFAULT: process_vm_readv on ourselves
+ * - for a write too, with the guest's buffer as the "local" one, which the
+ * kernel writes to as it does to a read(2) buffer; so one call serves
+ * both ways, and a seccomp filter that refuses process_vm_writev (as
+ * dune-sandbox's does: samples/sandbox/hostfilter.c) costs nothing.
+ * Where it does not exist (CONFIG_CROSS_MEMORY_ATTACH=n) or a filter
+ * refuses it too, a pread/pwrite of /proc/self/mem.  If neither is
+ * possible, the answer is -EFAULT.
  *
  * Host side (rule R1, loop.c): raw system calls only.
  */
@@ -19,12 +23,13 @@
 
 static int copy_guest(bool write, uint64_t guest, void *local_buf, size_t len)
 {
-	struct { void *base; size_t len; } local = { local_buf, len },
-					   remote = { (void *)guest, len };
+	struct { void *base; size_t len; } dst = { write ? (void *)guest : local_buf, len },
+					   src = { write ? local_buf : (void *)guest, len };
 	long ret, fd;
 
-	ret = dune_syscall6(write ? __NR_process_vm_writev : __NR_process_vm_readv,
-			    dune_sys_getpid(), (long)&local, 1, (long)&remote, 1, 0);
+	/* process_vm_readv(pid, local = where to, remote = where from) */
+	ret = dune_syscall6(__NR_process_vm_readv, dune_sys_getpid(),
+			    (long)&dst, 1, (long)&src, 1, 0);
 	if (ret == (long)len)
 		return 0;
 	if (ret != -EPERM && ret != -ENOSYS)

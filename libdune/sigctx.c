@@ -141,7 +141,8 @@ long dune_sigctx_sigaction(struct dune_thread *t, const struct dune_regs *r)
 	(void)t;
 	/* What the kernel refuses anyway: let it say so, unchanged. */
 	if (r->r10 != sizeof(uint64_t) || sig < 1 || sig > KSIG_MAX)
-		return dune_fwd_call(r);
+		return dune_syscall6(__NR_rt_sigaction, sig, (long)act, (long)oact,
+				     (long)r->r10, 0, 0);
 	if (act && dune_copy_from_guest(&ka, act, sizeof(ka)))
 		return -EFAULT;
 	wrap = act && wrappable(ka.handler);
@@ -472,8 +473,12 @@ static void sigctx_handler(int sig, siginfo_t *si, void *ucv)
 	((sigaction_fn)ka.handler)(sig, si, &guc);
 	t->sig_depth--;
 
-	/* The mask to restore, which the handler may change, is the thread's. */
-	dune_copy(&uc->uc_sigmask, &guc.uc_sigmask, sizeof(uc->uc_sigmask));
+	/*
+	 * The mask to restore, which the handler may change, is the thread's.
+	 * The kernel's frame holds 64 bits of it (struct ucontext), glibc's
+	 * sigset_t is longer: siginfo follows in the frame.
+	 */
+	dune_copy(&uc->uc_sigmask, &guc.uc_sigmask, sizeof(uint64_t));
 	gregs_to_regs(&now, guc.uc_mcontext.gregs);
 	if (v.editable && !same_regs(&now, &v.regs))
 		commit(t, &v, &now, hg);
