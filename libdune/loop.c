@@ -362,15 +362,15 @@ static void handle_syscall(struct dune_thread *t)
 			else if ((int)r->rdi == ARCH_SET_GS)
 				t->run.gs_base = t->native_gs = r->rsi;
 		}
-		/* A signal handler moved the guest on: its registers stand. */
-		if (t->sig_taken) {
-			t->sig_taken = 0;
-			return;
-		}
 		/* LAB(5) STUB
 		 * ret = -ENOSYS;
 		 * LAB(5) END
 		 */
+		/* A signal handler moved the guest on: its registers stand (sigctx.c). */
+		if (t->sig_taken) {
+			t->sig_taken = 0;
+			return;
+		}
 		break;
 	}
 	r->rax = (uint64_t)ret;
