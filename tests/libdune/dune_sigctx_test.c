@@ -42,6 +42,7 @@
 
 #include "dune.h"
 #include "dune-ext.h"
+#include "mmu-x86.h"
 
 #include "kselftest_harness.h"
 #include "dune_child.h"
@@ -579,6 +580,120 @@ TEST(seccomp_ret_trap_call_addr_is_the_guests)
 	struct child_result res;
 
 	ASSERT_EQ(0, run_child(NULL, sigsys_call_addr, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/* ---- ring 3: the registers are ring 3's ------------------------------------ */
+
+#define SYS_EXIT	1002	/* ring 3 -> dune_ret_from_user(rdi) */
+#define R3_STACK_SIZE	(64 * 1024)
+
+/*
+ * Spin in ring 3 while RAX is 0 and *rdi is 0; then SYS_EXIT(RAX), or
+ * SYS_EXIT(-1) if *rdi was set (the sender gave up).
+ */
+extern char r3c_page[], r3c_spin[], r3c_spin_end[];
+__asm__(
+	".pushsection .text.sigctx_r3, \"ax\"\n"
+	".balign 4096\n"
+	"r3c_page:\n"
+	"r3c_spin:\n"
+	"	testq %rax, %rax\n"
+	"	jnz 1f\n"
+	"	cmpq $0, (%rdi)\n"
+	"	je r3c_spin\n"
+	"r3c_spin_end:\n"
+	"	movq $-1, %rax\n"
+	"1:	movq %rax, %rdi\n"
+	"	movl $1002, %eax\n"
+	"	syscall\n"
+	"	ud2\n"
+	".balign 4096\n"
+	".popsection\n");
+
+static void on_usr1_r3(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+
+	(void)sig;
+	/* Until ring 3 spins (the sender retries), leave it alone. */
+	if (seen.count || rip < (uint64_t)r3c_spin || rip >= (uint64_t)r3c_spin_end)
+		return;
+	record(si, uc);
+	uc->uc_mcontext.gregs[REG_RAX] = 55;
+}
+
+static void on_syscall(struct dune_tf *tf)
+{
+	if (tf->rax == SYS_EXIT)
+		dune_ret_from_user((int)tf->rdi);
+	dune_passthrough_syscall(tf);
+}
+
+static void *r3_sender(void *arg)
+{
+	volatile uint64_t *flag = arg;
+	int i;
+
+	while (!spinner)
+		usleep(1000);
+	for (i = 0; i < 200 && !seen.count; i++) {
+		syscall(SYS_tgkill, getpid(), spinner, SIGUSR1);
+		usleep(20000);
+	}
+	usleep(200000);
+	*flag = 1;
+	return NULL;
+}
+
+static int ring3_regs(void *arg)
+{
+	volatile char c = r3c_page[0];
+	volatile uint64_t *flag;
+	struct dune_tf tf;
+	pthread_t th;
+	char *stack;
+	int ret;
+
+	(void)arg;
+	(void)c;
+	memset((void *)&seen, 0, sizeof(seen));
+	stack = mmap(NULL, R3_STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(stack != MAP_FAILED);
+	memset(stack, 0, R3_STACK_SIZE);
+	CHECK(dune_vm_mprotect(pgroot, r3c_page, 4096, PERM_R | PERM_X | PERM_U) == 0);
+	CHECK(dune_vm_mprotect(pgroot, stack, R3_STACK_SIZE, PERM_R | PERM_W | PERM_U) == 0);
+	flag = (volatile uint64_t *)stack;
+	dune_register_syscall_handler(on_syscall);
+	CHECK(install(SIGUSR1, on_usr1_r3, 0) == 0);
+
+	memset(&tf, 0, sizeof(tf));
+	tf.rip = (uint64_t)r3c_spin;
+	tf.rsp = (uint64_t)stack + R3_STACK_SIZE - 64;
+	tf.rflags = 0x2;
+	tf.rdi = (uint64_t)flag;
+	spinner = 0;
+	CHECK(pthread_create(&th, NULL, r3_sender, (void *)flag) == 0);
+	spinner = gettid();
+	ret = dune_jump_to_user(&tf);
+	CHECK(pthread_join(th, NULL) == 0);
+	fprintf(stderr, "child: ring 3 ended with %d; handler saw rip %#lx (spin %p), rsp %#lx (ring 3's %#lx)\n",
+		ret, (unsigned long)seen.rip, (void *)r3c_spin, (unsigned long)seen.rsp,
+		(unsigned long)tf.rsp);
+	CHECK(ret == 55);			/* the handler's RAX, in ring 3 */
+	CHECK(seen.count == 1);
+	CHECK(seen.rsp == tf.rsp);
+	CHECK(dune_is_in_dune_mode());
+	return 0;
+}
+
+TEST(ring3_registers_seen_and_changed)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, ring3_regs, NULL, 0, &res));
 	ASSERT_CHILD_EXIT(&res, 0);
 }
 
