@@ -159,8 +159,8 @@ long dune_sigctx_sigaction(struct dune_thread *t, const struct dune_regs *r)
 	ret = ksigaction(sig, act ? &k : NULL, oact ? &old : NULL);
 	if (ret)
 		dune_copy(&acts[sig], &prev, sizeof(prev));
-	else if (act && !wrap)
-		dune_zero(&acts[sig], sizeof(acts[sig]));
+	else if (act && !wrap && ka.handler != (uint64_t)sigctx_handler)
+		dune_zero(&acts[sig], sizeof(acts[sig]));	/* ours, read back natively: kept */
 	unlock();
 	if (ret)
 		return ret;
@@ -407,6 +407,11 @@ static bool hold_back(struct dune_thread *t, int sig, siginfo_t *si, ucontext_t 
 	if (si->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
 				sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS))
 		return false;
+	/*
+	 * Blocked first: with SA_NODEFER it would come back at once, right
+	 * here.  The mask returns to uc_sigmask when this handler does.
+	 */
+	dune_sys_sigprocmask(SIG_BLOCK, &bit, NULL);
 	/* The kernel reset the disposition for this delivery: not for the next. */
 	if (ka->flags & KSA_RESETHAND) {
 		wrapped(&k, ka);
