@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 
 static long fake_ioctl(int fd, unsigned long cmd, unsigned long arg);
 #define dune_sys_ioctl fake_ioctl
@@ -648,11 +649,14 @@ static void on_alarm(int sig)
 		_exit(97);
 }
 
+static uint64_t read_rip;		/* the guest's RIP after its read's SYSCALL */
+
 static int script_read(struct vcpu *v, struct dune_run *run)
 {
 	switch (v->step++) {
 	case 0:
 		v->saved = run->regs;
+		read_rip = v->saved.rip;
 		reader = v->t;
 		alarm(1);
 		guest_syscall(run, __NR_read, rpipe[0], (long)rbuf, 1, v->saved.rip);
@@ -1038,6 +1042,67 @@ TEST(forwarded_read_eintr_without_sa_restart)
 	sim_init();
 	EXPECT_EQ(-EINTR, read_with(0));
 	EXPECT_EQ(1, handler_on_host_stack);
+}
+
+/*
+ * A handler wrapped by libdune (sigctx.c; adopted as dune_init() does)
+ * sees the guest's read, not the host loop's: RIP after the guest's
+ * SYSCALL and RAX -EINTR, or - SA_RESTART - RIP at it and RAX __NR_read;
+ * and the RAX it sets is the guest's result.
+ */
+static volatile uint64_t ctx_rip, ctx_rax;
+static volatile long ctx_set_rax;
+
+static void on_alarm_ctx(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	(void)si;
+	ctx_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	ctx_rax = (uint64_t)uc->uc_mcontext.gregs[REG_RAX];
+	if (ctx_set_rax)
+		uc->uc_mcontext.gregs[REG_RAX] = ctx_set_rax;
+	if (write(rpipe[1], "A", 1) != 1)
+		_exit(97);
+}
+
+static long read_ctx(int flags, long set_rax)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_alarm_ctx;
+	sa.sa_flags = SA_SIGINFO | flags;
+	CK(sigaction(SIGALRM, &sa, NULL) == 0);
+	CK(pipe(rpipe) == 0);
+	ctx_set_rax = set_rax;
+	dune_sigctx_adopt();
+	next_script = script_read;
+	return dune_enter();
+}
+
+TEST(sigctx_read_eintr_handler_sees_the_guest)
+{
+	sim_init();
+	EXPECT_EQ(-EINTR, read_ctx(0, 0));
+	EXPECT_EQ(read_rip, ctx_rip);
+	EXPECT_EQ(-EINTR, (long)ctx_rax);
+}
+
+TEST(sigctx_read_restart_handler_sees_the_guest)
+{
+	sim_init();
+	EXPECT_EQ(1, read_ctx(SA_RESTART, 0));
+	EXPECT_EQ(read_rip - 2, ctx_rip);
+	EXPECT_EQ(__NR_read, (long)ctx_rax);
+}
+
+TEST(sigctx_read_handler_sets_the_guests_result)
+{
+	sim_init();
+	EXPECT_EQ(777, read_ctx(0, 777));
+	EXPECT_EQ(read_rip, ctx_rip);
 }
 
 TEST_SIGNAL(int3_replayed_as_sigtrap, SIGTRAP)
