@@ -307,6 +307,8 @@ static void __attribute__((noreturn)) do_exit(struct dune_thread *t, long status
 {
 	uint64_t all = ~0ULL;
 
+	/* Signals held back for the guest (sigctx.c): theirs before the end. */
+	dune_sigctx_leave(t, &t->run.regs);
 	/* From the munmap on, a signal handler would have no stack. */
 	dune_sys_sigprocmask(SIG_BLOCK, &all, NULL);
 	dune_sys_close(t->vcpu_fd);

@@ -198,8 +198,9 @@ void dune_sigctx_unblock(uint64_t bits)
 }
 
 /*
- * The thread leaves Dune mode with @regs (loop.c): deliver what was held
- * back first, with @regs as the guest's state, which handlers may change.
+ * The thread leaves Dune mode with @regs, or ends (loop.c): deliver what
+ * was held back first, with @regs as the guest's state, which handlers
+ * may change.
  */
 void dune_sigctx_leave(struct dune_thread *t, struct dune_regs *regs)
 {
@@ -207,9 +208,11 @@ void dune_sigctx_leave(struct dune_thread *t, struct dune_regs *regs)
 
 	if (!bits)
 		return;
-	dune_copy(&t->run.regs, regs, sizeof(*regs));
+	if (regs != &t->run.regs)
+		dune_copy(&t->run.regs, regs, sizeof(*regs));
 	dune_unblock_call(&bits);
-	dune_copy(regs, &t->run.regs, sizeof(*regs));
+	if (regs != &t->run.regs)
+		dune_copy(regs, &t->run.regs, sizeof(*regs));
 }
 
 /* ---- the handler ------------------------------------------------------ */
