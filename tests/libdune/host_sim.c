@@ -35,9 +35,22 @@
 static long fake_ioctl(int fd, unsigned long cmd, unsigned long arg);
 #define dune_sys_ioctl fake_ioctl
 #define dune_sys_ioctl_retry fake_ioctl
-/* entry.S's DUNE_RUN stub (sigctx.c's unblocking is not simulated) */
+/*
+ * entry.S's DUNE_RUN stub, simulated: first unblock the signals sigctx.c
+ * held back - with entry.S's own labelled stub, where they are delivered
+ * with the guest state complete - then "run".
+ */
 #include "internal.h"
-#define dune_run_call(fd, cmd, run, deferred) fake_ioctl(fd, cmd, (unsigned long)(run))
+static inline long sim_run_call(long fd, unsigned long cmd, struct dune_run *run,
+				uint64_t *deferred)
+{
+	uint64_t bits = __atomic_exchange_n(deferred, 0, __ATOMIC_RELAXED);
+
+	if (bits)
+		dune_unblock_call(&bits);
+	return fake_ioctl((int)fd, cmd, (unsigned long)run);
+}
+#define dune_run_call(fd, cmd, run, deferred) sim_run_call(fd, cmd, run, deferred)
 #include "chunks.c"
 #include "entry.c"
 #include "loop.c"
@@ -1103,6 +1116,71 @@ TEST(sigctx_read_handler_sets_the_guests_result)
 	sim_init();
 	EXPECT_EQ(777, read_ctx(0, 777));
 	EXPECT_EQ(read_rip, ctx_rip);
+}
+
+/*
+ * A signal that finds the host loop half-way through an exit (here: in
+ * the simulated module) is held back, blocked, and delivered at the next
+ * DUNE_RUN, where the guest state is complete: the handler sees the guest
+ * right after its getpid, and its change of RBX reaches the guest.
+ */
+static volatile int held_count;
+static volatile uint64_t held_rip, held_rax;
+static uint64_t held_ret_rip;
+
+static void on_usr1_held(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	(void)si;
+	held_count++;
+	held_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	held_rax = (uint64_t)uc->uc_mcontext.gregs[REG_RAX];
+	uc->uc_mcontext.gregs[REG_RBX] = 0x5a5a;
+}
+
+static int script_held(struct vcpu *v, struct dune_run *run)
+{
+	switch (v->step++) {
+	case 0:
+		v->saved = run->regs;
+		held_ret_rip = v->saved.rip;
+		/* the host loop is in "the module": not a place to show the guest */
+		CK(syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1) == 0);
+		CK(held_count == 0 && v->t->sig_deferred == 1ULL << (SIGUSR1 - 1));
+		guest_syscall(run, __NR_getpid, 0, 0, 0, v->saved.rip);
+		return 0;
+	case 1:
+		/* delivered before this run, with the guest after its getpid */
+		CK(held_count == 1 && v->t->sig_deferred == 0);
+		CK(run->regs.rbx == 0x5a5a);
+		guest_return(v, run, run->regs.rax);
+		return 0;
+	}
+	CK(!"script_held: too many steps");
+	return 0;
+}
+
+TEST(sigctx_signal_held_back_until_the_guest_state_is_complete)
+{
+	struct sigaction sa;
+	sigset_t mask;
+
+	sim_init();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_usr1_held;
+	sa.sa_flags = SA_SIGINFO;
+	CK(sigaction(SIGUSR1, &sa, NULL) == 0);
+	dune_sigctx_adopt();
+	next_script = script_held;
+	EXPECT_EQ(getpid(), dune_enter());
+	EXPECT_EQ(1, held_count);
+	EXPECT_EQ(held_ret_rip, held_rip);
+	EXPECT_EQ(getpid(), (long)held_rax);
+	/* and the mask is the program's again */
+	CK(sigprocmask(SIG_BLOCK, NULL, &mask) == 0);
+	EXPECT_EQ(0, sigismember(&mask, SIGUSR1));
 }
 
 TEST_SIGNAL(int3_replayed_as_sigtrap, SIGTRAP)
