@@ -206,13 +206,19 @@ dune_thread_exit:
  * registers the handler must see and how its edits take effect.
  *
  * long dune_run_call(long fd, unsigned long cmd, struct dune_run *run,
- *                    uint64_t *deferred)
+ *                    struct dune_thread *t)
  *
- * ioctl(fd, DUNE_RUN, run).  First, the signals sigctx.c held back (bits
- * in *deferred, blocked meanwhile) are unblocked: the kernel delivers them
- * right there, with the guest state in *run complete.  From dune_run_call
- * up to the SYSCALL, and in the unblocking path, the guest is about to
- * run with run->regs; at dune_run_call_done the ioctl has returned (RAX).
+ * ioctl(fd, DUNE_RUN, run), after what host signals ask for first - one
+ * test of two words on the way to the SYSCALL when they ask nothing:
+ *  - t->sig_pending: signals for the guest's own handlers, to inject
+ *    (intr.c: dune_intr_before_run sets up the run structure);
+ *  - t->sig_deferred: signals sigctx.c held back, blocked meanwhile: they
+ *    are unblocked here, and the kernel delivers them right away, with the
+ *    guest state in *run complete.  Checked last, with nothing after it
+ *    but the SYSCALL, so that none stays blocked while the guest runs.
+ * From dune_run_call up to the SYSCALL, and in the slow path, the guest is
+ * about to run with run->regs; at dune_run_call_done the ioctl has
+ * returned (RAX).
  */
 	.globl	dune_run_call
 	.hidden	dune_run_call
@@ -225,9 +231,10 @@ dune_thread_exit:
 	.type	dune_run_call, @function
 	.balign	16
 dune_run_call:
-1:	cmpq	$0, (%rcx)
-	jne	2f
-	movl	$__NR_ioctl, %eax
+	movq	DUNE_T_SIG_PENDING(%rcx), %rax
+	orq	DUNE_T_SIG_DEFERRED(%rcx), %rax
+	jnz	2f
+1:	movl	$__NR_ioctl, %eax
 dune_run_call_insn:
 	syscall
 dune_run_call_done:
@@ -236,16 +243,26 @@ dune_run_call_done:
 	pushq	%rsi
 	pushq	%rdx
 	pushq	%rcx
+	subq	$8, %rsp			/* 16-byte aligned; 0(%rsp): a set */
+	/* 0 set, 8 t, 16 run, 24 cmd, 32 fd */
+	cmpq	$0, DUNE_T_SIG_PENDING(%rcx)
+	je	3f
+	movq	%rcx, %rdi
+	call	dune_intr_before_run
+3:	movq	8(%rsp), %rcx
 	xorl	%eax, %eax
-	xchgq	%rax, (%rcx)			/* take the set: it may grow again */
-	pushq	%rax
+	xchgq	%rax, DUNE_T_SIG_DEFERRED(%rcx)	/* take the set: it may grow again */
+	testq	%rax, %rax
+	jz	4f
+	movq	%rax, (%rsp)
 	movl	$1, %edi			/* SIG_UNBLOCK */
 	movq	%rsp, %rsi
 	xorl	%edx, %edx
 	movl	$8, %r10d
 	movl	$__NR_rt_sigprocmask, %eax
 	syscall
-	popq	%rax
+	jmp	3b
+4:	addq	$8, %rsp
 	popq	%rcx
 	popq	%rdx
 	popq	%rsi

@@ -75,6 +75,9 @@
 #define DUNE_T_INIT_RAX		376	/* dune_guest_init: the registers the */
 #define DUNE_T_INIT_RDX		384	/*   guest's first instruction sees */
 #define DUNE_T_INIT_RIP		392
+/* Host signals (intr.c, sigctx.c), read by dune_run_call before each run: */
+#define DUNE_T_SIG_PENDING	480	/* signals to inject into the guest */
+#define DUNE_T_SIG_DEFERRED	488	/* signals sigctx.c held back */
 
 /* MSRs */
 #define MSR_FS_BASE		0xc0000100
@@ -229,10 +232,13 @@ struct dune_thread {
 	uint64_t pf_addr;			/* last lazily mapped #PF address */
 	unsigned int pf_repeat;
 	uint64_t probed_page;			/* last EPT fault probed natively */
+	/*
+	 * Before each DUNE_RUN, entry.S's dune_run_call looks at these two
+	 * together (DUNE_T_SIG_PENDING, DUNE_T_SIG_DEFERRED): keep them so.
+	 */
 	uint64_t sig_pending;			/* signals for the guest (bit n: signal n) */
+	uint64_t sig_deferred;			/* held back by sigctx.c, blocked (bit n-1: signal n) */
 	uint8_t intr_inflight;			/* the vector we last asked to inject */
-	/* sigctx.c: signals held back until the guest state is clean (bit n-1: signal n) */
-	uint64_t sig_deferred;			/* blocked by sigctx.c until then */
 	uint8_t sig_taken;			/* a handler replaced a forwarded call's result */
 	uint32_t sig_depth;			/* program handlers running (sigctx.c) */
 
@@ -360,7 +366,7 @@ void dune_sigctx_leave(struct dune_thread *t, struct dune_regs *regs);
 void dune_sigctx_unblock(uint64_t bits);
 
 /* entry.S: the host loop's system calls that sigctx.c recognises by RIP. */
-long dune_run_call(long fd, unsigned long cmd, struct dune_run *run, uint64_t *deferred);
+long dune_run_call(long fd, unsigned long cmd, struct dune_run *run, struct dune_thread *t);
 extern char dune_run_call_insn[], dune_run_call_done[], dune_run_call_end[];
 long dune_fwd_call(const struct dune_regs *r);
 extern char dune_fwd_call_insn[], dune_fwd_call_done[];

@@ -739,9 +739,12 @@ void dune_host_loop(struct dune_thread *t)
 	for (;;) {
 		long ret;
 
-		dune_intr_before_run(t);	/* a signal for the guest? (intr.c) */
-		/* in entry.S: unblocks the signals sigctx.c held back, then runs */
-		ret = dune_run_call(t->vcpu_fd, DUNE_RUN, run, &t->sig_deferred);
+		/*
+		 * In entry.S: a signal for the guest's handler is set up for
+		 * injection (intr.c), those sigctx.c held back are unblocked,
+		 * then the guest runs.
+		 */
+		ret = dune_run_call(t->vcpu_fd, DUNE_RUN, run, t);
 
 		if (ret == -EINTR)		/* the handler has run: go on */
 			continue;

@@ -36,21 +36,24 @@ static long fake_ioctl(int fd, unsigned long cmd, unsigned long arg);
 #define dune_sys_ioctl fake_ioctl
 #define dune_sys_ioctl_retry fake_ioctl
 /*
- * entry.S's DUNE_RUN stub, simulated: first unblock the signals sigctx.c
- * held back - with entry.S's own labelled stub, where they are delivered
- * with the guest state complete - then "run".
+ * entry.S's DUNE_RUN stub, simulated: an injection set up (intr.c), the
+ * signals sigctx.c held back unblocked - with entry.S's own labelled
+ * stub, where they are delivered with the guest state complete - then
+ * "run".
  */
 #include "internal.h"
 static inline long sim_run_call(long fd, unsigned long cmd, struct dune_run *run,
-				uint64_t *deferred)
+				struct dune_thread *t)
 {
-	uint64_t bits = __atomic_exchange_n(deferred, 0, __ATOMIC_RELAXED);
+	uint64_t bits;
 
+	dune_intr_before_run(t);
+	bits = __atomic_exchange_n(&t->sig_deferred, 0, __ATOMIC_RELAXED);
 	if (bits)
 		dune_unblock_call(&bits);
 	return fake_ioctl((int)fd, cmd, (unsigned long)run);
 }
-#define dune_run_call(fd, cmd, run, deferred) sim_run_call(fd, cmd, run, deferred)
+#define dune_run_call(fd, cmd, run, t) sim_run_call(fd, cmd, run, t)
 #include "chunks.c"
 #include "entry.c"
 #include "loop.c"
