@@ -283,6 +283,7 @@ TEST(async_signal_handler_sees_guest_registers)
 
 	ASSERT_EQ(0, run_child(NULL, async_read_regs, NULL, 0, &res));
 	ASSERT_CHILD_EXIT(&res, 0);
+	TH_LOG("%s", res.out);	/* what the handler saw */
 }
 
 /* A handler installed before dune_init() is adopted: the same view. */
@@ -426,6 +427,7 @@ TEST(sigsegv_handler_sees_the_fault_and_skips_it)
 
 	ASSERT_EQ(0, run_child(NULL, segv_skips, NULL, 0, &res));
 	ASSERT_CHILD_EXIT(&res, 0);
+	TH_LOG("%s", res.out);	/* what the handler saw */
 }
 
 /* ---- a blocking read and SIGALRM: EINTR or restart ------------------------ */
@@ -525,6 +527,7 @@ TEST(blocking_read_with_sa_restart_restarts)
 
 	ASSERT_EQ(0, run_child(NULL, read_restarts, NULL, 0, &res));
 	ASSERT_CHILD_EXIT(&res, 0);
+	TH_LOG("%s", res.out);	/* what the handler saw */
 }
 
 TEST(interrupted_read_result_set_by_handler)
@@ -588,6 +591,7 @@ TEST(seccomp_ret_trap_call_addr_is_the_guests)
 
 	ASSERT_EQ(0, run_child(NULL, sigsys_call_addr, NULL, 0, &res));
 	ASSERT_CHILD_EXIT(&res, 0);
+	TH_LOG("%s", res.out);	/* what the handler saw */
 }
 
 /* ---- ring 3: the registers are ring 3's ------------------------------------ */
