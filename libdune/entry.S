@@ -199,6 +199,159 @@ dune_thread_exit:
 	.size	dune_thread_exit, . - dune_thread_exit
 
 /*
+ * The host loop's system calls that a signal may interrupt with the guest
+ * in a known state (sigctx.c).  A signal reaches the host half of the
+ * thread, and its ucontext shows where the host loop was: sigctx.c
+ * recognises these stubs by the RIP in it, and so knows which guest
+ * registers the handler must see and how its edits take effect.
+ *
+ * long dune_run_call(long fd, unsigned long cmd, struct dune_run *run,
+ *                    struct dune_thread *t)
+ *
+ * ioctl(fd, DUNE_RUN, run), after what host signals ask for first - one
+ * test of two words on the way to the SYSCALL when they ask nothing:
+ *  - t->sig_pending: signals for the guest's own handlers, to inject
+ *    (intr.c: dune_intr_before_run sets up the run structure);
+ *  - t->sig_deferred: signals sigctx.c held back, blocked meanwhile: they
+ *    are unblocked here, and the kernel delivers them right away, with the
+ *    guest state in *run complete.  Checked last, with nothing after it
+ *    but the SYSCALL, so that none stays blocked while the guest runs.
+ * From dune_run_call up to the SYSCALL, and in the slow path, the guest is
+ * about to run with run->regs; at dune_run_call_done the ioctl has
+ * returned (RAX).
+ */
+	.globl	dune_run_call
+	.hidden	dune_run_call
+	.globl	dune_run_call_insn
+	.hidden	dune_run_call_insn
+	.globl	dune_run_call_done
+	.hidden	dune_run_call_done
+	.globl	dune_run_call_end
+	.hidden	dune_run_call_end
+	.type	dune_run_call, @function
+	.balign	16
+dune_run_call:
+	movq	DUNE_T_SIG_PENDING(%rcx), %rax
+	orq	DUNE_T_SIG_DEFERRED(%rcx), %rax
+	jnz	2f
+1:	movl	$__NR_ioctl, %eax
+dune_run_call_insn:
+	syscall
+dune_run_call_done:
+	ret
+2:	pushq	%rdi
+	pushq	%rsi
+	pushq	%rdx
+	pushq	%rcx
+	subq	$8, %rsp			/* 16-byte aligned; 0(%rsp): a set */
+	/* 0 set, 8 t, 16 run, 24 cmd, 32 fd */
+	cmpq	$0, DUNE_T_SIG_PENDING(%rcx)
+	je	3f
+	movq	%rcx, %rdi
+	call	dune_intr_before_run
+3:	movq	8(%rsp), %rcx
+	xorl	%eax, %eax
+	xchgq	%rax, DUNE_T_SIG_DEFERRED(%rcx)	/* take the set: it may grow again */
+	testq	%rax, %rax
+	jz	4f
+	movq	%rax, (%rsp)
+	movl	$1, %edi			/* SIG_UNBLOCK */
+	movq	%rsp, %rsi
+	xorl	%edx, %edx
+	movl	$8, %r10d
+	movl	$__NR_rt_sigprocmask, %eax
+	syscall
+	jmp	3b
+4:	addq	$8, %rsp
+	popq	%rcx
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	jmp	1b
+dune_run_call_end:
+	.size	dune_run_call, . - dune_run_call
+
+/*
+ * long dune_fwd_call(const struct dune_regs *r)
+ *
+ * The guest's system call, made natively with its number and arguments:
+ * before dune_fwd_call_insn it has not started; at it, the kernel has set
+ * it up for a restart (a handler with SA_RESTART); at dune_fwd_call_done
+ * it has returned, with its result in RAX.
+ */
+	.globl	dune_fwd_call
+	.hidden	dune_fwd_call
+	.globl	dune_fwd_call_insn
+	.hidden	dune_fwd_call_insn
+	.globl	dune_fwd_call_done
+	.hidden	dune_fwd_call_done
+	.type	dune_fwd_call, @function
+	.balign	16
+dune_fwd_call:
+	movq	DUNE_R_RAX(%rdi), %rax
+	movq	DUNE_R_RSI(%rdi), %rsi
+	movq	DUNE_R_RDX(%rdi), %rdx
+	movq	DUNE_R_R10(%rdi), %r10
+	movq	DUNE_R_R8(%rdi), %r8
+	movq	DUNE_R_R9(%rdi), %r9
+	movq	DUNE_R_RDI(%rdi), %rdi
+dune_fwd_call_insn:
+	syscall
+dune_fwd_call_done:
+	ret
+	.size	dune_fwd_call, . - dune_fwd_call
+
+/*
+ * void dune_probe_write(uint64_t addr), void dune_probe_read(uint64_t addr)
+ *
+ * Touch @addr the way the guest tried to (loop.c, handle_ept_fault): a
+ * locked OR of 0, or a load.  A SIGSEGV or SIGBUS there is the guest's
+ * fault; a handler that moves the guest on makes sigctx.c resume here at
+ * dune_probe_done instead of touching the address again.
+ */
+	.globl	dune_probe_write
+	.hidden	dune_probe_write
+	.globl	dune_probe_read
+	.hidden	dune_probe_read
+	.globl	dune_probe_done
+	.hidden	dune_probe_done
+	.type	dune_probe_write, @function
+	.balign	16
+dune_probe_write:
+	lock orb $0, (%rdi)
+	ret
+	.size	dune_probe_write, . - dune_probe_write
+	.type	dune_probe_read, @function
+dune_probe_read:
+	movb	(%rdi), %al
+dune_probe_done:
+	ret
+	.size	dune_probe_read, . - dune_probe_read
+
+/*
+ * void dune_unblock_call(uint64_t *bits)
+ *
+ * rt_sigprocmask(SIG_UNBLOCK, bits, NULL, 8), with the guest state
+ * complete in the run structure (sigctx.c: dune_sigctx_leave).
+ */
+	.globl	dune_unblock_call
+	.hidden	dune_unblock_call
+	.globl	dune_unblock_call_end
+	.hidden	dune_unblock_call_end
+	.type	dune_unblock_call, @function
+	.balign	16
+dune_unblock_call:
+	movq	%rdi, %rsi
+	movl	$1, %edi			/* SIG_UNBLOCK */
+	xorl	%edx, %edx
+	movl	$8, %r10d
+	movl	$__NR_rt_sigprocmask, %eax
+	syscall
+	ret
+dune_unblock_call_end:
+	.size	dune_unblock_call, . - dune_unblock_call
+
+/*
  * The guest's first instructions on a new vCPU (the host loop starts it
  * here once): KERNEL_GS_BASE = the thread (§7.4, invariant I3: it holds
  * the thread at every instruction outside the entry code, so that SWAPGS
@@ -211,7 +364,10 @@ dune_thread_exit:
  */
 	.globl	dune_guest_init
 	.hidden	dune_guest_init
+	.globl	dune_entry_text_start
+	.hidden	dune_entry_text_start
 	.balign	16
+dune_entry_text_start:
 dune_guest_init:
 	wrmsr
 	swapgs					/* GS = the thread */

@@ -87,6 +87,8 @@ _Static_assert(offsetof(struct dune_thread, self) == DUNE_T_SELF, "DUNE_T_SELF")
 _Static_assert(offsetof(struct dune_thread, init_rax) == DUNE_T_INIT_RAX, "DUNE_T_INIT_RAX");
 _Static_assert(offsetof(struct dune_thread, init_rdx) == DUNE_T_INIT_RDX, "DUNE_T_INIT_RDX");
 _Static_assert(offsetof(struct dune_thread, init_rip) == DUNE_T_INIT_RIP, "DUNE_T_INIT_RIP");
+_Static_assert(offsetof(struct dune_thread, sig_pending) == DUNE_T_SIG_PENDING, "DUNE_T_SIG_PENDING");
+_Static_assert(offsetof(struct dune_thread, sig_deferred) == DUNE_T_SIG_DEFERRED, "DUNE_T_SIG_DEFERRED");
 _Static_assert(sizeof(struct dune_jump_ctx) == 112, "struct dune_jump_ctx (entry.S)");
 _Static_assert(sizeof(struct dune_thread) <= DUNE_T_GUARD1,
 	       "struct dune_thread must fit below the first guard page");
@@ -399,6 +401,7 @@ int dune_init(bool map_full)
 		goto out;
 	}
 	dune_layout_init();
+	dune_sigctx_adopt();		/* handlers see the guest (sigctx.c) */
 	dune_vm.pid = (int)pid;
 	dune_vm.ready = 1;
 out:
@@ -442,6 +445,7 @@ long dune_enter_prepare(void)
 	t->tid = (int)dune_sys_gettid();
 	t->pf_addr = 0;
 	t->pf_repeat = 0;
+	t->sig_depth = 0;		/* a handler left with siglongjmp() */
 	dune_zero(&t->run, sizeof(t->run));
 	read_bases(t);
 	return (long)t;

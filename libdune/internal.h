@@ -75,6 +75,9 @@
 #define DUNE_T_INIT_RAX		376	/* dune_guest_init: the registers the */
 #define DUNE_T_INIT_RDX		384	/*   guest's first instruction sees */
 #define DUNE_T_INIT_RIP		392
+/* Host signals (intr.c, sigctx.c), read by dune_run_call before each run: */
+#define DUNE_T_SIG_PENDING	480	/* signals to inject into the guest */
+#define DUNE_T_SIG_DEFERRED	488	/* signals sigctx.c held back */
 
 /* MSRs */
 #define MSR_FS_BASE		0xc0000100
@@ -229,8 +232,15 @@ struct dune_thread {
 	uint64_t pf_addr;			/* last lazily mapped #PF address */
 	unsigned int pf_repeat;
 	uint64_t probed_page;			/* last EPT fault probed natively */
+	/*
+	 * Before each DUNE_RUN, entry.S's dune_run_call looks at these two
+	 * together (DUNE_T_SIG_PENDING, DUNE_T_SIG_DEFERRED): keep them so.
+	 */
 	uint64_t sig_pending;			/* signals for the guest (bit n: signal n) */
+	uint64_t sig_deferred;			/* held back by sigctx.c, blocked (bit n-1: signal n) */
 	uint8_t intr_inflight;			/* the vector we last asked to inject */
+	uint8_t sig_taken;			/* a handler replaced a forwarded call's result */
+	uint32_t sig_depth;			/* program handlers running (sigctx.c) */
 	int fork_signal;			/* dune_set_fork_signal: signal + 1, 0: none */
 
 	/* Registers for a native replay, built by the host loop. */
@@ -346,6 +356,33 @@ void dune_page_publish_root(void);		/* pgroot, phys_limit from dune_vm */
 void dune_intr_before_run(struct dune_thread *t);
 bool dune_intr_dropped(struct dune_thread *t, uint64_t vector);
 void dune_intr_after_handler(uint64_t vector);
+
+/* ---- sigctx.c: signal handlers see the guest's registers ----------------- */
+
+/* Set by signal.c: the native handler that must stay native (never wrapped). */
+extern void *dune_sigctx_exempt;
+void dune_sigctx_adopt(void);
+long dune_sigctx_sigaction(struct dune_thread *t, const struct dune_regs *r);
+void dune_sigctx_leave(struct dune_thread *t, struct dune_regs *regs);
+void dune_sigctx_unblock(uint64_t bits);
+
+/* entry.S: the host loop's system calls that sigctx.c recognises by RIP. */
+long dune_run_call(long fd, unsigned long cmd, struct dune_run *run, struct dune_thread *t);
+extern char dune_run_call_insn[], dune_run_call_done[], dune_run_call_end[];
+long dune_fwd_call(const struct dune_regs *r);
+extern char dune_fwd_call_insn[], dune_fwd_call_done[];
+void dune_probe_read(uint64_t addr);
+void dune_probe_write(uint64_t addr);
+extern char dune_probe_done[];
+void dune_unblock_call(uint64_t *bits);
+extern char dune_unblock_call_end[];
+/* Where libdune's guest entry code starts (its end: dune_r3_text_end). */
+extern char dune_entry_text_start[];
+
+/* ---- guestmem.c: guest memory the guest may have made invalid ---------- */
+
+int dune_copy_from_guest(void *dst, uint64_t src, size_t len);
+int dune_copy_to_guest(uint64_t dst, const void *src, size_t len);
 
 /* ---- layout.c -------------------------------------------------------- */
 

@@ -115,38 +115,11 @@ static uint64_t user_rflags(uint64_t rflags)
 static void __attribute__((noreturn))
 leave_dune_mode(struct dune_thread *t, struct dune_regs *regs)
 {
+	dune_sigctx_leave(t, regs);	/* signals held back: delivered now (sigctx.c) */
 	regs->rflags = user_rflags(regs->rflags);
 	dune_sys_close(t->vcpu_fd);
 	t->vcpu_fd = -1;
 	dune_native_resume(regs);
-}
-
-/*
- * Read guest memory that the guest may have made invalid: a bad pointer
- * must become -EFAULT, never a SIGSEGV of the host loop, so the loop never
- * dereferences such a pointer itself.  The kernel copies for us and says
- * EFAULT: process_vm_readv on ourselves, or, where that does not exist
- * (CONFIG_CROSS_MEMORY_ATTACH=n) or a seccomp filter refuses it, a pread
- * of /proc/self/mem.  If neither is possible, the answer is -EFAULT.
- */
-static int copy_from_guest(void *dst, uint64_t src, size_t len)
-{
-	struct { void *base; size_t len; } local = { dst, len },
-					   remote = { (void *)src, len };
-	long ret, fd;
-
-	ret = dune_syscall6(__NR_process_vm_readv, dune_sys_getpid(),
-			    (long)&local, 1, (long)&remote, 1, 0);
-	if (ret == (long)len)
-		return 0;
-	if (ret != -EPERM && ret != -ENOSYS)
-		return -EFAULT;
-	fd = dune_syscall3(__NR_openat, AT_FDCWD, (long)"/proc/self/mem", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -EFAULT;
-	ret = dune_syscall6(__NR_pread64, fd, (long)dst, (long)len, (long)src, 0, 0);
-	dune_sys_close(fd);
-	return ret == (long)len ? 0 : -EFAULT;
 }
 
 /* ---- clone, fork, vfork ----------------------------------------------- */
@@ -179,10 +152,14 @@ static void set_child_stack(struct clone_call *c, uint64_t base, uint64_t size)
 /* A vfork child: on the parent's scratch stack, go native at once. */
 static void __attribute__((noreturn)) vfork_child(void *arg)
 {
+	struct dune_thread *t = dune_self;
 	struct dune_regs regs;
 
 	/* The parent is suspended until we exec or exit: its memory is ours. */
 	dune_copy(&regs, arg, sizeof(regs));
+	/* Signals the parent held back (sigctx.c) are not blocked for us. */
+	if (t && t->sig_deferred)
+		dune_sigctx_unblock(t->sig_deferred);
 	dune_native_resume(&regs);
 }
 
@@ -208,6 +185,11 @@ static void __attribute__((noreturn)) fork_child(void *arg)
 	}
 	c->t->vcpu_fd = -1;
 	dune_vm.vm_fd = -1;
+	/* Signals the parent held back at the fork (sigctx.c): ours are not blocked. */
+	if (c->t->sig_deferred) {
+		dune_sigctx_unblock(c->t->sig_deferred);
+		c->t->sig_deferred = 0;
+	}
 	dune_vm.ready = 0;
 	/* dune_vm.pid stays the parent's: dune_enter() re-creates the VM. */
 	dune_native_resume(&c->child);
@@ -229,6 +211,8 @@ static long do_clone_call(struct clone_call *c)
 			return -ENOMEM;
 		dune_copy(&ct->run.regs, &c->child, sizeof(ct->run.regs));
 		ct->clone_flags = c->flags;
+		/* blocked by sigctx.c, not by the guest: the child unblocks them */
+		ct->sig_deferred = __atomic_load_n(&t->sig_deferred, __ATOMIC_RELAXED);
 		set_child_stack(c, (uint64_t)ct + DUNE_T_HOST_STACK,
 				DUNE_THREAD_AREA - DUNE_T_HOST_STACK);
 		c->req[6] = (unsigned long)dune_thread_start;
@@ -303,7 +287,7 @@ static long do_clone3(struct dune_thread *t, uint64_t uargs, uint64_t size)
 		return dune_syscall6(r->rax, r->rdi, r->rsi, r->rdx, r->r10,
 				     r->r8, r->r9);
 	dune_zero(args, sizeof(args));
-	if (copy_from_guest(args, uargs, size))
+	if (dune_copy_from_guest(args, uargs, size))
 		return -EFAULT;
 	stack = args[5];
 	stack_size = args[6];
@@ -328,6 +312,8 @@ static void __attribute__((noreturn)) do_exit(struct dune_thread *t, long status
 {
 	uint64_t all = ~0ULL;
 
+	/* Signals held back for the guest (sigctx.c): theirs before the end. */
+	dune_sigctx_leave(t, &t->run.regs);
 	/* From the munmap on, a signal handler would have no stack. */
 	dune_sys_sigprocmask(SIG_BLOCK, &all, NULL);
 	dune_sys_close(t->vcpu_fd);
@@ -356,6 +342,10 @@ static void handle_syscall(struct dune_thread *t)
 		break;
 	case __NR_exit:
 		do_exit(t, (long)r->rdi);
+	case __NR_rt_sigaction:
+		/* handlers are wrapped to see the guest's registers (sigctx.c) */
+		ret = dune_sigctx_sigaction(t, r);
+		break;
 	case __NR_rt_sigreturn:
 		/*
 		 * Signal frames are built natively, so only a natively running
@@ -371,9 +361,7 @@ static void handle_syscall(struct dune_thread *t)
 		leave_dune_mode(t, &t->resume);
 	default:
 		/* LAB(5) BEGIN: make the call for the guest, with SYSCALL's registers; FS/GS bases follow */
-		ret = dune_syscall6((long)r->rax, (long)r->rdi, (long)r->rsi,
-				    (long)r->rdx, (long)r->r10, (long)r->r8,
-				    (long)r->r9);
+		ret = dune_fwd_call(r);	/* entry.S: sigctx.c knows where it is */
 		/* The new base is the thread's now; the guest must use it too. */
 		if (nr == __NR_arch_prctl && ret == 0) {
 			if ((int)r->rdi == ARCH_SET_FS)
@@ -385,6 +373,11 @@ static void handle_syscall(struct dune_thread *t)
 		 * ret = -ENOSYS;
 		 * LAB(5) END
 		 */
+		/* A signal handler moved the guest on: its registers stand (sigctx.c). */
+		if (t->sig_taken) {
+			t->sig_taken = 0;
+			return;
+		}
 		break;
 	}
 	r->rax = (uint64_t)ret;
@@ -449,7 +442,7 @@ static uint64_t replay_rip(uint64_t vector, uint64_t rip, bool software)
 	if (!(software || vector == 1 || vector == 2 || vector == 3 ||
 	      vector == 4 || vector >= 32))
 		return rip;
-	if (copy_from_guest(b, rip - 2, 2))
+	if (dune_copy_from_guest(b, rip - 2, 2))
 		return rip;
 	if (vector == 3 && b[1] == 0xcc)		/* int3 */
 		return rip - 1;
@@ -674,10 +667,11 @@ static void handle_exception(struct dune_thread *t)
  */
 static void probe_natively(uint64_t addr, bool write)
 {
+	/* In entry.S, where sigctx.c finds them: the signal is the guest's. */
 	if (write)
-		__asm__ __volatile__("lock orb $0, (%0)" : : "r"(addr) : "memory");
+		dune_probe_write(addr);
 	else
-		(void)*(volatile const char *)addr;
+		dune_probe_read(addr);
 }
 
 static void handle_ept_fault(struct dune_thread *t)
@@ -750,8 +744,12 @@ void dune_host_loop(struct dune_thread *t)
 	for (;;) {
 		long ret;
 
-		dune_intr_before_run(t);	/* a signal for the guest? (intr.c) */
-		ret = dune_sys_ioctl(t->vcpu_fd, DUNE_RUN, (unsigned long)run);
+		/*
+		 * In entry.S: a signal for the guest's handler is set up for
+		 * injection (intr.c), those sigctx.c held back are unblocked,
+		 * then the guest runs.
+		 */
+		ret = dune_run_call(t->vcpu_fd, DUNE_RUN, run, t);
 
 		if (ret == -EINTR)		/* the handler has run: go on */
 			continue;

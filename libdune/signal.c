@@ -139,6 +139,8 @@ int dune_register_signal_handler(int signum, dune_intr_cb cb)
 		return dune_register_intr_handler(DUNE_SIGNAL_INTR_BASE + signum, NULL);
 	}
 	dune_register_intr_handler(DUNE_SIGNAL_INTR_BASE + signum, cb);
+	/* Natively it must see the host loop: never wrapped by sigctx.c. */
+	dune_sigctx_exempt = (void *)signal_to_guest;
 	/*
 	 * Without SA_RESTART: a system call that the signal interrupts - the
 	 * host loop making it for the guest - returns EINTR, so cb runs at

@@ -30,15 +30,37 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 
 static long fake_ioctl(int fd, unsigned long cmd, unsigned long arg);
 #define dune_sys_ioctl fake_ioctl
 #define dune_sys_ioctl_retry fake_ioctl
+/*
+ * entry.S's DUNE_RUN stub, simulated: an injection set up (intr.c), the
+ * signals sigctx.c held back unblocked - with entry.S's own labelled
+ * stub, where they are delivered with the guest state complete - then
+ * "run".
+ */
+#include "internal.h"
+static inline long sim_run_call(long fd, unsigned long cmd, struct dune_run *run,
+				struct dune_thread *t)
+{
+	uint64_t bits;
+
+	dune_intr_before_run(t);
+	bits = __atomic_exchange_n(&t->sig_deferred, 0, __ATOMIC_RELAXED);
+	if (bits)
+		dune_unblock_call(&bits);
+	return fake_ioctl((int)fd, cmd, (unsigned long)run);
+}
+#define dune_run_call(fd, cmd, run, t) sim_run_call(fd, cmd, run, t)
 #include "chunks.c"
 #include "entry.c"
 #include "loop.c"
 #include "intr.c"
 #include "layout.c"
+#include "guestmem.c"
+#include "sigctx.c"
 
 #include "kselftest_harness.h"
 
@@ -643,11 +665,14 @@ static void on_alarm(int sig)
 		_exit(97);
 }
 
+static uint64_t read_rip;		/* the guest's RIP after its read's SYSCALL */
+
 static int script_read(struct vcpu *v, struct dune_run *run)
 {
 	switch (v->step++) {
 	case 0:
 		v->saved = run->regs;
+		read_rip = v->saved.rip;
 		reader = v->t;
 		alarm(1);
 		guest_syscall(run, __NR_read, rpipe[0], (long)rbuf, 1, v->saved.rip);
@@ -1033,6 +1058,132 @@ TEST(forwarded_read_eintr_without_sa_restart)
 	sim_init();
 	EXPECT_EQ(-EINTR, read_with(0));
 	EXPECT_EQ(1, handler_on_host_stack);
+}
+
+/*
+ * A handler wrapped by libdune (sigctx.c; adopted as dune_init() does)
+ * sees the guest's read, not the host loop's: RIP after the guest's
+ * SYSCALL and RAX -EINTR, or - SA_RESTART - RIP at it and RAX __NR_read;
+ * and the RAX it sets is the guest's result.
+ */
+static volatile uint64_t ctx_rip, ctx_rax;
+static volatile long ctx_set_rax;
+
+static void on_alarm_ctx(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	(void)si;
+	ctx_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	ctx_rax = (uint64_t)uc->uc_mcontext.gregs[REG_RAX];
+	if (ctx_set_rax)
+		uc->uc_mcontext.gregs[REG_RAX] = ctx_set_rax;
+	if (write(rpipe[1], "A", 1) != 1)
+		_exit(97);
+}
+
+static long read_ctx(int flags, long set_rax)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_alarm_ctx;
+	sa.sa_flags = SA_SIGINFO | flags;
+	CK(sigaction(SIGALRM, &sa, NULL) == 0);
+	CK(pipe(rpipe) == 0);
+	ctx_set_rax = set_rax;
+	dune_sigctx_adopt();
+	next_script = script_read;
+	return dune_enter();
+}
+
+TEST(sigctx_read_eintr_handler_sees_the_guest)
+{
+	sim_init();
+	EXPECT_EQ(-EINTR, read_ctx(0, 0));
+	EXPECT_EQ(read_rip, ctx_rip);
+	EXPECT_EQ(-EINTR, (long)ctx_rax);
+}
+
+TEST(sigctx_read_restart_handler_sees_the_guest)
+{
+	sim_init();
+	EXPECT_EQ(1, read_ctx(SA_RESTART, 0));
+	EXPECT_EQ(read_rip - 2, ctx_rip);
+	EXPECT_EQ(__NR_read, (long)ctx_rax);
+}
+
+TEST(sigctx_read_handler_sets_the_guests_result)
+{
+	sim_init();
+	EXPECT_EQ(777, read_ctx(0, 777));
+	EXPECT_EQ(read_rip, ctx_rip);
+}
+
+/*
+ * A signal that finds the host loop half-way through an exit (here: in
+ * the simulated module) is held back, blocked, and delivered at the next
+ * DUNE_RUN, where the guest state is complete: the handler sees the guest
+ * right after its getpid, and its change of RBX reaches the guest.
+ */
+static volatile int held_count;
+static volatile uint64_t held_rip, held_rax;
+static uint64_t held_ret_rip;
+
+static void on_usr1_held(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	(void)si;
+	held_count++;
+	held_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	held_rax = (uint64_t)uc->uc_mcontext.gregs[REG_RAX];
+	uc->uc_mcontext.gregs[REG_RBX] = 0x5a5a;
+}
+
+static int script_held(struct vcpu *v, struct dune_run *run)
+{
+	switch (v->step++) {
+	case 0:
+		v->saved = run->regs;
+		held_ret_rip = v->saved.rip;
+		/* the host loop is in "the module": not a place to show the guest */
+		CK(syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1) == 0);
+		CK(held_count == 0 && v->t->sig_deferred == 1ULL << (SIGUSR1 - 1));
+		guest_syscall(run, __NR_getpid, 0, 0, 0, v->saved.rip);
+		return 0;
+	case 1:
+		/* delivered before this run, with the guest after its getpid */
+		CK(held_count == 1 && v->t->sig_deferred == 0);
+		CK(run->regs.rbx == 0x5a5a);
+		guest_return(v, run, run->regs.rax);
+		return 0;
+	}
+	CK(!"script_held: too many steps");
+	return 0;
+}
+
+TEST(sigctx_signal_held_back_until_the_guest_state_is_complete)
+{
+	struct sigaction sa;
+	sigset_t mask;
+
+	sim_init();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_usr1_held;
+	sa.sa_flags = SA_SIGINFO;
+	CK(sigaction(SIGUSR1, &sa, NULL) == 0);
+	dune_sigctx_adopt();
+	next_script = script_held;
+	EXPECT_EQ(getpid(), dune_enter());
+	EXPECT_EQ(1, held_count);
+	EXPECT_EQ(held_ret_rip, held_rip);
+	EXPECT_EQ(getpid(), (long)held_rax);
+	/* and the mask is the program's again */
+	CK(sigprocmask(SIG_BLOCK, NULL, &mask) == 0);
+	EXPECT_EQ(0, sigismember(&mask, SIGUSR1));
 }
 
 TEST_SIGNAL(int3_replayed_as_sigtrap, SIGTRAP)
