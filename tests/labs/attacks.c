@@ -37,6 +37,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -76,6 +77,9 @@ static char evidence[256];
 #define SAY(...) snprintf(evidence, sizeof(evidence), __VA_ARGS__)
 
 static sigjmp_buf on_fault;
+static volatile sig_atomic_t usr1_seen;
+/* sched_yield()s to wait for a signal sent to ourselves: a system call's return delivers it */
+#define SIGNAL_WAIT	1000
 
 /* SIGSEGV: how the sandbox reports a ring-3 fault (#GP, #PF) to the program. */
 static void segv(int sig)
@@ -92,6 +96,7 @@ static void raise_iopl(int sig, siginfo_t *si, void *ctx)
 	(void)sig;
 	(void)si;
 	uc->uc_mcontext.gregs[REG_EFL] |= RFLAGS_IOPL;
+	usr1_seen = 1;
 }
 
 static unsigned long rflags(void)
@@ -207,6 +212,7 @@ static enum verdict iopl_sigreturn(void)
 	/* LAB(8) BEGIN: set RFLAGS.IOPL in a signal frame (raise_iopl), return, then execute CLI */
 	struct sigaction sa;
 	unsigned long before, after;
+	int i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = raise_iopl;
@@ -216,7 +222,13 @@ static enum verdict iopl_sigreturn(void)
 	sa.sa_handler = segv;
 	sigaction(SIGSEGV, &sa, NULL);
 
-	kill(getpid(), SIGUSR1);	/* to itself: handled before kill() returns */
+	kill(getpid(), SIGUSR1);
+	for (i = 0; !usr1_seen && i < SIGNAL_WAIT; i++)
+		sched_yield();
+	if (!usr1_seen) {
+		SAY("SIGUSR1 sent to itself never came");
+		return UNCLEAR;
+	}
 	before = rflags();
 	if (sigsetjmp(on_fault, 1)) {
 		SAY("RFLAGS.IOPL %lu after rt_sigreturn; CLI raised SIGSEGV (#GP)",
