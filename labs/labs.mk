@@ -55,7 +55,7 @@ $(GUEST)/labs/checkpoint_check $(GUEST)/labs/race_check $(GUEST)/labs/toctou_che
 	install -m 0755 $< $@
 
 # Lab 6's deterministic attacker: flips hostile_copy's iovec at the entry
-# of each forwarded call, by ptrace (tests/sandbox/progs/flip.h).
+# of each forwarded call, on a seccomp user notification (tests/sandbox/progs/flip.h).
 $(GUEST)/labs/flip_at_entry: tests/labs/flip_at_entry.c tests/sandbox/progs/flip.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -static -o $@ $<

@@ -1,27 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * flip_at_entry - lab 6's deterministic attacker: wins hostile_copy's race
- * every time, by timing it with ptrace instead of chance (flip.h).
+ * every time, by timing it with a seccomp user notification instead of
+ * chance (flip.h).
  *
  *   flip_at_entry -o FLIPS -- dune-sandbox [OPTIONS] -- hostile_copy flip-at-entry [N]
  *
- * Runs the command traced, following every process and thread it makes
- * (the sandbox's supervisor is the program's own process: in Dune mode
- * each forwarded system call is an ordinary host system call of that
- * process, made after the supervisor's checks in ring 0).  At the entry of
- * each host writev, readv, sendmsg, recvmsg, sendmmsg, recvmmsg, pwritev,
- * preadv, pwritev2 or preadv2 (a syscall-enter stop: every check is done,
- * the kernel has read no argument yet), if the stopped process's
- * FLIP_PAGE holds FLIP_MAGIC, its iov_base is changed to supervisor memory
- * - libdune's page-table pool, where the race mode's thread points it -
- * and at the call's exit stop put back.  The program then checks, as in
- * the race mode, that what was sent was its bytes and what was received
- * reached its buffer.
+ * The command runs under a seccomp filter of ours (installed before it is
+ * exec'd, kept by everything it starts) that sends each writev, readv,
+ * sendmsg, recvmsg, sendmmsg, recvmmsg, pwritev, preadv, pwritev2 and
+ * preadv2 to this process (SECCOMP_RET_USER_NOTIF) and waits.  In Dune
+ * mode the sandbox's forwarded system call is an ordinary host system
+ * call of the program's own process, made after every check of the
+ * supervisor in ring 0: the notification comes at its entry, before the
+ * host kernel has read any argument.  If the calling process's FLIP_PAGE
+ * holds FLIP_MAGIC, its iov_base is changed to supervisor memory -
+ * libdune's page-table pool, where the race mode's thread points it - and
+ * the call continues (SECCOMP_USER_NOTIF_FLAG_CONTINUE).  The program sets
+ * iov_base again before each call and then checks, as in the race mode,
+ * that what was sent was its bytes and what was received reached its
+ * buffer.  (seccomp_unotify(2) warns of exactly this: a notifier that
+ * checks the target's memory and continues races the target's threads.)
+ *
+ * A ptrace version of this stopped the sandbox at every system call;
+ * under it a Dune process never finished starting in the emulated machine
+ * (not understood yet): the notification stops only the ten calls.
  *
  * Writes "flipped NAME COUNT" for each of the ten calls to FLIPS (a zero
  * count means the check proved nothing for that call); exits with the
  * command's status.  Needs CAP_SYS_PTRACE over the sandbox once it has
- * dropped to its user (root in the emulated machine: tests/labs/toctou_check).
+ * dropped to its user (process_vm_writev; root in the emulated machine:
+ * tests/labs/toctou_check) and CAP_SYS_ADMIN for the filter without
+ * no_new_privs.
  */
 #include <errno.h>
 #include <signal.h>
@@ -30,8 +40,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/ptrace.h>
+#include <poll.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "../sandbox/progs/flip.h"
@@ -55,15 +70,11 @@ static const struct {
 
 static unsigned long flips[NCALLS];
 
-/* A tracee with a flip to undo at its syscall-exit stop. */
-#define MAX_TRACEES 256
-static struct {
-	pid_t tid;
-	long saved;	/* the program's iov_base */
-} pending[MAX_TRACEES];
+/* How long to wait for a notification before looking whether the command ended. */
+#define POLL_MS	200
 
-static const long iov_base_at = FLIP_PAGE + offsetof(struct flip_page, iov) +
-				offsetof(struct iovec, iov_base);
+static const unsigned long iov_base_at = FLIP_PAGE + offsetof(struct flip_page, iov) +
+					 offsetof(struct iovec, iov_base);
 
 static int call_index(long nr)
 {
@@ -75,73 +86,84 @@ static int call_index(long nr)
 	return -1;
 }
 
-static int slot_of(pid_t tid, int make)
+/* The filter: the ten calls to the listener, everything else allowed. */
+static int install_filter(void)
 {
-	int i, free_slot = -1;
+	struct sock_filter f[2 + 2 * NCALLS + 1];
+	struct sock_fprog prog = { .filter = f };
+	unsigned int i, n = 0;
 
-	for (i = 0; i < MAX_TRACEES; i++) {
-		if (pending[i].tid == tid)
-			return i;
-		if (!pending[i].tid && free_slot < 0)
-			free_slot = i;
-	}
-	if (make && free_slot >= 0)
-		pending[free_slot].tid = tid;
-	return make ? free_slot : -1;
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	for (i = 0; i < NCALLS; i++)
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						      (unsigned int)calls[i].nr, NCALLS - i, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	prog.len = (unsigned short)n;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			    &prog);
 }
 
-/* A syscall stop of @tid: flip at the entry of one of the calls, undo at its exit. */
-static void syscall_stop(pid_t tid)
+/* One notification: flip in the caller's FLIP_PAGE if it is there, then continue. */
+static void notified(int listener, struct seccomp_notif *req, struct seccomp_notif_resp *resp)
 {
-	struct __ptrace_syscall_info info;	/* glibc's name for the uapi structure */
-	long magic, base;
-	int c, s;
+	struct iovec local, remote;
+	struct flip_page page;
+	int c = call_index(req->data.nr);
 
-	memset(&info, 0, sizeof(info));
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(info), &info) <= 0)
-		return;
-	if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
-		s = slot_of(tid, 0);
-		if (s >= 0) {
-			ptrace(PTRACE_POKEDATA, tid, (void *)iov_base_at, (void *)pending[s].saved);
-			pending[s].tid = 0;
-		}
-		return;
+	local.iov_base = &page;
+	local.iov_len = sizeof(page);
+	remote.iov_base = (void *)FLIP_PAGE;
+	remote.iov_len = sizeof(page);
+	if (c >= 0 && process_vm_readv(req->pid, &local, 1, &remote, 1, 0) == sizeof(page) &&
+	    page.magic == FLIP_MAGIC &&
+	    ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) == 0) {
+		unsigned long flipped = calls[c].kernel_writes ? SUP_WRITE : SUP;
+
+		local.iov_base = &flipped;
+		local.iov_len = sizeof(flipped);
+		remote.iov_base = (void *)iov_base_at;
+		remote.iov_len = sizeof(flipped);
+		if (process_vm_writev(req->pid, &local, 1, &remote, 1, 0) == sizeof(flipped))
+			flips[c]++;
 	}
-	if (info.op != PTRACE_SYSCALL_INFO_ENTRY)
-		return;
-	c = call_index((long)info.entry.nr);
-	if (c < 0)
-		return;
-	/*
-	 * Only in a process whose FLIP_PAGE is the program's: elsewhere
-	 * (the sandbox's other processes, a window still PROT_NONE) the
-	 * magic is not there - and a PTRACE_POKEDATA would write anyway.
-	 */
-	errno = 0;
-	magic = ptrace(PTRACE_PEEKDATA, tid, (void *)FLIP_PAGE, NULL);
-	if (errno || (unsigned long)magic != FLIP_MAGIC)
-		return;
-	base = ptrace(PTRACE_PEEKDATA, tid, (void *)iov_base_at, NULL);
-	if (errno)
-		return;
-	s = slot_of(tid, 1);
-	if (s < 0)
-		return;
-	if (ptrace(PTRACE_POKEDATA, tid, (void *)iov_base_at,
-		   (void *)(calls[c].kernel_writes ? SUP_WRITE : SUP))) {
-		pending[s].tid = 0;
-		return;
-	}
-	pending[s].saved = base;
-	flips[c]++;
+	memset(resp, 0, sizeof(*resp));
+	resp->id = req->id;
+	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+}
+
+/*
+ * The child's listener, taken by the parent with pidfd_getfd(2): the
+ * child may make none of the filtered calls (sendmsg...) once its filter
+ * is on - they would wait for us.  It writes the number, then waits for
+ * our byte before exec (which closes the listener: it is close-on-exec).
+ */
+static int take_fd(pid_t pid, int num)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), fd;
+
+	if (pidfd < 0)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);
+	close(pidfd);
+	return fd;
 }
 
 int main(int argc, char **argv)
 {
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	struct seccomp_notif_sizes sizes;
 	const char *out = NULL;
-	int status, i = 1, code = 1;
-	pid_t child, tid;
+	int up[2], down[2], listener, num = -1, status = 0, i = 1, code = 1;
+	char go = 1;
+	pid_t child;
 	unsigned int c;
 	FILE *f;
 
@@ -155,58 +177,67 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: flip_at_entry -o FLIPS -- COMMAND [ARGS...]\n");
 		return 2;
 	}
+	if (pipe(up) || pipe(down)) {
+		perror("pipe");
+		return 1;
+	}
 	child = fork();
 	if (child < 0) {
 		perror("fork");
 		return 1;
 	}
 	if (child == 0) {
-		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
-		raise(SIGSTOP);
+		int l = install_filter();
+
+		if (l < 0) {
+			perror("flip_at_entry: seccomp filter");
+			_exit(126);
+		}
+		if (write(up[1], &l, sizeof(l)) != sizeof(l) || read(down[0], &go, 1) != 1)
+			_exit(126);
+		close(l);
 		execvp(argv[i], argv + i);
 		perror(argv[i]);
 		_exit(127);
 	}
-	if (waitpid(child, &status, 0) != child || !WIFSTOPPED(status)) {
-		fprintf(stderr, "flip_at_entry: the child did not stop\n");
+	close(up[1]);
+	close(down[0]);
+	listener = -1;
+	if (read(up[0], &num, sizeof(num)) == sizeof(num))
+		listener = take_fd(child, num);
+	if (write(down[1], &go, 1) != 1 || listener < 0) {
+		fprintf(stderr, "flip_at_entry: no listener from the child\n");
+		waitpid(child, NULL, 0);
 		return 1;
 	}
-	if (ptrace(PTRACE_SETOPTIONS, child, NULL,
-		   (void *)(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-			    PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL))) {
-		perror("flip_at_entry: PTRACE_SETOPTIONS");
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes)) {
+		perror("SECCOMP_GET_NOTIF_SIZES");
 		return 1;
 	}
-	ptrace(PTRACE_SYSCALL, child, NULL, NULL);
+	req = calloc(1, sizes.seccomp_notif > sizeof(*req) ? sizes.seccomp_notif : sizeof(*req));
+	resp = calloc(1, sizes.seccomp_notif_resp > sizeof(*resp) ? sizes.seccomp_notif_resp :
+		      sizeof(*resp));
+	if (!req || !resp)
+		return 1;
 
-	while ((tid = waitpid(-1, &status, __WALL)) > 0) {
-		int sig = 0;
+	/* Until the command is gone (or no process holds the filter: POLLHUP). */
+	for (;;) {
+		struct pollfd p = { .fd = listener, .events = POLLIN };
+		pid_t w;
 
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			int s = slot_of(tid, 0);
-
-			if (s >= 0)
-				pending[s].tid = 0;
-			if (tid == child)
-				code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (poll(&p, 1, POLL_MS) > 0 && (p.revents & POLLIN)) {
+			memset(req, 0, sizes.seccomp_notif);
+			if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) == 0)
+				notified(listener, req, resp);
 			continue;
 		}
-		if (!WIFSTOPPED(status))
-			continue;
-		if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
-			syscall_stop(tid);
-		} else if (status >> 16) {
-			/* an event stop (clone, fork, exec): nothing to pass on */
-		} else {
-			siginfo_t si;
-
-			sig = WSTOPSIG(status);
-			/* a new tracee's first SIGSTOP, or a group stop: not delivered */
-			if (sig == SIGSTOP || ptrace(PTRACE_GETSIGINFO, tid, NULL, &si))
-				sig = 0;
-		}
-		ptrace(PTRACE_SYSCALL, tid, NULL, (void *)(long)sig);
+		w = waitpid(child, &status, WNOHANG);
+		if (w == child || (w < 0 && errno != EINTR) || (p.revents & POLLHUP))
+			break;
 	}
+	if (!WIFEXITED(status) && !WIFSIGNALED(status))
+		waitpid(child, &status, 0);
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
 	f = fopen(out, "w");
 	if (!f) {

@@ -8,11 +8,11 @@
  * changes iov_base at moments chance picks, and a supervisor that hands
  * the host kernel the program's own iovec loses only if one of those
  * moments falls between its check and the kernel's read (race.h).  The
- * tracer takes chance out: it stops the sandbox's host thread at the entry
- * of the forwarded system call - after every check of the supervisor,
- * before the host kernel reads an argument - and changes the program's
- * iov_base there, as the luckiest racing thread would; at the call's exit
- * it puts the value back.  A supervisor that gave the kernel a copy does
+ * tracer takes chance out: a seccomp user notification stops the
+ * sandbox's host thread at the entry of the forwarded system call - after
+ * every check of the supervisor, before the host kernel reads an argument
+ * - and it changes the program's iov_base there, as the luckiest racing
+ * thread would (the program sets it again before its next call).  A supervisor that gave the kernel a copy does
  * not notice; one that gave it the program's iovec sends or receives
  * through supervisor memory, every time.
  */

@@ -160,7 +160,11 @@ static void race_out(const char *name, long (*send)(int fd, struct iovec *iov), 
 	memset(buf, 'A', LEN);
 	t = start_flip((void *volatile *)&iov->iov_base, buf, false);
 	for (i = 0; i < races; i++) {
-		long r = send(wfd, iov);
+		long r;
+
+		if (flip_page)		/* the tracer's flip of the last call stays */
+			iov->iov_base = buf;
+		r = send(wfd, iov);
 
 		if (r == LEN) {
 			ok++;
@@ -208,6 +212,8 @@ static void race_in(const char *name, long (*recv)(int fd, struct iovec *iov), i
 		long r;
 
 		memset(buf, 0, LEN);
+		if (flip_page)		/* the tracer's flip of the last call stays */
+			iov->iov_base = buf;
 		if ((file ? pwrite(wfd, src, LEN, 0) : write(wfd, src, LEN)) != LEN) {
 			stop_flip(t);
 			escaped("cannot fill the pipe");
