@@ -33,7 +33,6 @@ outputs=(
 	"sandbox-exit-status|docs/show exit-status"
 	"sandbox-trace|docs/show trace"
 	"sandbox-proc-status|docs/show proc-status"
-	"sandbox-unpriv-status|docs/show unpriv-status"
 	"sandbox-unpriv-refusals|docs/show unpriv-refusals"
 	"perf-tracefs|docs/show tracefs-perf"
 )
