@@ -234,7 +234,8 @@ guest-strace:
 	@mkdir -p $(GUEST)/debian && for t in $(GUEST_TOOLS); do \
 		if [ -x /usr/bin/$$t ]; then cp -L -u /usr/bin/$$t $(GUEST)/debian/$$t; fi; done
 
-$(GUEST)/tests/sandbox/%: tests/sandbox/progs/%.c tests/sandbox/progs/race.h
+$(GUEST)/tests/sandbox/%: tests/sandbox/progs/%.c tests/sandbox/progs/race.h \
+		tests/sandbox/progs/flip.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -static -pthread -o $@ $<
 

@@ -14,7 +14,9 @@
 # are comments, and the code between them is the real code.
 
 LAB_PROGS := $(GUEST)/labs/only_vm $(GUEST)/labs/only_syscall \
-	     $(GUEST)/labs/exits_by_reason $(GUEST)/labs/checkpoint_check $(GUEST)/labs/race_check
+	     $(GUEST)/labs/exits_by_reason $(GUEST)/labs/checkpoint_check $(GUEST)/labs/race_check \
+	     $(GUEST)/labs/attacks $(GUEST)/labs/attack_check \
+	     $(GUEST)/labs/flip_at_entry $(GUEST)/labs/toctou_check
 
 .PHONY: lab-programs grade
 lab-programs: $(LAB_PROGS)
@@ -45,7 +47,34 @@ $(GUEST)/labs/exits_by_reason: tests/labs/exits_by_reason.c tests/kmod/guestlib.
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -static -o $@ $< tests/kmod/guestlib.c
 
-# Lab 7's check of samples/checkpoint and lab 6's race, TAP.
-$(GUEST)/labs/checkpoint_check $(GUEST)/labs/race_check: $(GUEST)/labs/%: tests/labs/%
+# Lab 7's check of samples/checkpoint, lab 6's race (by chance, and won
+# every time), lab 8's attacks: TAP.
+$(GUEST)/labs/checkpoint_check $(GUEST)/labs/race_check $(GUEST)/labs/toctou_check \
+		$(GUEST)/labs/attack_check: $(GUEST)/labs/%: tests/labs/%
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
+
+# Lab 6's deterministic attacker: flips hostile_copy's iovec at the entry
+# of each forwarded call, on a seccomp user notification (tests/sandbox/progs/flip.h).
+$(GUEST)/labs/flip_at_entry: tests/labs/flip_at_entry.c tests/sandbox/progs/flip.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -static -o $@ $<
+
+# Lab 8's attacks (the student's), static: dune-sandbox's program.
+$(GUEST)/labs/attacks: tests/labs/attacks.c kmod/uapi/linux/dune.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wextra -static -o $@ $<
+
+# Lab 8's weakened sandbox: this tree with labs/lab8-weak.patch applied, in
+# a copy (build/labs/weak-tree), built there; only the grader runs it
+# (tests/labs/attack_check), from the guest's labs/weak/.
+WEAK_TREE := $(BUILD)/labs/weak-tree
+$(GUEST)/labs/weak/dune-sandbox: labs/lab8-weak.patch $(SANDBOX_SRCS) samples/sandbox/main.c \
+		$(wildcard samples/sandbox/*.h) $(wildcard libdune/*.[chS]) libdune/libdune.mk
+	rm -rf $(WEAK_TREE)
+	mkdir -p $(WEAK_TREE)
+	tar -C $(CURDIR) --exclude=./build --exclude=./.git -cf - . | tar -C $(WEAK_TREE) -xf -
+	patch -s -d $(WEAK_TREE) -p1 <labs/lab8-weak.patch
+	$(MAKE) -s -C $(WEAK_TREE) BUILD=$(WEAK_TREE)/build $(WEAK_TREE)/build/bin/dune-sandbox
+	@mkdir -p $(dir $@)
+	install -m 0755 $(WEAK_TREE)/build/bin/dune-sandbox $@

@@ -18,11 +18,11 @@ cd "$repo" || exit 1
 kdir=${1:-$(tools/vm/kernel stock kdir 2>/dev/null)}
 work=$(mktemp -d /tmp/labs_test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-labs="1 2 3 4 5 6 7"
+labs="1 2 3 4 5 6 7 8"
 n=0
 fails=0
 
-echo "1..$((2 + 3 * 7 + 1))"
+echo "1..$((2 + 3 * 8 + 1))"
 t() {	# t OK|FAIL NAME [details on stdin go to the log as comments]
 	n=$((n + 1))
 	if [ "$1" = ok ]; then

@@ -4,7 +4,7 @@
 
   tools/docs/check.py [--root DIR] [--fix]
 
-Prints TAP.  Five checks, each over every docs/*.md:
+Prints TAP.  Six checks, each over every docs/*.md:
 
  files      every `path/file.ext` names a file of the tree, and every
             bare `file.c` / `file.h` / `file.S` names one somewhere in it
@@ -30,6 +30,11 @@ Prints TAP.  Five checks, each over every docs/*.md:
  sources    every block between `<!-- source: PATH -->` and
             `<!-- /source -->` is a fenced block equal to the file PATH
             (a program the chapter lists).  --fix splices the files in.
+ bench      every block between `<!-- bench-table -->` and
+            `<!-- /bench-table -->` is a fenced block equal to the table
+            bench/bench.c printed (print_table, without the targets) for
+            the run recorded in docs/performance.json: the JSON that run
+            wrote holds every number of it.  --fix splices it in.
 """
 import argparse
 import difflib
@@ -153,8 +158,8 @@ def check_files_and_functions(root, files):
     for doc in docs(root):
         text = open(os.path.join(root, doc), encoding="utf-8").read()
         # blocks checked whole below; keep the line numbers
-        text = re.sub(r"<!-- (output|source): .*?<!-- /\1 -->", lambda m: "\n" * m.group(0).count("\n"),
-                      text, flags=re.S)
+        text = re.sub(r"<!-- (output|source|bench-table)\b.*?<!-- /\1 -->",
+                      lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
         for ln, line in enumerate(text.split("\n"), 1):
             where = "%s:%d" % (doc, ln)
             for m in file_cite.finditer(line):
@@ -330,16 +335,76 @@ def check_outputs(root, fix):
         "sources: %d program listings equal their files" % count["source"], bad["source"])
 
 
+BENCH = re.compile(r"<!-- bench-table -->\n(.*?)<!-- /bench-table -->", re.S)
+
+
+def bench_table(perf):
+    """bench.c's print_table() for the rows of docs/performance.json: the
+    same formats; the x-getpid column from the medians, as bench.c has it
+    (the JSON's rounded ratio would round twice)."""
+    rows = perf["rows"]
+    base = [r for r in rows if r["id"] == perf.get("baseline", "native_getpid")][0]["median"]
+    groups = []
+    for r in rows:
+        if r["group"] not in groups:
+            groups.append(r["group"])
+
+    def exits(r):
+        if "exits_per_op" not in r:
+            return "-"
+        e = r["exits_per_op"]
+        return " ".join("%s %.3g" % (k, v) for k, v in e.items()) if e else "0"
+    out = ["%-46s %11s %11s %11s %9s  %s" % ("operation", "ticks/op", "p10", "p90", "x getpid",
+                                              "VM exits/op")]
+    for g in groups:
+        out.append("-- " + g)
+        out += ["%-46s %11.0f %11.0f %11.0f %9.2f  %s" % (r["label"], r["median"], r["p10"], r["p90"],
+                                                          r["median"] / base, exits(r))
+                for r in rows if r["group"] == g]
+    out += ["note: %s: %s" % (r["id"], r["note"]) for r in rows if r.get("note")]
+    return "\n".join(out) + "\n"
+
+
+def check_bench(root, fix):
+    want = bench_table(json.load(open(os.path.join(root, "docs/performance.json"))))
+    bad, count = [], 0
+    for doc in docs(root):
+        path = os.path.join(root, doc)
+        text = open(path, encoding="utf-8").read()
+
+        def sub(m):
+            nonlocal count
+            count += 1
+            where = "%s:%d" % (doc, text.count("\n", 0, m.start()) + 1)
+            fence = FENCE.match(m.group(1))
+            if not fence:
+                bad.append("%s: bench-table: not one fenced block between the markers" % where)
+                return m.group(0)
+            if fence.group(2) != want:
+                if not fix:
+                    bad.append("%s: bench-table differs from docs/performance.json's run:" % where)
+                    bad.extend("    " + l for l in list(difflib.unified_diff(
+                        fence.group(2).split("\n"), want.split("\n"), "chapter", "docs/performance.json",
+                        lineterm="", n=0))[:12])
+                return "<!-- bench-table -->\n%s\n%s```\n<!-- /bench-table -->" % (fence.group(1), want)
+            return m.group(0)
+        new = BENCH.sub(sub, text)
+        if fix and new != text:
+            open(path, "w", encoding="utf-8").write(new)
+    tap(not bad and count > 0, "bench: %d benchmark tables equal docs/performance.json's run" % count, bad)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "../.."))
     ap.add_argument("--fix", action="store_true")
     a = ap.parse_args()
     root = os.path.abspath(a.root)
-    print("1..7")
+    print("1..8")
     check_files_and_functions(root, set(tree_files(root)))
     check_perf(root, a.fix)
     check_outputs(root, a.fix)
+    check_bench(root, a.fix)
     return 1 if failed else 0
 
 

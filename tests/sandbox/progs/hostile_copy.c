@@ -11,6 +11,11 @@
  *                kernel reads (writev, sendmsg) or writes (readv, recvmsg)
  *                supervisor memory: detected as foreign bytes in the pipe
  *                or as data that never reached the program's buffer.
+ *   flip-at-entry  the same calls, each made RACES times (default 3) with
+ *                its iovec at FLIP_PAGE and no racing thread: run under
+ *                tests/labs/flip_at_entry, which flips iov_base at the
+ *                entry of every forwarded call (flip.h) - the race, won
+ *                every time.
  *   kept-pointers  pointers the kernel keeps or writes (tid address, robust
  *                list, wait status, rusage, siginfo, socket lengths...)
  *                aimed at supervisor memory: each must fail with EFAULT,
@@ -52,6 +57,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "flip.h"
 #include "race.h"
 
 /* libdune's page-table pool (libdune/dune.h PAGEBASE): supervisor memory. */
@@ -80,6 +86,8 @@ static void escaped(const char *what)
 static void *volatile *flip_slot;	/* the pointer it flips */
 static void *flip_good;
 static volatile int flip_stop;
+/* flip-at-entry: the iovec lives in FLIP_PAGE, a tracer flips it (flip.h) */
+static struct flip_page *flip_page;
 
 static void *flipper(void *arg)
 {
@@ -97,20 +105,32 @@ static void *flipper(void *arg)
 
 static pthread_t start_flip(void *volatile *slot, void *good, bool write)
 {
-	pthread_t t;
+	pthread_t t = 0;
 
 	flip_slot = slot;
 	flip_good = good;
 	flip_stop = 0;
 	*slot = good;
-	pthread_create(&t, NULL, flipper, write ? (void *)1 : NULL);
+	if (!flip_page)		/* flip-at-entry: the tracer flips */
+		pthread_create(&t, NULL, flipper, write ? (void *)1 : NULL);
 	return t;
 }
 
 static void stop_flip(pthread_t t)
 {
 	flip_stop = 1;
-	pthread_join(t, NULL);
+	if (!flip_page)
+		pthread_join(t, NULL);
+}
+
+/* The iovec of a raced call: on the caller's stack, or in FLIP_PAGE. */
+static struct iovec *race_iov(struct iovec *local, void *buf)
+{
+	struct iovec *iov = flip_page ? &flip_page->iov : local;
+
+	iov->iov_base = buf;
+	iov->iov_len = LEN;
+	return iov;
 }
 
 static bool all(const char *b, char c, size_t n)
@@ -132,15 +152,19 @@ static void race_out(const char *name, long (*send)(int fd, struct iovec *iov), 
 		     bool file)
 {
 	static char buf[LEN], got[LEN];
-	struct iovec iov = { buf, LEN };
+	struct iovec local, *iov = race_iov(&local, buf);
 	long i, ok = 0, efault = 0;
 	char what[128];
 	pthread_t t;
 
 	memset(buf, 'A', LEN);
-	t = start_flip((void *volatile *)&iov.iov_base, buf, false);
+	t = start_flip((void *volatile *)&iov->iov_base, buf, false);
 	for (i = 0; i < races; i++) {
-		long r = send(wfd, &iov);
+		long r;
+
+		if (flip_page)		/* the tracer's flip of the last call stays */
+			iov->iov_base = buf;
+		r = send(wfd, iov);
 
 		if (r == LEN) {
 			ok++;
@@ -177,23 +201,25 @@ static void race_in(const char *name, long (*recv)(int fd, struct iovec *iov), i
 		    bool file)
 {
 	static char buf[LEN], src[LEN];
-	struct iovec iov = { buf, LEN };
+	struct iovec local, *iov = race_iov(&local, buf);
 	long i, ok = 0, efault = 0;
 	char what[128];
 	pthread_t t;
 
 	memset(src, 'B', LEN);
-	t = start_flip((void *volatile *)&iov.iov_base, buf, true);
+	t = start_flip((void *volatile *)&iov->iov_base, buf, true);
 	for (i = 0; i < races; i++) {
 		long r;
 
 		memset(buf, 0, LEN);
+		if (flip_page)		/* the tracer's flip of the last call stays */
+			iov->iov_base = buf;
 		if ((file ? pwrite(wfd, src, LEN, 0) : write(wfd, src, LEN)) != LEN) {
 			stop_flip(t);
 			escaped("cannot fill the pipe");
 			return;
 		}
-		r = recv(rfd, &iov);
+		r = recv(rfd, iov);
 		if (r == LEN) {
 			ok++;
 			if (!all(buf, 'B', LEN)) {
@@ -294,7 +320,7 @@ static int m_race(void)
 {
 	int p[2], s[2], fd;
 
-	if (!race_pin(0))
+	if (!flip_page && !race_pin(0))
 		printf("# sched_setaffinity: %s: the threads are not pinned\n", strerror(errno));
 
 	if (pipe(p) || socketpair(AF_UNIX, SOCK_STREAM, 0, s)) {
@@ -319,6 +345,22 @@ static int m_race(void)
 	race_out("pwritev2", do_pwritev2, fd, fd, true);
 	race_in("preadv2", do_preadv2, fd, fd, true);
 	return 0;
+}
+
+/* The race mode's calls, their iovec in FLIP_PAGE for the tracer to flip. */
+static int m_flip_at_entry(void)
+{
+	void *p = mmap((void *)FLIP_PAGE, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p != (void *)FLIP_PAGE) {
+		printf("# mmap at %#lx: %s\n", FLIP_PAGE, p == MAP_FAILED ? strerror(errno) : "elsewhere");
+		escaped("no FLIP_PAGE for the tracer");
+		return 0;
+	}
+	flip_page = p;
+	flip_page->magic = FLIP_MAGIC;
+	return m_race();
 }
 
 /* ---- pointers the kernel writes or keeps ------------------------------------ */
@@ -708,6 +750,7 @@ static const struct {
 	const char *what;
 } modes[] = {
 	{ "race", m_race, "a thread flips iov_base under every call with an iovec" },
+	{ "flip-at-entry", m_flip_at_entry, "the same calls, for tests/labs/flip_at_entry to flip" },
 	{ "kept-pointers", m_kept, "kernel-written and kernel-kept pointers at supervisor memory" },
 	{ "scm-rights", m_scm, "every supervisor descriptor sent in SCM_RIGHTS" },
 	{ "fd-routes", m_routes, "every supervisor descriptor by dup/fcntl/poll/epoll/proc" },
@@ -720,6 +763,8 @@ int main(int argc, char **argv)
 	unsigned int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && !strcmp(argv[1], "flip-at-entry"))
+		races = 3;	/* no chance involved: a few calls show it */
 	if (argc >= 3 && argv[2][0])
 		races = atol(argv[2]);
 	if (argc >= 4)
