@@ -235,7 +235,7 @@ guest-strace:
 		if [ -x /usr/bin/$$t ]; then cp -L -u /usr/bin/$$t $(GUEST)/debian/$$t; fi; done
 
 $(GUEST)/tests/sandbox/%: tests/sandbox/progs/%.c tests/sandbox/progs/race.h \
-		tests/sandbox/progs/flip.h
+		tests/sandbox/progs/flip.h tests/sandbox/progs/checks.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wextra -static -pthread -o $@ $<
 

@@ -33,23 +33,14 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "checks.h"
+
 /* the sandbox's program windows (samples/sandbox/sandbox.h) */
 #define LOW_START	0x10000UL
 #define LOW_END		0x100000000UL
 #define HIGH_START	0x100000000000UL
 #define HIGH_END	0x400000000000UL
 
-static int failures;
-
-static void check(bool ok, const char *what, long v)
-{
-	if (ok)
-		printf("ok %s\n", what);
-	else {
-		printf("FAIL %s (%ld, %s)\n", what, v, strerror(errno));
-		failures++;
-	}
-}
 
 struct line {
 	unsigned long start, end, off, ino;

@@ -30,22 +30,13 @@
 #include <sys/vfs.h>
 #include <sys/wait.h>
 
+#include "checks.h"
+
 #define NFILES		200		/* the old emulation held 64 */
 #define BIG		(3UL << 20)	/* and at most 1 MiB each */
 #define MIB		(1UL << 20)
 
-static int failures;
 static char dir[PATH_MAX / 2];
-
-static void check(bool ok, const char *what, long v)
-{
-	if (ok)
-		printf("ok %s\n", what);
-	else {
-		printf("FAIL %s (%ld, %s)\n", what, v, strerror(errno));
-		failures++;
-	}
-}
 
 /* DIR/NAME, in one of two buffers: two at() may be one call's arguments */
 static const char *at(const char *name)

@@ -43,20 +43,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks.h"
+
 #define PAGE	4096UL
 
-static int failures;
 static sigjmp_buf back;
-
-static void check(bool ok, const char *what, long v)
-{
-	if (ok)
-		printf("ok %s\n", what);
-	else {
-		printf("FAIL %s (%ld, %s)\n", what, v, strerror(errno));
-		failures++;
-	}
-}
 
 static void on_segv(int sig)
 {
