@@ -246,19 +246,42 @@ static int vcpu_write_entry_state(struct dune_vcpu *vcpu)
 	return err ? -EIO : 0;
 }
 
+/*
+ * Work the kernel does on the way back to user space (task work, rseq's
+ * CPU number, memory cgroup throttling): TIF_NOTIFY_RESUME.  KVM runs it
+ * inside its loop (xfer_to_guest_mode_handle_work(), not for modules); we
+ * return to user space, whose exit path runs it, and user space calls
+ * DUNE_RUN again.
+ *
+ * But not before the first entry of a DUNE_RUN: the flag can be set again
+ * between any two calls, and then no guest instruction would ever run.
+ * A tracer does exactly that: every PTRACE_SYSCALL stop schedules the
+ * thread out, and the scheduler sets the flag on each switch of a thread
+ * with rseq registered (glibc registers it for every thread), so the stop
+ * at DUNE_RUN's own entry set it each time (docs/05, 5.10; measured:
+ * 82,145 DUNE_RUN calls under strace -f, every one -EINTR, none entered).
+ * The work waits one guest run at most: the next exit (an interrupt, at
+ * the latest the next timer tick) sees the flag and returns.
+ */
+static bool vcpu_resume_work(bool entered)
+{
+	return entered && test_thread_flag(TIF_NOTIFY_RESUME);
+}
+
 /* Something the thread must do before we may enter the guest? */
-static bool vcpu_work_pending(void)
+static bool vcpu_work_pending(bool entered)
 {
 	return signal_pending(current) || need_resched() ||
-	       test_thread_flag(TIF_NOTIFY_RESUME);
+	       vcpu_resume_work(entered);
 }
 
 /*
  * One VM entry and exit.  Returns 1 after a VM exit (vcpu->exit holds
  * it), -EINTR if the thread must return to user space first, -EIO if the
- * entry failed (reported).
+ * entry failed (reported).  @entered: this DUNE_RUN has entered the guest
+ * before.
  */
-static int vcpu_enter_guest(struct dune_vcpu *vcpu)
+static int vcpu_enter_guest(struct dune_vcpu *vcpu, bool entered)
 {
 	struct dune_host_state host_state;
 	u64 debugctl, root_saved;
@@ -266,11 +289,11 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 
 	for (;;) {
 		/*
-		 * A signal, or work the kernel does on the way back to user
-		 * space (task work, rseq): return, and let user space call
-		 * DUNE_RUN again.  The state is saved in struct dune_run.
+		 * A signal, or work for the return to user space (above):
+		 * return, and let user space call DUNE_RUN again.  The state
+		 * is saved in struct dune_run.
 		 */
-		if (signal_pending(current) || test_thread_flag(TIF_NOTIFY_RESUME))
+		if (signal_pending(current) || vcpu_resume_work(entered))
 			return -EINTR;
 		if (cond_resched())
 			vcpu->l1d_flush = true;		/* another task ran here */
@@ -296,7 +319,7 @@ static int vcpu_enter_guest(struct dune_vcpu *vcpu)
 		 * request arriving after this point comes with an IPI, which
 		 * stays pending and makes the entry exit at once.
 		 */
-		if (!vcpu_work_pending())
+		if (!vcpu_work_pending(entered))
 			break;
 		local_irq_enable();
 		preempt_enable();
@@ -410,6 +433,7 @@ out_irq:
 static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 {
 	struct dune_run run;
+	bool entered;
 	int r;
 
 	r = dune_vcpu_run_in(&run, urun);	/* vcpu_abi.c: copied and checked */
@@ -442,11 +466,13 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 	rdmsrq(MSR_KERNEL_GS_BASE, vcpu->msrs->host[MSR_SLOT_KERNEL_GS_BASE].value);
 	rdmsrq(MSR_FS_BASE, vcpu->run_fs_base);
 
-	do {
-		r = vcpu_enter_guest(vcpu);
+	for (entered = false; ; entered = true) {
+		r = vcpu_enter_guest(vcpu, entered);
 		if (r > 0)
 			r = dune_handle_exit(vcpu);
-	} while (r > 0);
+		if (r <= 0)
+			break;
+	}
 	vcpu->run = NULL;
 
 	run.regs = vcpu->regs;

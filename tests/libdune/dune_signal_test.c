@@ -9,7 +9,9 @@
  * cb gets a struct dune_tf of wherever the guest was, ring 0 or ring 3.
  * dune_signal() is plain signal() plus a vector registration, so its
  * handler runs natively, before the guest goes on.  Each test runs in a
- * child that enters Dune mode and reports through its exit status.
+ * child that enters Dune mode and reports through its exit status.  The
+ * last test traces its child as strace does: the kernel's work for the
+ * return to user space must not keep a traced program from running.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -20,6 +22,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/rseq.h>
+#include <sys/user.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 
@@ -435,6 +441,95 @@ TEST(dune_mmap_returns_usable_memory)
 
 	ASSERT_EQ(0, run_child(NULL, dune_mmap_usable, NULL, 0, &res));
 	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/* ---- a tracer's stops (PTRACE_SYSCALL) ------------------------------------- */
+
+/*
+ * Under a tracer that stops at every system call (strace -f, gdb's catch
+ * syscall), each stop schedules the thread out, and the kernel then asks
+ * for the return-to-user work (TIF_NOTIFY_RESUME) of every thread with
+ * rseq registered - glibc registers it for each thread.  dune.ko used to
+ * return -EINTR from DUNE_RUN for that work before entering the guest, so
+ * the stop at DUNE_RUN's own entry made every call return at once: the
+ * program made no progress at all (docs/05, 5.10).  Here a tracer of our
+ * own runs a child that enters Dune mode and makes TRACED_CALLS system
+ * calls from the guest; it must end, well within MAX_STOPS stops.
+ */
+#define TRACED_CALLS	200
+#define MAX_STOPS	40000	/* ~20 per call is plenty; the livelock never ends */
+
+static int traced_child(void)
+{
+	int i, ret;
+
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+		return 10;
+	raise(SIGSTOP);			/* the tracer sets its options */
+	ret = dune_init_and_enter();
+	if (ret) {
+		fprintf(stderr, "child: entering Dune mode failed: %s\n", strerror(-ret));
+		return CHILD_ENTER_FAILED;
+	}
+	if (!dune_is_in_dune_mode())
+		return CHILD_NOT_IN_DUNE;
+	for (i = 0; i < TRACED_CALLS; i++)
+		if (syscall(SYS_getppid) <= 0)
+			return 11;
+	return dune_is_in_dune_mode() ? 0 : CHILD_LEFT_DUNE;
+}
+
+TEST(a_syscall_tracer_does_not_stop_progress)
+{
+	long stops = 0, eintr = 0, ioctls = 0;
+	struct user_regs_struct regs;
+	int status, sig;
+	pid_t pid;
+
+	/* what made the livelock: rseq registered in this thread (and so in the child) */
+	ASSERT_GT(__rseq_size, 0) TH_LOG("glibc did not register rseq: the test shows nothing");
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		alarm(CHILD_ALARM);
+		_exit(traced_child());
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP);
+	ASSERT_EQ(0, ptrace(PTRACE_SETOPTIONS, pid, NULL,
+			    (void *)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)));
+	sig = 0;
+	for (;;) {
+		ASSERT_EQ(0, ptrace(PTRACE_SYSCALL, pid, NULL, (void *)(long)sig));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		sig = 0;
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			break;
+		ASSERT_TRUE(WIFSTOPPED(status));
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+			sig = WSTOPSIG(status);		/* a signal: deliver it */
+			continue;
+		}
+		/* Syscall stops come in pairs; rax is -ENOSYS at the entry. */
+		ASSERT_EQ(0, ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+		if (regs.orig_rax == SYS_ioctl && (long)regs.rax != -ENOSYS) {
+			ioctls++;
+			if ((long)regs.rax == -EINTR)
+				eintr++;
+		}
+		if (++stops > MAX_STOPS) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+	}
+	TH_LOG("%ld syscall stops, %ld ioctl returns, %ld of them -EINTR",
+	       stops, ioctls, eintr);
+	ASSERT_LE(stops, MAX_STOPS) TH_LOG("no progress: the child was still running");
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child ended by signal %d", WTERMSIG(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* some DUNE_RUNs are still cut short (the work is done), never most */
+	ASSERT_LT(eintr * 2, ioctls);
 }
 
 TEST_HARNESS_MAIN
