@@ -34,6 +34,7 @@ extern struct dune_vmx_info dune_vmx;
 int dune_vmx_caps_init(void);
 int dune_vmx_caps_check_this_cpu(void);
 long dune_cap_value(unsigned long cap);
+bool dune_exception_cp_ok(void);	/* vcpu_event.c: #CP for DUNE_RUN_F_EXCEPTION */
 void dune_vmx_caps_show(struct seq_file *m);
 
 /*

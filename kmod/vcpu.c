@@ -445,11 +445,10 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 	r = dune_vcpu_check_entry(vcpu, &run.regs);
 	if (r)
 		return r;
-	if (run.flags & DUNE_RUN_F_INTERRUPT) {
-		r = dune_vcpu_queue_interrupt(vcpu, run.interrupt_vector);
-		if (r)
-			return r;
-	}
+	/* DUNE_RUN_F_EXCEPTION, _F_INTERRUPT: all or nothing (vcpu_event.c) */
+	r = dune_vcpu_queue_run_events(vcpu, &run);
+	if (r)
+		return r;
 
 	vcpu->regs = run.regs;
 	vcpu->fs_base = run.fs_base;
@@ -482,6 +481,7 @@ static long vcpu_run(struct dune_vcpu *vcpu, struct dune_run __user *urun)
 	run.flags = 0;
 	run.interrupt_vector = 0;
 	run.interrupt_pending = vcpu->pending_vector;
+	run.event_pending = !!(vcpu->inject_info & INTR_INFO_VALID_MASK);
 	if (dune_vcpu_run_out(urun, &run))
 		return -EFAULT;
 	return r;

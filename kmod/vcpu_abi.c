@@ -32,9 +32,15 @@
 
 static int vcpu_check_run(const struct dune_run *run)
 {
-	/* cpl and interrupt_pending are output only: a reused struct may hold the last ones. */
-	if ((run->flags & ~DUNE_RUN_FLAGS) || run->reserved0 ||
+	/*
+	 * cpl, interrupt_pending and event_pending are output only: a reused
+	 * struct may hold the last ones.
+	 */
+	if ((run->flags & ~DUNE_RUN_FLAGS) || run->reserved0 || run->reserved1 ||
 	    memchr_inv(run->reserved, 0, sizeof(run->reserved)))
+		return -EINVAL;
+	/* DUNE_RUN_F_EXCEPTION and its fields (vcpu_event.c) */
+	if (dune_check_run_exception(run))
 		return -EINVAL;
 	if (run->flags & DUNE_RUN_F_INTERRUPT) {
 		/* Vectors 0-31 are the CPU's exceptions (SDM Vol. 3A, 6.2). */
@@ -85,6 +91,10 @@ static int run_copy_in(struct dune_run *run, const struct dune_run __user *urun)
 	unsafe_get_user(run->gs_base, &urun->gs_base, efault);
 	unsafe_get_user(run->interrupt_vector, &urun->interrupt_vector, efault);
 	unsafe_get_user(run->reserved0, &urun->reserved0, efault);
+	unsafe_get_user(run->exception_error_code, &urun->exception_error_code, efault);
+	unsafe_get_user(run->exception_vector, &urun->exception_vector, efault);
+	unsafe_get_user(run->reserved1, &urun->reserved1, efault);
+	unsafe_get_user(run->exception_cr2, &urun->exception_cr2, efault);
 	for (i = 0; i < ARRAY_SIZE(run->reserved); i++)
 		unsafe_get_user(reserved[i], &ureserved[i], efault);
 	user_access_end();
@@ -118,6 +128,12 @@ int dune_vcpu_run_out(struct dune_run __user *urun, const struct dune_run *run)
 	unsafe_put_user(run->interrupt_vector, &urun->interrupt_vector, efault);
 	unsafe_put_user(run->interrupt_pending, &urun->interrupt_pending, efault);
 	unsafe_put_user(0, &urun->reserved0, efault);
+	/* DUNE_RUN_F_EXCEPTION's inputs: consumed, 0 on the way out */
+	unsafe_put_user(0, &urun->exception_error_code, efault);
+	unsafe_put_user(0, &urun->exception_vector, efault);
+	unsafe_put_user(run->event_pending, &urun->event_pending, efault);
+	unsafe_put_user(0, &urun->reserved1, efault);
+	unsafe_put_user(0, &urun->exception_cr2, efault);
 	for (i = 0; i < ARRAY_SIZE(run->reserved); i++)
 		unsafe_put_user(0, &ureserved[i], efault);
 	user_access_end();

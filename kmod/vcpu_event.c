@@ -13,19 +13,26 @@
  *   - an exception an exit handler raises for the guest, a #GP or #UD
  *     where the CPU would refuse a process (exits.c, through
  *     dune_vcpu_inject_exception());
+ *   - a DUNE_RUN_F_EXCEPTION from user space (dune_vcpu_queue_run_events()),
+ *     refused with EBUSY while one of the two above still waits: the CPU
+ *     would combine two exceptions (SDM Vol. 3A, 6.15, Table 6-5), user
+ *     space can tell from struct dune_run.event_pending and decide;
  *   - a DUNE_RUN_F_INTERRUPT vector from user space, queued
  *     (dune_vcpu_queue_interrupt()) and delivered as an external interrupt
  *     when the guest can take one.
  *
- * The first two set vcpu->inject_info after an exit; the entry path
+ * The first three set vcpu->inject_info before an entry; the entry path
  * (vcpu.c) calls dune_vcpu_inject_pending() with interrupts off and the
  * VMCS loaded, which adds the interrupt if the slot is free and writes
  * the event to the VMCS.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bits.h>
 #include <linux/errno.h>
+#include <asm/cpufeature.h>
 #include <asm/processor-flags.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 
 #include "dune.h"
@@ -60,6 +67,111 @@ void dune_vcpu_requeue_event(struct dune_vcpu *vcpu)
 				    INTR_INFO_DELIVER_CODE_MASK | INTR_INFO_VECTOR_MASK);
 	vcpu->inject_error_code = vcpu->exit.idt_vectoring_error_code;
 	vcpu->inject_instruction_len = vcpu->exit.instruction_len;
+}
+
+/*
+ * DUNE_RUN_F_EXCEPTION's vectors, as tables of bits (SDM Vol. 3A, 6.3.1,
+ * Table 6-1, and 6.15 for each vector's class and error code):
+ *
+ * - injectable: the exceptions a CPU raises for a guest in IA-32e mode.
+ *   Not NMI (2: an interrupt, with its own blocking rules), not 9 (the
+ *   CPU has not raised it since the Intel386), not the reserved 15 and
+ *   22-31, not #MC (18: a machine check is the host's, mitigations.c),
+ *   not #VE (20: only with EPT-violation #VE, which dune.ko never turns
+ *   on, so the guest has no information area), and #CP (21) only where
+ *   exception_cp_ok() says so.
+ * - error code: the CPU pushes one for these (6.13), and VM entry fails
+ *   unless "deliver error code" says so exactly (Vol. 3C, 27.2.1.3).
+ * - no RF: trap- and abort-class exceptions.  For a fault the CPU pushes
+ *   RFLAGS with RF = 1 (so that the IRET back does not hit an instruction
+ *   breakpoint twice, 18.3.1.1); VM entry pushes the guest's RFLAGS as
+ *   they are, so RF is set here, as KVM does (kvm_check_and_inject_events()).
+ *   #DB counts as a trap: an injected one has no instruction breakpoint.
+ */
+#define EXC(v)			BIT(X86_TRAP_##v)
+#define EXC_INJECTABLE		(EXC(DE) | EXC(DB) | EXC(BP) | EXC(OF) | EXC(BR) | EXC(UD) | \
+				 EXC(NM) | EXC(DF) | EXC(TS) | EXC(NP) | EXC(SS) | EXC(GP) | \
+				 EXC(PF) | EXC(MF) | EXC(AC) | EXC(XF) | EXC(CP))
+#define EXC_ERROR_CODE		(EXC(DF) | EXC(TS) | EXC(NP) | EXC(SS) | EXC(GP) | EXC(PF) | \
+				 EXC(AC) | EXC(CP))
+#define EXC_NO_RF		(EXC(DB) | EXC(BP) | EXC(OF) | EXC(DF))
+/* VMX refuses an injected error code with bits 31:16 set (KVM: nested.c). */
+#define EXC_ERROR_CODE_MASK	GENMASK(15, 0)
+/*
+ * IA32_VMX_BASIC bit 56: VM entry accepts "deliver error code" set or
+ * clear for any hardware exception (SDM Vol. 3D, A.1).
+ */
+#define VMX_BASIC_ANY_ERROR_CODE	BIT_ULL(56)
+
+/*
+ * #CP (21, CET) pushes an error code, but which CPUs' VM entry checks say
+ * so depends on when they came (the list in 27.2.1.3 grew with CET).
+ * Only where the CPU has CET - so #CP is an exception it raises - and
+ * its VM entry takes any error-code setting can it never fail.
+ */
+bool dune_exception_cp_ok(void)
+{
+	return boot_cpu_has(X86_FEATURE_IBT) && (dune_vmx.basic & VMX_BASIC_ANY_ERROR_CODE);
+}
+
+/* struct dune_run's exception fields, alone: 0 or -EINVAL (vcpu_abi.c). */
+int dune_check_run_exception(const struct dune_run *run)
+{
+	unsigned int vector = run->exception_vector;
+	bool has_error = run->flags & DUNE_RUN_F_ERROR_CODE;
+
+	if (!(run->flags & DUNE_RUN_F_EXCEPTION)) {
+		if (has_error || vector || run->exception_error_code || run->exception_cr2)
+			return -EINVAL;
+		return 0;
+	}
+	if (!dune_cap_value(DUNE_CAP_RUN_EXCEPTION) || vector >= 32 ||
+	    !(EXC_INJECTABLE & BIT(vector)))
+		return -EINVAL;
+	if (vector == X86_TRAP_CP && !dune_exception_cp_ok())
+		return -EINVAL;
+	if (has_error != !!(EXC_ERROR_CODE & BIT(vector)))
+		return -EINVAL;
+	if (run->exception_error_code & ~EXC_ERROR_CODE_MASK)
+		return -EINVAL;
+	if (vector == X86_TRAP_DF && run->exception_error_code)
+		return -EINVAL;
+	if (!has_error && run->exception_error_code)
+		return -EINVAL;
+	/* CR2 only for #PF, and only an address: native_write_cr2() of anything else */
+	if (vector != X86_TRAP_PF ? run->exception_cr2 != 0 : !dune_canonical(run->exception_cr2))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * DUNE_RUN's events, all or nothing: the exception for the next entry and
+ * the interrupt for when the guest can take one (uapi/linux/dune.h).
+ * Called before the guest state is taken from @run, whose RFLAGS.RF a
+ * fault-class exception sets.  -EBUSY changes nothing.
+ */
+int dune_vcpu_queue_run_events(struct dune_vcpu *vcpu, struct dune_run *run)
+{
+	unsigned int vector = run->exception_vector;
+	int r;
+
+	if ((run->flags & DUNE_RUN_F_EXCEPTION) && (vcpu->inject_info & INTR_INFO_VALID_MASK))
+		return -EBUSY;
+	if (run->flags & DUNE_RUN_F_INTERRUPT) {
+		r = dune_vcpu_queue_interrupt(vcpu, run->interrupt_vector);
+		if (r)
+			return r;
+	}
+	if (!(run->flags & DUNE_RUN_F_EXCEPTION))
+		return 0;
+	dune_vcpu_inject_exception(vcpu, vector, run->flags & DUNE_RUN_F_ERROR_CODE,
+				   run->exception_error_code);
+	/* CR2 is loaded into the register right before the entry (vcpu.c). */
+	if (vector == X86_TRAP_PF)
+		vcpu->cr2 = run->exception_cr2;
+	if (!(EXC_NO_RF & BIT(vector)))
+		run->regs.rflags |= X86_EFLAGS_RF;
+	return 0;
 }
 
 /* DUNE_RUN_F_INTERRUPT: one pending interrupt at a time; the caller queues the rest. */

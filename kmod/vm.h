@@ -220,6 +220,8 @@ int dune_vcpu_sync_pending_dbg(struct dune_vcpu *vcpu);
 void dune_vcpu_inject_exception(struct dune_vcpu *vcpu, u8 vector, bool has_error, u32 error);
 void dune_vcpu_requeue_event(struct dune_vcpu *vcpu);
 int dune_vcpu_queue_interrupt(struct dune_vcpu *vcpu, u8 vector);
+int dune_check_run_exception(const struct dune_run *run);
+int dune_vcpu_queue_run_events(struct dune_vcpu *vcpu, struct dune_run *run);
 int dune_vcpu_inject_pending(struct dune_vcpu *vcpu);
 
 /* vcpu_abi.c: 0, -EFAULT, or the check's error */

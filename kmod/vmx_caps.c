@@ -233,6 +233,10 @@ long dune_cap_value(unsigned long cap)
 	case DUNE_CAP_RUN_INTERRUPT:
 		return !!(vmx_ctl_may_be_1(dune_vmx.procbased_ctls) &
 			  CPU_BASED_INTR_WINDOW_EXITING);
+	case DUNE_CAP_RUN_EXCEPTION:
+		return 1;
+	case DUNE_CAP_RUN_EXCEPTION_CP:
+		return dune_exception_cp_ok();	/* vcpu_event.c */
 	/* The host has the feature on, and VMX operation allows it in CR4. */
 	case DUNE_CAP_GUEST_SMEP:
 		return boot_cpu_has(X86_FEATURE_SMEP) && (dune_vmx.cr4_fixed1 & X86_CR4_SMEP);
@@ -268,6 +272,8 @@ void dune_vmx_caps_show(struct seq_file *m)
 		[DUNE_CAP_RUN_INTERRUPT] = "run_interrupt",
 		[DUNE_CAP_GUEST_SMEP] = "guest_smep",
 		[DUNE_CAP_GUEST_SMAP] = "guest_smap",
+		[DUNE_CAP_RUN_EXCEPTION] = "run_exception",
+		[DUNE_CAP_RUN_EXCEPTION_CP] = "run_exception_cp",
 	};
 	size_t i;
 

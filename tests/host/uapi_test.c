@@ -49,7 +49,9 @@ TEST(exit_reasons_and_constants)
 	EXPECT_EQ(4u, DUNE_VCPU_F_SMAP);
 	EXPECT_EQ(7u, DUNE_VCPU_FLAGS);
 	EXPECT_EQ(1u, DUNE_RUN_F_INTERRUPT);
-	EXPECT_EQ(1u, DUNE_RUN_FLAGS);
+	EXPECT_EQ(2u, DUNE_RUN_F_EXCEPTION);
+	EXPECT_EQ(4u, DUNE_RUN_F_ERROR_CODE);
+	EXPECT_EQ(7u, DUNE_RUN_FLAGS);
 }
 
 TEST(vm_structs_layout)
@@ -75,7 +77,14 @@ TEST(vm_structs_layout)
 	EXPECT_EQ(236, offsetof(struct dune_run, interrupt_vector));
 	EXPECT_EQ(237, offsetof(struct dune_run, interrupt_pending));
 	EXPECT_EQ(238, offsetof(struct dune_run, reserved0));
-	EXPECT_EQ(240, offsetof(struct dune_run, reserved));
+	/* DUNE_RUN_F_EXCEPTION's fields, carved from reserved[7]: the size stays */
+	EXPECT_EQ(240, offsetof(struct dune_run, exception_error_code));
+	EXPECT_EQ(244, offsetof(struct dune_run, exception_vector));
+	EXPECT_EQ(245, offsetof(struct dune_run, event_pending));
+	EXPECT_EQ(246, offsetof(struct dune_run, reserved1));
+	EXPECT_EQ(248, offsetof(struct dune_run, exception_cr2));
+	EXPECT_EQ(256, offsetof(struct dune_run, reserved));
+	EXPECT_EQ(40, sizeof(((struct dune_run *)0)->reserved));
 	EXPECT_EQ(688, sizeof(struct dune_exit_stats));
 	EXPECT_EQ(16, offsetof(struct dune_exit_stats, exits));
 }
@@ -97,6 +106,8 @@ TEST(capability_numbers)
 	EXPECT_EQ(13, DUNE_CAP_RUN_INTERRUPT);
 	EXPECT_EQ(14, DUNE_CAP_GUEST_SMEP);
 	EXPECT_EQ(15, DUNE_CAP_GUEST_SMAP);
+	EXPECT_EQ(16, DUNE_CAP_RUN_EXCEPTION);
+	EXPECT_EQ(17, DUNE_CAP_RUN_EXCEPTION_CP);
 }
 
 TEST(vmx_info_layout)

@@ -454,7 +454,7 @@ TEST_F(vm, run_validates_its_input)
 	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run));
 	EXPECT_EQ(EINVAL, errno);
 	g->run.regs.rip = (uintptr_t)guest_vmcall;
-	g->run.flags = 2;				/* unknown flag */
+	g->run.flags = DUNE_RUN_FLAGS + 1;		/* the lowest unknown flag */
 	EXPECT_EQ(-1, ioctl(g->vcpu, DUNE_RUN, &g->run));
 	EXPECT_EQ(EINVAL, errno);
 	g->run.flags = DUNE_RUN_F_INTERRUPT;		/* vector 0: an exception's */

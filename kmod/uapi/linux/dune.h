@@ -84,7 +84,9 @@ enum dune_cap {
 	DUNE_CAP_RUN_INTERRUPT = 13,	/* DUNE_RUN_F_INTERRUPT: inject an interrupt */
 	DUNE_CAP_GUEST_SMEP = 14,	/* DUNE_VCPU_F_SMEP */
 	DUNE_CAP_GUEST_SMAP = 15,	/* DUNE_VCPU_F_SMAP */
-	DUNE_CAP_MAX = DUNE_CAP_GUEST_SMAP
+	DUNE_CAP_RUN_EXCEPTION = 16,	/* DUNE_RUN_F_EXCEPTION: inject an exception */
+	DUNE_CAP_RUN_EXCEPTION_CP = 17,	/* ... and #CP (21) among its vectors */
+	DUNE_CAP_MAX = DUNE_CAP_RUN_EXCEPTION_CP
 };
 
 /*
@@ -270,7 +272,64 @@ enum dune_exit {
  * and interrupt_vector are 0, so the same struct can be run again.
  */
 #define DUNE_RUN_F_INTERRUPT	(1u << 0)
-#define DUNE_RUN_FLAGS		DUNE_RUN_F_INTERRUPT
+/*
+ * DUNE_RUN_F_EXCEPTION (if DUNE_CAP_RUN_EXCEPTION): deliver the hardware
+ * exception @exception_vector through the guest's IDT at the next VM
+ * entry, before the guest executes anything, as if the instruction at
+ * regs.rip had raised it (SDM Vol. 3C, 27.6): what a library OS or a
+ * sandbox that emulates an instruction or resolves a fault in user space
+ * needs to hand the guest a #PF, #GP, #UD, ... of its own.  The handler
+ * finds on its stack exactly what the CPU pushes: SS, RSP, RFLAGS (with
+ * RF set for a fault-class exception, SDM Vol. 3A, 6.12.1 and 18.3.1.1),
+ * CS, RIP = regs.rip, and the error code where the vector has one.
+ *
+ *  - @exception_vector: one a CPU raises as an exception in IA-32e mode
+ *    (SDM Vol. 3A, Table 6-1): #DE 0, #DB 1, #BP 3, #OF 4, #BR 5, #UD 6,
+ *    #NM 7, #DF 8, #TS 10, #NP 11, #SS 12, #GP 13, #PF 14, #MF 16,
+ *    #AC 17, #XM 19, and #CP 21 where DUNE_CAP_RUN_EXCEPTION_CP says so
+ *    (a CPU with CET, whose VM entry takes any error-code setting:
+ *    IA32_VMX_BASIC bit 56; the entry checks for #CP differ before CET).
+ *    Refused (EINVAL): NMI 2 (an interrupt, not an exception), 9 (not
+ *    raised since the Intel386), the reserved 15 and 22-31, #MC 18 (a
+ *    hardware error is the host's to report) and #VE 20 (dune.ko never
+ *    enables EPT-violation #VE, so a guest has no information area).
+ *  - DUNE_RUN_F_ERROR_CODE must be given exactly for the vectors that push
+ *    an error code (#DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP; SDM Vol. 3A,
+ *    6.13): VM entry fails on a mismatch (Vol. 3C, 27.2.1.3), so the
+ *    module refuses one first.  @exception_error_code must have bits
+ *    31:16 clear (VMX refuses others, and no CPU pushes them for these
+ *    vectors), and be 0 for #DF (the CPU pushes 0).  Without the flag it
+ *    must be 0.
+ *  - @exception_cr2: for #PF, the faulting linear address, written to the
+ *    guest's CR2 before the delivery (VM entry does not do it: 27.6.1);
+ *    canonical.  For every other vector it must be 0 and CR2 is untouched.
+ *    DR6 is never changed, also not for #DB.
+ *
+ * Precedence.  VM entry delivers one event.  An event still to be
+ * delivered at the next entry - one whose delivery the last exit
+ * interrupted (delivered again, SDM 28.2.4), or an exception dune.ko
+ * raised for the guest before returning - goes first: DUNE_RUN_F_EXCEPTION
+ * then fails with EBUSY and changes nothing (the CPU would combine the
+ * two, possibly into a #DF, SDM Vol. 3A, Table 6-5; dune.ko does not
+ * guess), and @event_pending reports it on every return.  A
+ * DUNE_RUN_F_INTERRUPT vector - given in the same call or earlier - waits
+ * behind the exception: the exception is delivered at the entry, the
+ * interrupt once the guest can take one (after the handler's IRET if an
+ * interrupt gate cleared IF).  If the delivery itself faults (a bad IDT
+ * entry, an unmapped handler stack), the guest gets what the CPU makes of
+ * it: #GP, #NP or #DF through its IDT, or a DUNE_EXIT_TRIPLE_FAULT.
+ *
+ * The exception is accepted once DUNE_RUN gets past its checks: after
+ * EINTR (a signal before the entry) it is still pending (@event_pending
+ * is 1) and the next DUNE_RUN delivers it; do not ask again.  Every
+ * other error leaves the vCPU as it was.  Without DUNE_RUN_F_EXCEPTION,
+ * @exception_vector, @exception_error_code and @exception_cr2 must be 0;
+ * on the way out they are 0.
+ */
+#define DUNE_RUN_F_EXCEPTION	(1u << 1)
+#define DUNE_RUN_F_ERROR_CODE	(1u << 2)	/* with _F_EXCEPTION: push the error code */
+#define DUNE_RUN_FLAGS		(DUNE_RUN_F_INTERRUPT | DUNE_RUN_F_EXCEPTION | \
+				 DUNE_RUN_F_ERROR_CODE)
 
 struct dune_run {
 	__u32 flags;			/* in: DUNE_RUN_F_*; out: 0 */
@@ -298,7 +357,12 @@ struct dune_run {
 	__u8 interrupt_vector;		/* in: DUNE_RUN_F_INTERRUPT's vector; out: 0 */
 	__u8 interrupt_pending;		/* out: the vector still waiting, or 0; in: ignored */
 	__u16 reserved0;		/* in: must be 0; out: 0 */
-	__u64 reserved[7];		/* in: must be 0; out: 0 */
+	__u32 exception_error_code;	/* in: with DUNE_RUN_F_ERROR_CODE; out: 0 */
+	__u8 exception_vector;		/* in: DUNE_RUN_F_EXCEPTION's vector; out: 0 */
+	__u8 event_pending;		/* out: 1 if the next entry delivers an event; in: ignored */
+	__u16 reserved1;		/* in: must be 0; out: 0 */
+	__u64 exception_cr2;		/* in: #PF's CR2; out: 0 */
+	__u64 reserved[5];		/* in: must be 0; out: 0 */
 };
 
 /*

@@ -24,6 +24,73 @@ static void disarm_timer(struct thread *t)
 	timer_settime(t->timer, 0, &its, NULL);
 }
 
+/*
+ * DUNE_RUN_F_EXCEPTION: a vector, the error-code flag, an error code and
+ * CR2, usually near the valid ones, sometimes anything.  exception_bad()
+ * says whether the ABI (kmod/uapi/linux/dune.h) must refuse them - the
+ * fuzzer's own model, written from the SDM, not from vcpu_event.c: the
+ * exceptions an IA-32e CPU raises (Table 6-1) minus NMI, 9, #MC, #VE and
+ * #CP (DUNE_CAP_RUN_EXCEPTION_CP is 0 in the emulated machine; where it
+ * is 1 the model calls #CP bad and may report a false alarm there), the
+ * error code exactly for 8, 10-14 and 17, bits 31:16 clear, 0 for #DF,
+ * CR2 only for #PF and canonical.
+ */
+#define EXC_INJECTABLE	0x000b7dfbu	/* 0, 1, 3-8, 10-14, 16, 17, 19 */
+#define EXC_HAS_CODE	0x00027d00u	/* 8, 10-14, 17 */
+
+static bool exception_bad(const struct dune_run *run);
+
+static void random_exception(struct thread *t, struct rng *r, struct dune_run *run)
+{
+	unsigned int v;
+	bool code;
+
+	v = rng_one_in(r, 4) ? rng_next(r) & 0xff : rng_below(r, 32);
+	code = v < 32 && (EXC_HAS_CODE >> v & 1);
+	if (rng_one_in(r, 8))
+		code = !code;
+	run->flags |= DUNE_RUN_F_EXCEPTION | (code ? DUNE_RUN_F_ERROR_CODE : 0);
+	run->exception_vector = v;
+	if (code && !rng_one_in(r, 4))
+		run->exception_error_code = v == 8 ? 0 : rng_next(r) & 0xffff;
+	else if (rng_one_in(r, 4))
+		run->exception_error_code = rng_next(r);
+	if (v == 14 && !rng_one_in(r, 8))
+		run->exception_cr2 = rng_one_in(r, 2) ? rng_next(r) & 0x7fffffffffffULL : 0x1000;
+	else if (rng_one_in(r, 8))
+		run->exception_cr2 = any_value(t, r);
+}
+
+static bool exception_bad(const struct dune_run *run)
+{
+	unsigned int v = run->exception_vector;
+	bool code = run->flags & DUNE_RUN_F_ERROR_CODE;
+	int64_t cr2 = (int64_t)(run->exception_cr2 << 16) >> 16;
+
+	if (!(run->flags & DUNE_RUN_F_EXCEPTION))
+		return code || v || run->exception_error_code || run->exception_cr2;
+	return v >= 32 || !(EXC_INJECTABLE >> v & 1) || code != !!(EXC_HAS_CODE >> v & 1) ||
+	       (run->exception_error_code >> 16) || (v == 8 && run->exception_error_code) ||
+	       (!code && run->exception_error_code) ||
+	       (v == 14 ? (uint64_t)cr2 != run->exception_cr2 : run->exception_cr2 != 0);
+}
+
+/*
+ * The guest runs on this thread's own FPU state (docs/04-vm-exits.md,
+ * 4.7).  Random guest code - an FXRSTOR or XRSTOR of a zeroed area - can
+ * leave every x87 and SSE exception unmasked (FCW = 0, MXCSR = 0), and the
+ * worker's next floating-point operation (fz_now()'s division) then dies
+ * of SIGFPE: a worker "killed by signal 8", on main as well (seed 11).
+ * Give the host side the x86-64 ABI's default environment back after
+ * every run: FNINIT (FCW 0x37f) and MXCSR 0x1f80.
+ */
+static void reset_fp_env(void)
+{
+	static const uint32_t mxcsr_default = 0x1f80;
+
+	asm volatile("fninit\n\tldmxcsr %0" : : "m"(mxcsr_default));
+}
+
 void op_run(struct thread *t, struct op *o, struct rng *r)
 {
 	unsigned int s = o->slot % NSLOTS;
@@ -67,12 +134,19 @@ void op_run(struct thread *t, struct op *o, struct rng *r)
 		run.flags = DUNE_RUN_F_INTERRUPT;
 		run.interrupt_vector = rng_next(r);
 	}
+	if (rng_one_in(r, 8))
+		random_exception(t, r, &run);
 	if (rng_one_in(r, 32)) {
 		run.flags = 1u << rng_below(r, 32);
 		bad |= run.flags & ~DUNE_RUN_FLAGS;
 	}
+	bad |= exception_bad(&run);
 	if (rng_one_in(r, 32)) {
-		run.reserved[rng_below(r, 7)] = 1;
+		run.reserved[rng_below(r, sizeof(run.reserved) / sizeof(run.reserved[0]))] = 1;
+		bad = true;
+	}
+	if (rng_one_in(r, 64)) {
+		run.reserved1 = 1;
 		bad = true;
 	}
 	if (rng_one_in(r, 32)) {
@@ -89,6 +163,7 @@ void op_run(struct thread *t, struct op *o, struct rng *r)
 	arm_timer(t);
 	ret = ioctl(t->vcpu[s], DUNE_RUN, &run);
 	e = errno;
+	reset_fp_env();
 	disarm_timer(t);
 	fz_count(st, FZ_RUN, ret, e);
 	if (ret == 0) {

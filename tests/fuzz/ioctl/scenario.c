@@ -144,13 +144,31 @@ static void one_exiting_insn(struct emit *e, struct rng *r)
 
 enum {
 	SC_EXIT, SC_RING3, SC_WINDOW, SC_INTERRUPT, SC_SPIN, SC_TRIPLE, SC_HOLE, SC_REGION,
-	SC_SHADOW, SC_SYSCALL, SC_NR
+	SC_SHADOW, SC_SYSCALL, SC_EXCEPTION, SC_NR
 };
 
 static const char *const scenario_names[SC_NR] = {
 	"exit", "ring3", "window", "interrupt", "spin", "triple", "hole", "region", "shadow",
-	"syscall",
+	"syscall", "exception",
 };
+
+/*
+ * DUNE_RUN_F_EXCEPTION with a vector and error code the ABI takes (the
+ * fuzzer's IDT reports it with VMCALL), sometimes delivered in ring 3.
+ */
+static void valid_exception(struct rng *r, struct dune_run *run)
+{
+	static const unsigned char vectors[] = { 0, 1, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14,
+						 16, 17, 19 };
+	unsigned int v = vectors[rng_below(r, sizeof(vectors))];
+	bool code = v == 8 || (v >= 10 && v <= 14) || v == 17;
+
+	run->flags |= DUNE_RUN_F_EXCEPTION | (code ? DUNE_RUN_F_ERROR_CODE : 0);
+	run->exception_vector = v;
+	run->exception_error_code = code && v != 8 ? rng_next(r) & 0xffff : 0;
+	if (v == 14)
+		run->exception_cr2 = rng_next(r) & 0x7fffffffffffULL;
+}
 
 /*
  * Write scenario code at @buf (@size bytes) and set @run's RIP, RSP,
@@ -171,6 +189,10 @@ const char *scenario_prepare(struct thread *t, struct vm_slot *v, struct rng *r,
 	run->regs.rflags = 0x2;
 	run->flags = 0;
 	run->interrupt_vector = 0;
+	run->exception_vector = 0;
+	run->exception_error_code = 0;
+	run->exception_cr2 = 0;
+	run->reserved1 = 0;
 	switch (k) {
 	case SC_EXIT:
 		one_exiting_insn(&e, r);
@@ -231,6 +253,16 @@ const char *scenario_prepare(struct thread *t, struct vm_slot *v, struct rng *r,
 			PUT(&e, 0xfb, 0x0f, 0x01, 0xc1);	/* sti; vmcall */
 		else
 			PUT(&e, 0x8c, 0xd0, 0x8e, 0xd0, 0x0f, 0x01, 0xc1);
+		break;
+	case SC_EXCEPTION:
+		/* delivered at the entry, before the code; or later, in ring 3 after a window */
+		valid_exception(r, run);
+		if (rng_one_in(r, 2)) {
+			run->flags |= DUNE_RUN_F_INTERRUPT;
+			run->interrupt_vector = 32 + rng_below(r, 224);
+			run->regs.rflags |= 0x200;
+		}
+		PUT(&e, 0x90, 0x90);
 		break;
 	default:
 		PUT(&e, 0x0f, 0x05);				/* syscall in ring 0 */
