@@ -505,7 +505,10 @@ uintptr_t dune_stack_addr_to_pa(void *ptr);
  * from pool pages; @perm is a combination of PERM_*.  Without PERM_R an
  * entry is not present.  Thread-safe (one lock, recursive for a
  * dune_vm_page_walk callback); they work natively after dune_init() and in
- * Dune mode, where they also flush this CPU's TLB (not other vCPUs' yet).
+ * Dune mode.  A change to a present entry is flushed from every vCPU of the
+ * process before the call returns (TLB shootdown, libdune/tlb.c: SIGRTMAX
+ * and vectors 199-200 are libdune's); dune_flush_tlb*() below flush this
+ * CPU only.
  *
  * dune_vm_lookup: the entry for @va.  CREATE_NONE creates nothing (-ENOENT
  * if a table is missing); CREATE_NORMAL creates the missing tables down to

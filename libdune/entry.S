@@ -228,6 +228,8 @@ dune_thread_exit:
 	.hidden	dune_run_call_done
 	.globl	dune_run_call_end
 	.hidden	dune_run_call_end
+	.globl	dune_run_call_unblocked
+	.hidden	dune_run_call_unblocked
 	.type	dune_run_call, @function
 	.balign	16
 dune_run_call:
@@ -261,8 +263,15 @@ dune_run_call_done:
 	movl	$8, %r10d
 	movl	$__NR_rt_sigprocmask, %eax
 	syscall
+dune_run_call_unblocked:
 	jmp	3b
-4:	addq	$8, %rsp
+	/*
+	 * The handlers of the signals just unblocked ran here, out of the
+	 * guest (tlb.c's state OUT): the TLB generation is checked again.
+	 */
+4:	movq	8(%rsp), %rdi
+	call	dune_tlb_before_run
+	addq	$8, %rsp
 	popq	%rcx
 	popq	%rdx
 	popq	%rsi
@@ -352,6 +361,20 @@ dune_unblock_call_end:
 	.size	dune_unblock_call, . - dune_unblock_call
 
 /*
+ * void dune_sigreturn(void): the restorer of the signal handlers libdune
+ * installs itself (tlb.c), as libc's __restore_rt.
+ */
+	.globl	dune_sigreturn
+	.hidden	dune_sigreturn
+	.type	dune_sigreturn, @function
+	.balign	16
+dune_sigreturn:
+	movl	$__NR_rt_sigreturn, %eax
+	syscall
+	ud2
+	.size	dune_sigreturn, . - dune_sigreturn
+
+/*
  * The guest's first instructions on a new vCPU (the host loop starts it
  * here once): KERNEL_GS_BASE = the thread (§7.4, invariant I3: it holds
  * the thread at every instruction outside the entry code, so that SWAPGS
@@ -419,12 +442,30 @@ dune_syscall_vmcall_ret:
 dune_exc_stubs:
 	.set	.Lvec, 0
 	.rept	256
+	/*
+	 * The TLB shootdown's vectors (tlb.c), on IST3: reload CR3, which
+	 * flushes every non-global translation (SDM Vol. 3A, 4.10.4.1), and
+	 * return.  The _CLI one was injected into a guest with IF = 0, which
+	 * the host loop set for the entry: it clears IF (bit 9, in the second
+	 * byte of the saved RFLAGS) before returning.  No VM exit, no C.
+	 */
+	.if	(.Lvec == DUNE_TLB_VECTOR) || (.Lvec == DUNE_TLB_VECTOR_CLI)
+	pushq	%rax
+	movq	%cr3, %rax
+	movq	%rax, %cr3
+	popq	%rax
+	.if	.Lvec == DUNE_TLB_VECTOR_CLI
+	andb	$0xfd, 17(%rsp)
+	.endif
+	iretq
+	.else
 	.if	(.Lvec == 8) || ((.Lvec >= 10) && (.Lvec <= 14)) || (.Lvec == 17) || (.Lvec == 21) || (.Lvec == 29) || (.Lvec == 30)
 	.else
 	pushq	$0
 	.endif
 	pushq	$.Lvec
 	jmp	dune_exc_common
+	.endif
 	.org	dune_exc_stubs + DUNE_EXC_STUB_SIZE * (.Lvec + 1), 0xcc
 	.set	.Lvec, .Lvec + 1
 	.endr

@@ -94,6 +94,16 @@ _Static_assert(sizeof(struct dune_thread) <= DUNE_T_GUARD1,
 	       "struct dune_thread must fit below the first guard page");
 _Static_assert(sizeof(struct dune_exc_frame) == 88, "exception frame");
 
+/* Which of the thread's exception stacks a vector uses (internal.h). */
+static unsigned int ist_of(int v)
+{
+	if (v == 14)
+		return 2;
+	if (v == DUNE_TLB_VECTOR || v == DUNE_TLB_VECTOR_CLI)
+		return DUNE_TLB_IST;
+	return 1;
+}
+
 static void idt_init(void)
 {
 	int v;
@@ -103,8 +113,8 @@ static void idt_init(void)
 
 		dune_idt[2 * v] = (addr & 0xffff) |
 				  ((uint64_t)DUNE_GDT_CS << 16) |
-				  /* IST2 for #PF, IST1 for the rest (internal.h) */
-				  ((v == 14 ? 2ULL : 1ULL) << 32) |
+				  /* IST2 for #PF, IST3 for the TLB flush, IST1 for the rest */
+				  ((uint64_t)ist_of(v) << 32) |
 				  ((v == 3 || v == 4 ? IDT_INTR_GATE3 : IDT_INTR_GATE) << 40) |
 				  (((addr >> 16) & 0xffff) << 48);
 		dune_idt[2 * v + 1] = addr >> 32;
@@ -130,6 +140,12 @@ static void thread_init_tables(struct dune_thread *t)
 
 	t->tss.ist[0] = t->ist_top;
 	t->tss.ist[1] = (uint64_t)t + DUNE_T_PF_IST_TOP;
+	/*
+	 * The TLB flush's stub (tlb.c) may interrupt any guest code, even on
+	 * IST1 with IF forced on: it gets the scratch stack, which only a
+	 * vfork child uses - natively, while this thread's guest waits.
+	 */
+	t->tss.ist[DUNE_TLB_IST - 1] = t->scratch_top;
 	t->tss.rsp[0] = t->ist_top;		/* unused (every gate has an IST) */
 	t->tss.iomap_base = sizeof(t->tss);	/* no I/O permission bitmap */
 }
@@ -334,6 +350,7 @@ static int reinit_fork_child(long pid)
 		err = dune_chunks_reregister();
 	if (err)
 		return err;
+	dune_tlb_fork_reset(dune_self);	/* the parent's threads are not ours */
 	dune_vm.pid = (int)pid;
 	dune_vm.ready = 1;
 	return 0;
@@ -401,6 +418,11 @@ int dune_init(bool map_full)
 		goto out;
 	}
 	dune_layout_init();
+	err = dune_tlb_init();		/* DUNE_TLB_SIGNAL's handler (tlb.c) */
+	if (err) {
+		init_failed("cannot install the TLB shootdown's signal handler", err);
+		goto out;
+	}
 	dune_sigctx_adopt();		/* handlers see the guest (sigctx.c) */
 	dune_vm.pid = (int)pid;
 	dune_vm.ready = 1;

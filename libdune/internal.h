@@ -79,6 +79,19 @@
 #define DUNE_T_SIG_PENDING	480	/* signals to inject into the guest */
 #define DUNE_T_SIG_DEFERRED	488	/* signals sigctx.c held back */
 
+/*
+ * TLB shootdown (tlb.c): the vectors the host loop injects for a flush -
+ * their IDT stubs reload CR3 on a stack of their own (IST3, the scratch
+ * stack) and return; the _CLI one clears IF in the frame it returns with.
+ * Vector 200 is DUNE_SIGNAL_INTR_BASE + 0: no signal has number 0.  And
+ * the host signal that makes a thread's DUNE_RUN return so that it flushes
+ * (SIGRTMAX: libdune keeps it, as glibc keeps 32 and 33).
+ */
+#define DUNE_TLB_VECTOR		200
+#define DUNE_TLB_VECTOR_CLI	199
+#define DUNE_TLB_IST		3
+#define DUNE_TLB_SIGNAL		64
+
 /* MSRs */
 #define MSR_FS_BASE		0xc0000100
 #define MSR_GS_BASE		0xc0000101
@@ -242,6 +255,7 @@ struct dune_thread {
 	uint8_t sig_taken;			/* a handler replaced a forwarded call's result */
 	uint32_t sig_depth;			/* program handlers running (sigctx.c) */
 	int fork_signal;			/* dune_set_fork_signal: signal + 1, 0: none */
+	struct dune_tlb_slot *tlb_slot;		/* tlb.c: this vCPU's flush state */
 
 	/* Registers for a native replay, built by the host loop. */
 	struct dune_regs resume;
@@ -357,10 +371,39 @@ void dune_intr_before_run(struct dune_thread *t);
 bool dune_intr_dropped(struct dune_thread *t, uint64_t vector);
 void dune_intr_after_handler(uint64_t vector);
 
+/* ---- tlb.c: TLB shootdown across the process's vCPUs ---------------- */
+
+struct dune_tlb_slot;
+extern void *const dune_tlb_kick;		/* DUNE_TLB_SIGNAL's handler */
+int dune_tlb_init(void);
+void dune_tlb_thread_start(struct dune_thread *t);
+void dune_tlb_thread_end(struct dune_thread *t);
+void dune_tlb_fork_reset(struct dune_thread *t);
+void dune_tlb_before_run(struct dune_thread *t);
+void dune_tlb_after_run(struct dune_thread *t);
+void dune_tlb_handler_entry(struct dune_thread *t, uint64_t rip);
+void dune_tlb_shootdown(bool self_flushed);
+uint64_t dune_tlb_generation(void);
+
 /* ---- sigctx.c: signal handlers see the guest's registers ----------------- */
 
 /* Set by signal.c: the native handler that must stay native (never wrapped). */
 extern void *dune_sigctx_exempt;
+/* The kernel's struct sigaction on x86-64 (arch/x86/include/uapi/asm/signal.h). */
+struct ksigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+#define KSA_SIGINFO	0x00000004ULL
+#define KSA_RESTORER	0x04000000ULL
+#define KSA_RESTART	0x10000000ULL
+#define KSA_RESETHAND	0x80000000ULL
+
+/* rt_sigaction(2) itself, no libc (sigctx.c) */
+long dune_ksigaction(int sig, const struct ksigaction *act, struct ksigaction *old);
 void dune_sigctx_adopt(void);
 long dune_sigctx_sigaction(struct dune_thread *t, const struct dune_regs *r);
 void dune_sigctx_leave(struct dune_thread *t, struct dune_regs *regs);
@@ -369,12 +412,14 @@ void dune_sigctx_unblock(uint64_t bits);
 /* entry.S: the host loop's system calls that sigctx.c recognises by RIP. */
 long dune_run_call(long fd, unsigned long cmd, struct dune_run *run, struct dune_thread *t);
 extern char dune_run_call_insn[], dune_run_call_done[], dune_run_call_end[];
+extern char dune_run_call_unblocked[];	/* after the slow path's unblock */
 long dune_fwd_call(const struct dune_regs *r);
 extern char dune_fwd_call_insn[], dune_fwd_call_done[];
 void dune_probe_read(uint64_t addr);
 void dune_probe_write(uint64_t addr);
 extern char dune_probe_done[];
 void dune_unblock_call(uint64_t *bits);
+void dune_sigreturn(void);		/* a restorer: rt_sigreturn */
 extern char dune_unblock_call_end[];
 /* Where libdune's guest entry code starts (its end: dune_r3_text_end). */
 extern char dune_entry_text_start[];

@@ -31,7 +31,8 @@ void dune_intr_before_run(struct dune_thread *t)
 	uint64_t pending = __atomic_load_n(&t->sig_pending, __ATOMIC_RELAXED);
 	unsigned int sig;
 
-	if (!pending || run->interrupt_pending)
+	/* One vector per entry: the TLB flush's (tlb.c) may be queued already. */
+	if (!pending || run->interrupt_pending || (run->flags & DUNE_RUN_F_INTERRUPT))
 		return;
 	/*
 	 * Not inside dune_guest_init (entry.S, right before the syscall

@@ -117,6 +117,7 @@ leave_dune_mode(struct dune_thread *t, struct dune_regs *regs)
 {
 	dune_sigctx_leave(t, regs);	/* signals held back: delivered now (sigctx.c) */
 	regs->rflags = user_rflags(regs->rflags);
+	dune_tlb_thread_end(t);		/* no vCPU: no TLB to shoot down */
 	dune_sys_close(t->vcpu_fd);
 	t->vcpu_fd = -1;
 	dune_native_resume(regs);
@@ -185,6 +186,7 @@ static void __attribute__((noreturn)) fork_child(void *arg)
 	}
 	c->t->vcpu_fd = -1;
 	dune_vm.vm_fd = -1;
+	dune_tlb_fork_reset(c->t);	/* the parent's threads are not ours */
 	/* Signals the parent held back at the fork (sigctx.c): ours are not blocked. */
 	if (c->t->sig_deferred) {
 		dune_sigctx_unblock(c->t->sig_deferred);
@@ -316,15 +318,37 @@ static void __attribute__((noreturn)) do_exit(struct dune_thread *t, long status
 	dune_sigctx_leave(t, &t->run.regs);
 	/* From the munmap on, a signal handler would have no stack. */
 	dune_sys_sigprocmask(SIG_BLOCK, &all, NULL);
+	dune_tlb_thread_end(t);
 	dune_sys_close(t->vcpu_fd);
 	dune_thread_exit(t, DUNE_THREAD_AREA, status);
 }
 
+/*
+ * rt_sigprocmask may not block DUNE_TLB_SIGNAL: a TLB shootdown could not
+ * reach the thread (tlb.c).  The kernel drops SIGKILL and SIGSTOP from a
+ * mask the same way.  Returns the registers to make the call with.
+ */
+static const struct dune_regs *sigmask_filter(const struct dune_regs *r,
+					      struct dune_regs *copy, uint64_t *set)
+{
+	const uint64_t tlb = 1ULL << (DUNE_TLB_SIGNAL - 1);
+
+	if ((int)r->rax != __NR_rt_sigprocmask || !r->rsi || r->r10 != sizeof(*set) ||
+	    ((int)r->rdi != SIG_BLOCK && (int)r->rdi != SIG_SETMASK) ||
+	    dune_copy_from_guest(set, r->rsi, sizeof(*set)) || !(*set & tlb))
+		return r;
+	*set &= ~tlb;
+	dune_copy(copy, r, sizeof(*copy));
+	copy->rsi = (uint64_t)set;
+	return copy;
+}
+
 static void handle_syscall(struct dune_thread *t)
 {
-	struct dune_regs *r = &t->run.regs;
+	struct dune_regs *r = &t->run.regs, copy;
 	/* The kernel looks at the low 32 bits of RAX only, and so do we. */
 	int nr = (int)r->rax;
+	uint64_t set;
 	long ret;
 
 	switch (nr) {
@@ -361,7 +385,8 @@ static void handle_syscall(struct dune_thread *t)
 		leave_dune_mode(t, &t->resume);
 	default:
 		/* LAB(5) BEGIN: make the call for the guest, with SYSCALL's registers; FS/GS bases follow */
-		ret = dune_fwd_call(r);	/* entry.S: sigctx.c knows where it is */
+		/* entry.S: sigctx.c knows where it is */
+		ret = dune_fwd_call(sigmask_filter(r, &copy, &set));
 		/* The new base is the thread's now; the guest must use it too. */
 		if (nr == __NR_arch_prctl && ret == 0) {
 			if ((int)r->rdi == ARCH_SET_FS)
@@ -740,6 +765,7 @@ void dune_host_loop(struct dune_thread *t)
 	run->regs.rdx = (uint64_t)t >> 32;
 	run->regs.rcx = MSR_KERNEL_GS_BASE;
 	run->regs.rip = (uint64_t)dune_guest_init;
+	dune_tlb_thread_start(t);	/* tlb.c: a slot for the shootdown */
 
 	for (;;) {
 		long ret;
@@ -749,7 +775,9 @@ void dune_host_loop(struct dune_thread *t)
 		 * injection (intr.c), those sigctx.c held back are unblocked,
 		 * then the guest runs.
 		 */
+		dune_tlb_before_run(t);	/* flush what other threads unmapped */
 		ret = dune_run_call(t->vcpu_fd, DUNE_RUN, run, t);
+		dune_tlb_after_run(t);
 
 		if (ret == -EINTR)		/* the handler has run: go on */
 			continue;

@@ -66,18 +66,7 @@
 #include "internal.h"
 #include "sys.h"
 
-/* The kernel's struct sigaction on x86-64 (arch/x86/include/uapi/asm/signal.h). */
-struct ksigaction {
-	uint64_t handler;
-	uint64_t flags;
-	uint64_t restorer;
-	uint64_t mask;
-};
-
 #define KSIG_MAX	64		/* _NSIG */
-#define KSA_SIGINFO	0x00000004ULL
-#define KSA_RESTORER	0x04000000ULL
-#define KSA_RESETHAND	0x80000000ULL
 #define SYS_SECCOMP_CODE 1		/* si_code of a seccomp SIGSYS */
 #define SYSCALL_INSN_LEN 2		/* 0f 05 */
 #define VMCALL_INSN_LEN	3		/* 0f 01 c1 */
@@ -101,10 +90,10 @@ static bool is_handler(uint64_t h)
 static bool wrappable(uint64_t h)
 {
 	return is_handler(h) && h != (uint64_t)sigctx_handler &&
-	       h != (uint64_t)dune_sigctx_exempt;
+	       h != (uint64_t)dune_sigctx_exempt && h != (uint64_t)dune_tlb_kick;
 }
 
-static long ksigaction(int sig, const struct ksigaction *act, struct ksigaction *old)
+long dune_ksigaction(int sig, const struct ksigaction *act, struct ksigaction *old)
 {
 	return dune_syscall6(__NR_rt_sigaction, sig, (long)act, (long)old,
 			     sizeof(uint64_t), 0, 0);
@@ -143,6 +132,9 @@ long dune_sigctx_sigaction(struct dune_thread *t, const struct dune_regs *r)
 	if (r->r10 != sizeof(uint64_t) || sig < 1 || sig > KSIG_MAX)
 		return dune_syscall6(__NR_rt_sigaction, sig, (long)act, (long)oact,
 				     (long)r->r10, 0, 0);
+	/* libdune's own (tlb.c), as glibc keeps 32 and 33: it may only be read. */
+	if (act && sig == DUNE_TLB_SIGNAL)
+		return -EINVAL;
 	if (act && dune_copy_from_guest(&ka, act, sizeof(ka)))
 		return -EFAULT;
 	wrap = act && wrappable(ka.handler);
@@ -156,7 +148,7 @@ long dune_sigctx_sigaction(struct dune_thread *t, const struct dune_regs *r)
 	/* Recorded first: a signal arriving meanwhile finds its handler. */
 	if (wrap)
 		dune_copy(&acts[sig], &ka, sizeof(ka));
-	ret = ksigaction(sig, act ? &k : NULL, oact ? &old : NULL);
+	ret = dune_ksigaction(sig, act ? &k : NULL, oact ? &old : NULL);
 	if (ret)
 		dune_copy(&acts[sig], &prev, sizeof(prev));
 	else if (act && !wrap && ka.handler != (uint64_t)sigctx_handler)
@@ -180,13 +172,13 @@ void dune_sigctx_adopt(void)
 
 	lock();
 	for (sig = 1; sig <= KSIG_MAX; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP || ksigaction(sig, NULL, &ka))
+		if (sig == SIGKILL || sig == SIGSTOP || dune_ksigaction(sig, NULL, &ka))
 			continue;
 		if (!wrappable(ka.handler))
 			continue;
 		dune_copy(&acts[sig], &ka, sizeof(ka));
 		wrapped(&k, &ka);
-		if (ksigaction(sig, &k, NULL))
+		if (dune_ksigaction(sig, &k, NULL))
 			dune_zero(&acts[sig], sizeof(acts[sig]));
 	}
 	unlock();
@@ -418,7 +410,7 @@ static bool hold_back(struct dune_thread *t, int sig, siginfo_t *si, ucontext_t 
 	/* The kernel reset the disposition for this delivery: not for the next. */
 	if (ka->flags & KSA_RESETHAND) {
 		wrapped(&k, ka);
-		ksigaction(sig, &k, NULL);
+		dune_ksigaction(sig, &k, NULL);
 	}
 	if (dune_syscall6(__NR_rt_tgsigqueueinfo, dune_sys_getpid(), dune_sys_gettid(),
 			  sig, (long)si, 0, 0))
@@ -441,6 +433,8 @@ static void sigctx_handler(int sig, siginfo_t *si, void *ucv)
 
 	if (sig < 1 || sig > KSIG_MAX)
 		return;
+	/* Out of the guest for the whole handler: no TLB shootdown waits for us. */
+	dune_tlb_handler_entry(t, (uint64_t)hg[REG_RIP]);
 	ka.handler = __atomic_load_n(&acts[sig].handler, __ATOMIC_ACQUIRE);
 	ka.flags = acts[sig].flags;
 	ka.restorer = acts[sig].restorer;

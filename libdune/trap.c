@@ -71,6 +71,9 @@ int dune_register_intr_handler(int vec, dune_intr_cb cb)
 {
 	if (vec < 0 || vec > 255)
 		return -EINVAL;
+	/* libdune's own: the TLB shootdown's flush (tlb.c) */
+	if (vec == DUNE_TLB_VECTOR || vec == DUNE_TLB_VECTOR_CLI)
+		return -EBUSY;
 	__atomic_store_n(&dune_intr_cbs[vec], cb, __ATOMIC_RELEASE);
 	return 0;
 }

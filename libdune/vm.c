@@ -22,9 +22,18 @@
  * automatic leaf, and never hold it while running program code.
  *
  * Guest side: runs only from program context (natively after dune_init,
- * or in Dune mode at CPL 0), never in the host loop.  TLB flushes are
- * issued only at CPL 0 (natively the tables are not in use), on this CPU
- * only: other vCPUs of the process are not shot down yet.
+ * or in Dune mode at CPL 0), never in the host loop.
+ *
+ * TLB.  A call that removes a present translation, or changes one - unmap,
+ * mprotect, a map over a present entry, copy on write - flushes this CPU
+ * (at CPL 0: natively the tables are not in use) and then shoots the
+ * other vCPUs of the process down (tlb.c): when it returns, no thread can
+ * still reach the old translation.  As Linux's mmu_gather
+ * (mm/mmu_gather.c), the pages and tables the change frees are gathered
+ * and put back only after the shootdown: until then another vCPU may
+ * still read or write them through its TLB, or walk a freed table through
+ * its paging-structure caches.  Entries that were not present need
+ * nothing: x86 caches no not-present entry (SDM Vol. 3A, 4.10.2.3).
  */
 #include "dune.h"
 #include "internal.h"
@@ -103,6 +112,83 @@ static void flush_one(uint64_t va)
 {
 	if (at_cpl0())
 		dune_flush_tlb_one(va);
+}
+
+/* ---- TLB shootdown and deferred frees ---------------------------------- */
+
+/* What a change frees, for after the shootdown: pool frames or a table subtree. */
+#define GATHER_MAX	64
+
+struct gather {
+	bool stale;			/* a present translation was removed or changed */
+	unsigned int n;
+	struct {
+		physaddr_t pa;		/* frames: the first; tables: the table */
+		uint64_t pages;		/* frames: how many */
+		int table_level;	/* tables: its level + 1, 0 for frames */
+	} e[GATHER_MAX];
+};
+
+static void gather_finish(struct gather *g);
+
+static struct gather *gather_init(struct gather *g)
+{
+	g->stale = false;
+	g->n = 0;
+	return g;
+}
+
+/* Defer putting @pages references from @pa (page-table lock held). */
+static void gather_frames(struct gather *g, physaddr_t pa, uint64_t pages)
+{
+	if (!pages)
+		return;
+	if (g->n == GATHER_MAX)
+		gather_finish(g);
+	g->e[g->n].pa = pa;
+	g->e[g->n].pages = pages;
+	g->e[g->n].table_level = 0;
+	g->n++;
+}
+
+/* Defer freeing the tables under @table, at @level, and their leaves' pages. */
+static void gather_tables(struct gather *g, ptent_t *table, int level)
+{
+	if (g->n == GATHER_MAX)
+		gather_finish(g);
+	g->e[g->n].pa = (physaddr_t)table;
+	g->e[g->n].pages = 0;
+	g->e[g->n].table_level = level + 1;
+	g->n++;
+}
+
+static void free_tables_locked(ptent_t *table, int level, bool put_leaves);
+static void put_frames(physaddr_t pa, uint64_t n);
+
+/*
+ * The change is in the tables: flush this CPU, shoot the others down, then
+ * free what the change freed.  Page-table lock held (tlb.c: no target
+ * needs it to acknowledge).
+ */
+static void gather_finish(struct gather *g)
+{
+	unsigned int i;
+
+	if (g->stale) {
+		flush_all();
+		dune_tlb_shootdown(at_cpl0());
+		g->stale = false;
+	}
+	for (i = 0; i < g->n; i++) {
+		if (g->e[i].table_level) {
+			dune_lock();
+			free_tables_locked((ptent_t *)g->e[i].pa, g->e[i].table_level - 1, true);
+			dune_unlock();
+		} else {
+			put_frames(g->e[i].pa, g->e[i].pages);
+		}
+	}
+	g->n = 0;
 }
 
 static uint64_t sext(uint64_t va)
@@ -520,7 +606,8 @@ struct map_arg {
 	uint64_t pa;
 	ptent_t bits;
 	int level;			/* 0, 1 or 2 */
-	bool present_changed;
+	const struct walk *w;		/* for the level of the entry */
+	struct gather *g;		/* what the change frees, and whether to shoot down */
 };
 
 static int map_phys_cb(const void *arg, ptent_t *pte, void *va)
@@ -531,24 +618,22 @@ static int map_phys_cb(const void *arg, ptent_t *pte, void *va)
 
 	/* The new leaf's references first: it may map the same pages. */
 	get_frames(pa, leaf_pages(m->level));
-	if (m->level && (old & PTE_P) && !(old & PTE_PS)) {
-		/* A big leaf over a table: the orphaned tables and their pages go back. */
-		*pte = 0;
-		dune_lock();
-		free_tables_locked(table_of(old), m->level - 1, true);
-		dune_unlock();
-	} else if (old) {
-		put_frames(leaf_frame(old, m->level), leaf_refs(old, m->level));
-	}
-	if (old & PTE_P)
-		m->present_changed = true;
 	*pte = pa | m->bits;
+	if (old & PTE_P)
+		m->g->stale = true;
+	if (m->level && (old & PTE_P) && !(old & PTE_PS))
+		/* A big leaf over a table: the orphaned tables and their pages go back. */
+		gather_tables(m->g, table_of(old), m->level - 1);
+	else if (old)
+		gather_frames(m->g, leaf_frame(old, m->level), leaf_refs(old, m->level));
 	return 0;
 }
 
 int dune_vm_map_phys(ptent_t *root, void *va, size_t len, void *pa, int perm)
 {
-	struct map_arg m = { .va = (uint64_t)va, .pa = (uint64_t)pa, .bits = pte_perm(perm) };
+	struct gather g;		/* not zeroed: 1.5 KiB (gather_init) */
+	struct map_arg m = { .va = (uint64_t)va, .pa = (uint64_t)pa, .bits = pte_perm(perm),
+			     .g = gather_init(&g) };
 	struct walk w = { .root = root, .cb = map_phys_cb, .arg = &m, .modify = true };
 	uint64_t align = PGSIZE;
 	int ret;
@@ -571,8 +656,7 @@ int dune_vm_map_phys(ptent_t *root, void *va, size_t len, void *pa, int perm)
 		return -EINVAL;
 	pt_lock();
 	ret = walk(&w, va, (char *)va + len - 1);
-	if (m.present_changed)
-		flush_all();
+	gather_finish(&g);
 	pt_unlock();
 	return ret;
 }
@@ -588,15 +672,17 @@ static int map_pages_cb(const void *arg, ptent_t *pte, void *va)
 		return -ENOMEM;
 	*pte = PTE_ADDR(dune_page2pa(pg)) | m->bits;
 	if (old & PTE_P)
-		m->present_changed = true;
+		m->g->stale = true;
 	if (old && !(old & PTE_PS))
-		put_frame(PTE_ADDR(old));
+		gather_frames(m->g, PTE_ADDR(old), 1);
 	return 0;
 }
 
 int dune_vm_map_pages(ptent_t *root, void *va, size_t len, int perm)
 {
-	struct map_arg m = { .bits = pte_perm(perm & ~(PERM_BIG | PERM_BIG_1GB)) };
+	struct gather g;
+	struct map_arg m = { .bits = pte_perm(perm & ~(PERM_BIG | PERM_BIG_1GB)),
+			     .g = gather_init(&g) };
 	struct walk w = { .root = root, .cb = map_pages_cb, .arg = &m,
 			  .create = CREATE_NORMAL, .split_big = true, .modify = true };
 	int ret;
@@ -607,25 +693,33 @@ int dune_vm_map_pages(ptent_t *root, void *va, size_t len, int perm)
 		return 0;
 	pt_lock();
 	ret = walk(&w, va, (char *)va + len - 1);
-	if (m.present_changed)
-		flush_all();
+	gather_finish(&g);
 	pt_unlock();
 	return ret;
 }
 
+/*
+ * Any change to a present entry is shot down, more permission too: Linux
+ * lets other CPUs take a spurious fault and fixes it up
+ * (spurious_kernel_fault()), but libdune's fault path would take a stale
+ * read-only entry for a real protection fault.
+ */
 static int mprotect_cb(const void *arg, ptent_t *pte, void *va)
 {
-	const struct map_arg *m = arg;
-	ptent_t old = *pte;
+	struct map_arg *m = (struct map_arg *)arg;
+	ptent_t old = *pte, new = PTE_ADDR(old) | (old & PTE_PS) | m->bits;
 
 	(void)va;
-	*pte = PTE_ADDR(old) | (old & PTE_PS) | m->bits;
+	*pte = new;
+	if ((old & PTE_P) && ((old ^ new) & ~(ptent_t)(PTE_A | PTE_D)))
+		m->g->stale = true;
 	return 0;
 }
 
 int dune_vm_mprotect(ptent_t *root, void *va, size_t len, int perm)
 {
-	struct map_arg m;
+	struct gather g;
+	struct map_arg m = { .g = gather_init(&g) };
 	struct walk w = { .root = root, .cb = mprotect_cb, .arg = &m, .modify = true };
 	int ret;
 
@@ -639,32 +733,36 @@ int dune_vm_mprotect(ptent_t *root, void *va, size_t len, int perm)
 	m.bits = pte_perm(perm) & ~(ptent_t)PTE_PS;
 	pt_lock();
 	ret = walk(&w, va, (char *)va + len - 1);
-	flush_all();
+	gather_finish(&g);
 	pt_unlock();
 	return ret;
 }
 
 static int unmap_cb(const void *arg, ptent_t *pte, void *va)
 {
-	const struct walk *w = arg;
+	struct map_arg *m = (struct map_arg *)arg;
 	ptent_t old = *pte;
 
 	(void)va;
 	*pte = 0;
-	put_frames(leaf_frame(old, w->level), leaf_refs(old, w->level));
+	if (old & PTE_P)
+		m->g->stale = true;
+	gather_frames(m->g, leaf_frame(old, m->w->level), leaf_refs(old, m->w->level));
 	return 0;
 }
 
 void dune_vm_unmap(ptent_t *root, void *va, size_t len)
 {
-	struct walk w = { .root = root, .cb = unmap_cb, .modify = true };
+	struct gather g;
+	struct map_arg m = { .g = gather_init(&g) };
+	struct walk w = { .root = root, .cb = unmap_cb, .arg = &m, .modify = true };
 
 	if (!len)
 		return;
-	w.arg = &w;
+	m.w = &w;
 	pt_lock();
 	walk(&w, va, (char *)va + len - 1);
-	flush_all();
+	gather_finish(&g);
 	pt_unlock();
 }
 
@@ -681,13 +779,20 @@ int dune_vm_insert_page(ptent_t *root, void *va, struct page *pg, int perm)
 	if (!ret && (*pte & PTE_PS))
 		ret = -EINVAL;		/* a big leaf the program made */
 	if (!ret) {
+		struct gather g;
+
+		gather_init(&g);
+
 		dune_page_get(pg);
 		old = *pte;
 		*pte = PTE_ADDR(dune_page2pa(pg)) | pte_perm(perm & ~(PERM_BIG | PERM_BIG_1GB));
 		if (old)
-			put_frame(PTE_ADDR(old));
-		if (old & PTE_P)
+			gather_frames(&g, PTE_ADDR(old), 1);
+		if (old & PTE_P) {
 			flush_one((uint64_t)va);
+			dune_tlb_shootdown(at_cpl0());
+		}
+		gather_finish(&g);
 	}
 	pt_unlock();
 	return ret;
@@ -817,8 +922,16 @@ void dune_vm_default_pgflt_handler(uintptr_t addr, uint64_t fec)
 	}
 	dune_copy((void *)dune_page2pa(pg), (const void *)src, PGSIZE);
 	*pte = PTE_ADDR(dune_page2pa(pg)) | (PTE_FLAGS(old) & ~(ptent_t)PTE_COW) | PTE_W | PTE_P;
-	put_frame(frame);
+	/*
+	 * Another frame: the other vCPUs must not go on reading the old one
+	 * (nor write it, once its last reference is gone) - shot down before
+	 * it is put.  Making the only copy writable (above) needs no
+	 * shootdown: a stale read-only entry faults, the fault drops it
+	 * (SDM Vol. 3A, 4.10.4.1), and this handler finds nothing to do.
+	 */
 	flush_one(addr);
+	dune_tlb_shootdown(at_cpl0());
+	put_frame(frame);
 out:
 	pt_unlock();
 }

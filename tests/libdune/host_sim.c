@@ -49,8 +49,10 @@ static inline long sim_run_call(long fd, unsigned long cmd, struct dune_run *run
 
 	dune_intr_before_run(t);
 	bits = __atomic_exchange_n(&t->sig_deferred, 0, __ATOMIC_RELAXED);
-	if (bits)
+	if (bits) {
 		dune_unblock_call(&bits);
+		dune_tlb_before_run(t);		/* as entry.S's slow path */
+	}
 	return fake_ioctl((int)fd, cmd, (unsigned long)run);
 }
 #define dune_run_call(fd, cmd, run, t) sim_run_call(fd, cmd, run, t)
@@ -61,6 +63,7 @@ static inline long sim_run_call(long fd, unsigned long cmd, struct dune_run *run
 #include "layout.c"
 #include "guestmem.c"
 #include "sigctx.c"
+#include "tlb.c"
 
 #include "kselftest_harness.h"
 
@@ -210,6 +213,8 @@ static void check_config(const struct dune_vcpu_config *c)
 	check_identity(tss->ist[0] - 88);
 	CK(tss->ist[1] && (tss->ist[1] & 15) == 0);	/* IST2: page faults */
 	check_identity(tss->ist[1] - 88);
+	CK(tss->ist[DUNE_TLB_IST - 1] && (tss->ist[DUNE_TLB_IST - 1] & 15) == 0);
+	check_identity(tss->ist[DUNE_TLB_IST - 1] - 48);
 	check_identity(c->lstar);
 	for (i = 0; i < 256; i++) {
 		uint64_t l = idt[2 * i], h = idt[2 * i + 1];
@@ -217,7 +222,10 @@ static void check_config(const struct dune_vcpu_config *c)
 
 		CK(off == (uint64_t)dune_exc_stubs + 16 * i);
 		CK(((l >> 16) & 0xffff) == DUNE_GDT_CS);
-		CK(((l >> 32) & 7) == (i == 14 ? 2 : 1));	/* IST2 for #PF */
+		/* IST2 for #PF, IST3 for the TLB flush (tlb.c), IST1 for the rest */
+		CK(((l >> 32) & 7) == (i == 14 ? 2 :
+				      i == DUNE_TLB_VECTOR || i == DUNE_TLB_VECTOR_CLI ?
+				      DUNE_TLB_IST : 1));
 		/* interrupt gate, DPL 0; DPL 3 for INT3 and INTO */
 		CK(((l >> 40) & 0xff) == (i == 3 || i == 4 ? 0xee : 0x8e));
 		check_identity(off);
