@@ -276,12 +276,56 @@ long h_execve(struct call *c)
 /* A thread's end: exit has no copies; the thread's arena is freed first. */
 long h_exit(struct call *c)
 {
+	robust_thread_exit();
 	arena_release();
+	thread_exit_prepare();	/* the tid word, then our stack for reuse (threads.c) */
 	return fwd(c);
+}
+
+/* The word the thread's end clears: the supervisor's to write (threads.c), not the kernel's. */
+long h_set_tid_address(struct call *c)
+{
+	thread_set_clear_tid(c->a[0]);
+	return syscall(SYS_gettid);
+}
+
+/*
+ * kill(0, sig): the caller's process group.  A group is not bounded by
+ * the pid namespace - the kernel takes pid 0 as task_pgrp(current)
+ * itself, not as a number looked up in the namespace (kernel/signal.c
+ * kill_something_info) - and the sandbox starts in the group of whoever
+ * ran it, so that ^C reaches the program: the shell script that ran it,
+ * the other side of a pipe, dune-sandbox's own waiting parent.  A
+ * group that reaches outside the namespace has no number in it
+ * (getpgrp() is 0 there); then the signal goes to every process of the
+ * namespace but its init - kill(-1) inside a pid namespace reaches no
+ * further (task_pid_vnr() is 0 outside it) - and to the caller.  A
+ * group the program made (setsid, setpgid) is wholly inside: forwarded
+ * as it is.  Without the namespaces (--no-namespaces, and its warning)
+ * kill reaches what the uid reaches.
+ */
+long h_kill(struct call *c)
+{
+	uint64_t k[6] = { (uint64_t)-1, c->k[1] };
+	long others, self;
+
+	if ((int)c->k[0] != 0 || !confine.in_pidns || syscall(SYS_getpgrp) != 0)
+		return fwd(c);
+	others = forward(SYS_kill, k);
+	k[0] = (uint64_t)getpid();
+	self = forward(SYS_kill, k);
+	return others && self ? self : 0;
+}
+
+/* The program's robust list is the supervisor's to walk, never the kernel's (robust.c). */
+long h_set_robust_list(struct call *c)
+{
+	return sys_set_robust_list(c->a[0], c->a[1]);
 }
 
 long h_exit_group(struct call *c)
 {
+	robust_exit_group();
 	c->ret = 0;
 	trace_of(c);
 	trace_exit((int)c->a[0], 0);

@@ -377,6 +377,7 @@ int confine_pidns(void)
 		run_init(sandbox, status);
 	}
 	/* pid 2: the sandbox (init's end ends it: the kernel kills the namespace) */
+	confine.in_pidns = true;
 	munmap((void *)status, PAGE_SIZE);
 	return 0;
 }

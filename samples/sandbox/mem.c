@@ -467,6 +467,24 @@ int mem_write(uint64_t dst, const void *src, uint64_t len)
 	return ret;
 }
 
+/*
+ * Compare-and-exchange of an aligned 32-bit program word, writable, under
+ * the lock: 0 if it held *@old (it now holds @val), 1 if not (*@old is
+ * what it held), -EFAULT if the word is not the program's.
+ */
+int mem_cmpxchg32(uint64_t addr, uint32_t *old, uint32_t val)
+{
+	int ret = -EFAULT;
+
+	if (addr & (sizeof(uint32_t) - 1))
+		return ret;
+	rdlock();
+	if (check_locked(addr, sizeof(uint32_t), true))
+		ret = user_cmpxchg32(addr, old, val) ? 0 : 1;
+	unlock();
+	return ret;
+}
+
 /* The length of the string at @addr, or -EFAULT (-ENAMETOOLONG past @max). */
 long mem_strlen(uint64_t addr, uint64_t max)
 {

@@ -226,6 +226,8 @@ static void load(struct dune_tf *tf, bool first)
 
 	if (!first) {
 		exec_stop_others();
+		robust_exec();
+		thread_set_clear_tid(0);	/* exec forgets it (kernel/fork.c exec_mm_release) */
 		mem_reset();
 		close_cloexec();
 		signals_exec_reset();
@@ -391,6 +393,7 @@ static pid_t fork_locked(int exit_signal)
 	dune_set_fork_signal(-1);
 	if (pid == 0) {
 		sup_fds_fork_child();
+		robust_fork_child();
 		mem_fork_child();
 		signals_fork_child();
 		fds_fork_child();
@@ -492,12 +495,13 @@ long sys_fork(struct dune_tf *tf, const struct clone_req *req)
 	 * The child's tid words, before it runs (the kernel writes
 	 * CLONE_CHILD_SETTID's at the child's first schedule_tail): into
 	 * the child's memory, now its own.  CLONE_CHILD_CLEARTID's word,
-	 * or none: fork() pointed the kernel at glibc's own.
+	 * or none, is written by the supervisor at the end (threads.c); the
+	 * kernel's stays glibc's own, as fork() set it.
 	 */
 	tid = (int)syscall(SYS_gettid);
 	if (flags & CLONE_CHILD_SETTID)
 		(void)mem_write(ctid, &tid, sizeof(tid));
-	syscall(SYS_set_tid_address, flags & CLONE_CHILD_CLEARTID ? ctid : 0);
+	thread_set_clear_tid(flags & CLONE_CHILD_CLEARTID ? ctid : 0);	/* threads.c */
 	dune_set_user_fs(fs);
 	ctf.rax = 0;
 	if (newsp)
@@ -510,9 +514,9 @@ long sys_fork(struct dune_tf *tf, const struct clone_req *req)
 /*
  * The supervisor half of a program thread is a pthread of ours (so that it
  * has its own TLS for our libc), created in Dune mode: libdune gives it a
- * vCPU.  It takes the program thread's identity (set_tid_address for
- * CLONE_CHILD_CLEARTID, so that the program's pthread_join works when it
- * exits) and jumps to ring 3 on the program's stack with the program's
+ * vCPU.  It takes the program thread's identity (CLONE_CHILD_CLEARTID's
+ * word, which threads.c clears at its exit so that the program's
+ * pthread_join returns) and jumps to ring 3 on the program's stack with the program's
  * thread pointer.
  */
 struct thread_start {
@@ -533,6 +537,7 @@ static void *thread_main(void *arg)
 	int tid = (int)syscall(SYS_gettid);
 
 	if (thread_register(tid)) {
+		thread_ended();
 		__atomic_store_n(&ts->tid, -EAGAIN, __ATOMIC_RELEASE);
 		syscall(SYS_exit, 0);
 	}
@@ -552,8 +557,8 @@ static void *thread_main(void *arg)
 		(void)mem_write(ts->ptid, &tid, sizeof(tid));
 	if (flags & CLONE_CHILD_SETTID)
 		(void)mem_write(ctid, &tid, sizeof(tid));	/* checked again: it may be gone */
-	if (flags & CLONE_CHILD_CLEARTID)
-		syscall(SYS_set_tid_address, ctid);
+	/* written at the end by the supervisor, not the kernel (threads.c) */
+	thread_set_clear_tid(flags & CLONE_CHILD_CLEARTID ? ctid : 0);
 	__atomic_store_n(&ts->tid, tid, __ATOMIC_RELEASE);	/* ts is the parent's now */
 	exec_stop_check();		/* an execve began while we were born */
 	dune_set_user_fs(fs);
@@ -589,9 +594,9 @@ long sys_clone_thread(struct dune_tf *tf, const struct clone_req *req)
 	ts->ctid = req->ctid;
 	ts->flags = flags;
 	ts->fs = flags & CLONE_SETTLS ? req->tls : dune_get_user_fs();
+	thread_reap();		/* ended threads' stacks back to glibc (threads.c) */
 	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
+	pthread_attr_setstacksize(&attr, 256 * 1024);	/* joinable: thread_reap() */
 	err = pthread_create(&th, &attr, thread_main, ts);
 	pthread_attr_destroy(&attr);
 	if (err) {

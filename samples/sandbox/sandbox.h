@@ -95,6 +95,7 @@ int mem_unmap(uint64_t start, uint64_t len);
 int mem_map_frames(uint64_t start, uint64_t len, uint64_t src);
 void mem_set_name(uint64_t start, uint64_t len, const char *name);
 size_t mem_maps(char *buf, size_t len);
+int mem_cmpxchg32(uint64_t addr, uint32_t *old, uint32_t val);
 
 /* ---- maps.c ---- */
 bool is_self_maps(const char *abs);
@@ -347,14 +348,28 @@ void vfork_release(void);
  */
 #define SIG_EXEC_STOP	55
 #define SIG_EXEC_STOP_BIT	(1ULL << (SIG_EXEC_STOP - 1))
+/* Program threads at once: threads.c's registry, robust.c's heads. */
+#define MAX_THREADS		1024
 int threads_init(void);
 void threads_fork_child(void);
+void thread_set_clear_tid(uint64_t addr);
+void thread_ended(void);
+void thread_exit_prepare(void);
+void thread_reap(void);
 int thread_register(int tid);
 /* uaccess.c: the supervisor's only reads and writes of program memory (checked by the caller) */
 void user_copy_in(void *dst, uint64_t src, size_t len);
 void user_copy_out(uint64_t dst, const void *src, size_t len);
 void user_clear(uint64_t dst, size_t len);
 size_t user_nul(uint64_t src, size_t len);
+bool user_cmpxchg32(uint64_t dst, uint32_t *old, uint32_t val);
+
+/* robust.c */
+long sys_set_robust_list(uint64_t head, uint64_t len);
+void robust_thread_exit(void);
+void robust_exit_group(void);
+void robust_exec(void);
+void robust_fork_child(void);
 void exec_claim(void);
 void exec_stop_others(void);
 void exec_stop_check(void);
@@ -404,6 +419,7 @@ struct confine {
 	gid_t gid;
 	bool no_landlock;	/* --no-landlock: run without it (loudly) */
 	bool no_namespaces;	/* --no-namespaces: no pid, mount, network namespace */
+	bool in_pidns;		/* the sandbox runs in a pid namespace of its own (confine_pidns) */
 	int dev_fd;		/* /dev/dune, opened first (start.c); -1 before */
 };
 extern struct confine confine;

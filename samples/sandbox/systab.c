@@ -149,7 +149,7 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	H(SYS_execve, "execve", h_execve, STR, STRV, RAW),
 	H(SYS_exit, "exit", h_exit, I),
 	F(SYS_wait4, "wait4", I, OUT(4), X, OUT(RUSAGE)),
-	F(SYS_kill, "kill", I, SIG),	/* pids: decide.c policy_check_target */
+	H(SYS_kill, "kill", h_kill, I, SIG),	/* pids: policy_check_target, h_kill */
 	HE(SYS_uname, "uname", h_fwd, e_uname, OUT(UTSNAME)),
 	HS(SYS_fcntl, "fcntl", h_fdref, sub_fcntl, FD, I, X),
 	F(SYS_flock, "flock", FD, I),
@@ -227,7 +227,7 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	HS(SYS_futex, "futex", h_fwd, sub_futex, P, I, I, P, P, I),
 	F(SYS_sched_getaffinity, "sched_getaffinity", I, I, OUTL(1)),
 	F(SYS_getdents64, "getdents64", FD, OUTL(2), I),
-	F(SYS_set_tid_address, "set_tid_address", KEEP(4)),
+	H(SYS_set_tid_address, "set_tid_address", h_set_tid_address, X),	/* threads.c */
 	F(SYS_fadvise64, "fadvise64", FD, I, I, I),
 	F(SYS_clock_gettime, "clock_gettime", I, OUT(TS)),
 	F(SYS_clock_getres, "clock_getres", I, OUT(TS)),
@@ -251,7 +251,7 @@ static const struct sysdesc table[MAX_SYSCALLS] = {
 	H(SYS_faccessat, "faccessat", h_fstatat, DIRFD, STR, X),
 	F(SYS_pselect6, "pselect6", I, FDSET(0), FDSET(0), FDSET(0), INOUT(TS), SIGPAIR),
 	F(SYS_ppoll, "ppoll", POLL(1), I, INOUT(TS), MASK, I),
-	F(SYS_set_robust_list, "set_robust_list", KEEP(24), I),
+	H(SYS_set_robust_list, "set_robust_list", h_set_robust_list, P, I),	/* robust.c: kept here */
 	F(SYS_splice, "splice", FD, OUT(8), FD, OUT(8), I, X),
 	F(SYS_tee, "tee", FD, FD, I, X),
 	H(SYS_utimensat, "utimensat", h_utimensat, DIRFD, STR, IN(32), X),

@@ -36,8 +36,26 @@
  * the kernel lose that bit (copyin.c, signal.c) and rt_sigaction refuses
  * it.  If a thread is still there after EXEC_STOP_WAIT_MS anyway, the
  * whole process ends (SIGKILL): never a new program beside an old thread.
+ *
+ * A thread's end, and its supervisor stack.  The kernel has one "clear
+ * child tid" word per thread, written with 0 and woken when the thread
+ * ends (kernel/fork.c mm_release).  It stays glibc's, the supervisor
+ * pthread's own (pthread_create gave it, CLONE_CHILD_CLEARTID): the
+ * program's word - its clone's CLONE_CHILD_CLEARTID, its set_tid_address
+ * - is kept here (clear_tid) and written by the supervisor at the
+ * program thread's exit, through mem.c's checked copy, after its robust
+ * list (the kernel's order), so that the program's pthread_join returns.
+ * Then the supervisor thread ends with a raw exit (libdune frees its
+ * vCPU and area), never through glibc's own end of a thread, and so
+ * glibc would never take its 256 KiB stack back: each ended program
+ * thread left one behind, until the process ran out of mappings.  The
+ * threads are therefore joinable; an ending one puts itself on a list,
+ * and thread_reap(), before each new thread, joins those the kernel has
+ * finished with (pthread_tryjoin_np: glibc's word is 0), which gives their
+ * stacks back to glibc's cache for the next pthread_create.
  */
 #include <errno.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -47,14 +65,17 @@
 #include "call.h"
 #include "dune-ext.h"		/* dune_is_in_dune_mode */
 
-#define MAX_THREADS		1024
-#define ROBUST_LIST_HEAD_SIZE	24	/* sizeof(struct robust_list_head), x86-64 */
 #define EXEC_STOP_WAIT_MS	5000
 
 static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
 static int thread_tids[MAX_THREADS];	/* threads_lock */
 static int nthreads;			/* threads_lock */
 static int exec_owner;			/* atomic: the exec'ing thread's tid, or 0 */
+
+static __thread uint64_t clear_tid;	/* the program's tid word to clear at the end, or 0 */
+static pthread_mutex_t ended_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t ended[MAX_THREADS];	/* ended_lock: threads to join */
+static int nended;			/* ended_lock */
 
 static int my_tid(void)
 {
@@ -101,17 +122,67 @@ static void thread_unregister(int tid)
 	pthread_mutex_unlock(&threads_lock);
 }
 
+/* CLONE_CHILD_CLEARTID's or set_tid_address's word of this program thread (0: none). */
+void thread_set_clear_tid(uint64_t addr)
+{
+	clear_tid = addr;
+}
+
+/* What the kernel does at a thread's end with the word: 0 into it, and a wake. */
+static void clear_program_tid(void)
+{
+	const uint32_t zero = 0;
+
+	if (clear_tid && !mem_write(clear_tid, &zero, sizeof(zero)))
+		syscall(SYS_futex, clear_tid, FUTEX_WAKE, 1, NULL, NULL, 0);
+	clear_tid = 0;
+}
+
+/* This supervisor thread ends now: thread_reap() joins it once it is gone. */
+void thread_ended(void)
+{
+	if (getpid() == my_tid())
+		return;		/* the process's first thread: nobody joins it */
+	pthread_mutex_lock(&ended_lock);
+	if (nended < MAX_THREADS)
+		ended[nended++] = pthread_self();
+	pthread_mutex_unlock(&ended_lock);
+}
+
+/* A program thread's exit (exit(2)): its tid word, then the supervisor thread's end. */
+void thread_exit_prepare(void)
+{
+	clear_program_tid();
+	thread_ended();
+}
+
+/* Join the ended supervisor threads the kernel is done with: their stacks go back to glibc. */
+void thread_reap(void)
+{
+	int i;
+
+	pthread_mutex_lock(&ended_lock);
+	for (i = 0; i < nended; )
+		if (!pthread_tryjoin_np(ended[i], NULL))
+			ended[i] = ended[--nended];
+		else
+			i++;
+	pthread_mutex_unlock(&ended_lock);
+}
+
 /*
  * Ended by another thread's execve: nothing of ours stays behind (the
  * registry entry goes when the kernel no longer knows the tid), and the
- * kernel writes nothing into the program's memory at the exit: no
- * clear_child_tid, no robust futex list (kernel/fork.c mm_release).
+ * kernel writes nothing into the program's memory at the exit: the tid
+ * word stays unwritten, and the kernel's robust list and tid word are the
+ * supervisor glibc's own (robust.c: the program's are never given to it).
  */
 static void __attribute__((noreturn)) exit_for_exec(void)
 {
+	robust_thread_exit();	/* as the kernel's end of the thread would */
 	arena_release();
-	syscall(SYS_set_tid_address, NULL);
-	syscall(SYS_set_robust_list, NULL, ROBUST_LIST_HEAD_SIZE);
+	clear_tid = 0;		/* the kernel's word is glibc's: it writes nothing of the program's */
+	thread_ended();
 	syscall(SYS_exit, 0);
 	__builtin_unreachable();
 }
@@ -160,6 +231,9 @@ void threads_fork_child(void)
 {
 	pthread_mutex_init(&threads_lock, NULL);
 	nthreads = 0;
+	/* the parent's ended threads are not the child's (glibc took their stacks back) */
+	pthread_mutex_init(&ended_lock, NULL);
+	nended = 0;
 	__atomic_store_n(&exec_owner, 0, __ATOMIC_RELEASE);
 	(void)thread_register(my_tid());
 }

@@ -55,3 +55,19 @@ size_t user_nul(uint64_t src, size_t len)
 	dune_user_access_end();
 	return z ? (size_t)(z - (const char *)src) : len;
 }
+
+/*
+ * An atomic compare-and-exchange of a 32-bit program word (a futex word:
+ * robust.c): true if it held *@old and now holds @val; else *@old is what
+ * it held.
+ */
+bool user_cmpxchg32(uint64_t dst, uint32_t *old, uint32_t val)
+{
+	bool ok;
+
+	dune_user_access_begin();
+	ok = __atomic_compare_exchange_n((uint32_t *)dst, old, val, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST);
+	dune_user_access_end();
+	return ok;
+}

@@ -10,7 +10,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,6 +286,285 @@ static int m_fork_bomb(void)
 	return n > 50;
 }
 
+/*
+ * A process group is not bounded by the pid namespace: kill(0, sig) is
+ * the caller's group itself (kernel/signal.c kill_something_info), not a
+ * number looked up in the namespace.  Ignore SIGUSR2 here and send it to
+ * the whole group: if the sandbox shares its group with the processes
+ * outside (dune-sandbox's own waiting parent, the shell script or the
+ * other side of a pipe that ran it), they die of it - and the test sees
+ * dune-sandbox end with 128 + SIGUSR2 instead of this mode's 0.
+ */
+static void child_got_it(int sig)
+{
+	(void)sig;
+	_exit(0);
+}
+
+static int m_signal_group(void)
+{
+	int p[2], st;
+	pid_t kid;
+	char c;
+
+	signal(SIGUSR2, SIG_IGN);
+	/* a child of ours, in our group: kill(0) must still reach it */
+	if (pipe(p))
+		return 1;
+	kid = fork();
+	if (kid == 0) {
+		signal(SIGUSR2, child_got_it);
+		if (write(p[1], "r", 1) != 1)
+			_exit(2);
+		sleep(20);
+		_exit(3);
+	}
+	if (kid < 0 || read(p[0], &c, 1) != 1)
+		return 1;
+	if (kill(0, SIGUSR2)) {
+		printf("contained: kill(0, SIGUSR2) -> %s\n", strerror(errno));
+		return 0;
+	}
+	usleep(300000);		/* time for an outside victim to die (and us with it) */
+	if (waitpid(kid, &st, 0) != kid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		printf("NOT contained: kill(0, SIGUSR2) did not reach our own child (status %#x)\n",
+		       st);
+		return 1;
+	}
+	printf("contained: kill(0, SIGUSR2) reached our child and only the sandbox's own group\n");
+	return 0;
+}
+
+/*
+ * The robust futex list (set_robust_list): at a thread's end the kernel
+ * walks it from the head and, for each entry E, marks the word at E +
+ * futex_offset "owner died" if it holds the thread's id
+ * (kernel/futex/core.c: exit_robust_list, handle_futex_death).  The
+ * head is program memory the supervisor checked; the entries are
+ * pointers nobody checked, followed later.  Here E is libdune's
+ * page-table pool (supervisor memory, at a fixed address) and the
+ * offset brings E + futex_offset back to a word of ours holding our
+ * id: if it changes, the host kernel took a supervisor address from us
+ * (with another offset it would have marked a supervisor word equal to
+ * our id).
+ */
+struct rlist {
+	struct rlist *next;
+};
+
+static struct {
+	struct rlist list;
+	long futex_offset;
+	struct rlist *pending;
+} rhead;
+static volatile uint32_t rword;
+static volatile int rdone;
+static volatile long rret;
+
+#define FUTEX_OWNER_DIED_BIT	0x40000000U	/* include/uapi/linux/futex.h */
+
+static void *robust_thread(void *arg)
+{
+	uintptr_t e = supervisor_addr("rw");
+
+	(void)arg;
+	rword = (uint32_t)syscall(SYS_gettid);
+	rhead.list.next = (struct rlist *)e;
+	rhead.futex_offset = (long)((uintptr_t)&rword - e);
+	rhead.pending = NULL;
+	rret = syscall(SYS_set_robust_list, &rhead, sizeof(rhead)) ? -errno : 0;
+	rdone = 1;
+	syscall(SYS_exit, 0);
+	return NULL;
+}
+
+/* A thread that ends holding a robust mutex: the next locker must hear of it. */
+static pthread_mutex_t rmu;
+
+static void *owner_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&rmu);
+	return NULL;
+}
+
+static int robust_still_works(void)
+{
+	pthread_mutexattr_t ma;
+	pthread_t t;
+	int r;
+
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&rmu, &ma);
+	if (pthread_create(&t, NULL, owner_thread, NULL) || pthread_join(t, NULL)) {
+		printf("NOT contained: no thread for the robust mutex\n");
+		return 1;
+	}
+	r = pthread_mutex_lock(&rmu);
+	if (r != EOWNERDEAD) {
+		printf("NOT contained: a robust mutex whose owner ended: %s, not EOWNERDEAD\n",
+		       strerror(r));
+		return 1;
+	}
+	printf("contained: a robust mutex whose owner thread ended still says EOWNERDEAD\n");
+	return 0;
+}
+
+static int m_robust_list(void)
+{
+	pthread_attr_t at;
+	pthread_t t;
+	uint32_t before;
+
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &at, robust_thread, NULL)) {
+		printf("NOT contained: no thread\n");
+		return 1;
+	}
+	while (!rdone)
+		usleep(1000);
+	before = rword;
+	usleep(300000);		/* the thread's end: the list is walked */
+	if (rret) {
+		printf("contained: set_robust_list -> %s\n", strerror((int)-rret));
+		return 0;
+	}
+	if (rword & FUTEX_OWNER_DIED_BIT) {
+		printf("NOT contained: the kernel followed a robust-list entry into the supervisor (word %#x -> %#x)\n",
+		       before, rword);
+		return 1;
+	}
+	printf("contained: a robust-list entry in the supervisor was not followed (word %#x)\n",
+	       rword);
+	return robust_still_works();
+}
+
+/*
+ * rt_sigreturn with the flags only ring 0 may set: IOPL 3 (CLI, IN and
+ * OUT in ring 3), NT (IRETQ would #GP in ring 0), VM (no VM entry with it
+ * in a 64-bit guest), and a ring-0 CS/SS.  The frame is the program's;
+ * what ring 3 resumes with must have none of them.
+ */
+#define X86_IOPL3	0x3000UL
+#define X86_NT		0x4000UL
+#define X86_VM		0x20000UL
+
+static volatile unsigned long flags_after;
+
+static void edit_flags(int sig, siginfo_t *si, void *ucp)
+{
+	ucontext_t *uc = ucp;
+
+	(void)sig;
+	(void)si;
+	uc->uc_mcontext.gregs[REG_EFL] |= X86_IOPL3 | X86_NT | X86_VM;
+	uc->uc_mcontext.gregs[REG_CSGSFS] &= ~0xffffUL;
+	uc->uc_mcontext.gregs[REG_CSGSFS] |= 0x10;	/* libdune's ring-0 CS */
+}
+
+static int m_sigreturn_flags(void)
+{
+	struct sigaction sa;
+	unsigned long f;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = edit_flags;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	__asm__ __volatile__("pushfq; popq %0" : "=r"(f));
+	flags_after = f;
+	if (f & (X86_IOPL3 | X86_NT)) {
+		printf("NOT contained: ring 3 runs with RFLAGS %#lx after rt_sigreturn\n", f);
+		return 1;
+	}
+	printf("contained: rt_sigreturn gave ring 3 no IOPL, NT or VM (RFLAGS %#lx)\n", f);
+	return 0;
+}
+
+/* rt_sigreturn to a kernel-half RIP: SIGSEGV, as Linux gives. */
+static void edit_rip(int sig, siginfo_t *si, void *ucp)
+{
+	ucontext_t *uc = ucp;
+
+	(void)sig;
+	(void)si;
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)0xffff800000001000UL;
+}
+
+static int m_sigreturn_rip(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = edit_rip;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	printf("rt_sigreturn to a kernel address returned here\n");
+	return 1;
+}
+
+/*
+ * A structure the supervisor copies in (nanosleep's timespec), in a page
+ * of a shared file mapping whose file was truncated under it: the
+ * supervisor's ring-0 read finds no page behind the program's mapping
+ * (natively: SIGBUS).  With a SIGBUS handler of the program's installed
+ * (the host's is then the sandbox's catch_signal, which repairs nothing),
+ * the read must still end - EFAULT, or the program killed by SIGBUS -
+ * never a supervisor thread faulting in a loop.  A child tries it; the
+ * parent gives it 20 s.
+ */
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	printf("contained: the program's SIGBUS handler ran\n");
+	_exit(0);
+}
+
+static int m_truncated_copy(void)
+{
+	int fd = (int)syscall(SYS_memfd_create, "truncated", 0), st, waited;
+	long page = sysconf(_SC_PAGESIZE);
+	char *p;
+	pid_t pid;
+
+	if (fd < 0 || ftruncate(fd, 2 * page)) {
+		printf("contained: no memfd (%s)\n", strerror(errno));
+		return 0;
+	}
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		printf("contained: no shared mapping (%s)\n", strerror(errno));
+		return 0;
+	}
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGBUS, on_sigbus);
+		if (ftruncate(fd, 0))
+			_exit(3);
+		errno = 0;
+		syscall(SYS_nanosleep, p + page, NULL);
+		printf("contained: nanosleep(truncated page) -> %s\n", strerror(errno));
+		_exit(0);
+	}
+	for (waited = 0; waited < 200; waited++) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			printf("contained: the child ended (%s %d)\n",
+			       WIFEXITED(st) ? "status" : "signal",
+			       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+			return 0;
+		}
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	printf("NOT contained: a copy-in from a truncated page did not end in 20 s\n");
+	return 1;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -306,6 +587,11 @@ static const struct {
 	{ "mmap-storm", m_mmap_storm },
 	{ "huge-mmap", m_huge_mmap },
 	{ "fork-bomb", m_fork_bomb },
+	{ "signal-group", m_signal_group },
+	{ "robust-list", m_robust_list },
+	{ "sigreturn-flags", m_sigreturn_flags },
+	{ "sigreturn-rip", m_sigreturn_rip },
+	{ "truncated-copy", m_truncated_copy },
 };
 
 int main(int argc, char **argv)
