@@ -18,8 +18,8 @@
 #                        machine: ioctl fuzzer, chunk/notifier races, lifecycle,
 #                        allocation-failure injection; figures and dune.ko gcov
 #                        coverage in build/fuzz/fuzz-<seed>.json (tools/fuzz-run;
-#                        SEED=, OPS=); its short mode is make check's
-#                        dune_fuzz_test suite
+#                        SEED=, OPS=, KASAN=1 for the fuzz kernel with KASAN);
+#                        its short mode is make check's dune_fuzz_test suite
 #   make checkpatch      the kernel's checkpatch.pl over kmod/
 #   make tools           only what a user runs: dune-sandbox, dune-trace, libdune
 #   make install         dune-sandbox, dune-trace, policies, man pages, libdune
