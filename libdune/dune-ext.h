@@ -86,6 +86,19 @@ void dune_user_access_begin(void);
 void dune_user_access_end(void);
 
 /*
+ * An exception table for such ring-0 code (fixup.c), as the kernel's for
+ * copy_from_user(): a data access by an instruction in [@start, @end)
+ * that the host cannot back - the native access would raise SIGBUS or
+ * SIGSEGV: a file truncated under a shared mapping, PROT_NONE, no mapping
+ * - resumes at @fixup with RAX = -EFAULT, and no signal is raised.
+ * Without an entry such an access raises the signal, as a native access
+ * would.  The code in the range must be able to go on at @fixup from any
+ * of its faulting instructions (a leaf function whose fixup is "ret").
+ * Returns 0, -EINVAL for an empty range or no fixup, -ENOSPC after 8.
+ */
+int dune_register_fault_fixup(uintptr_t start, uintptr_t end, uintptr_t fixup);
+
+/*
  * The exit signal (0-64) of the next process the calling thread makes in
  * Dune mode (clone(2) without CLONE_VM, or fork(2); not vfork), in place
  * of the one the call asks for; -1 cancels.  For a

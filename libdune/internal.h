@@ -371,6 +371,11 @@ void dune_intr_before_run(struct dune_thread *t);
 bool dune_intr_dropped(struct dune_thread *t, uint64_t vector);
 void dune_intr_after_handler(uint64_t vector);
 
+/* ---- fixup.c: ring-0 accesses the host cannot back ------------------ */
+
+uint64_t dune_fixup_of(uint64_t rip);
+long dune_fixup_populate(uint64_t addr, bool write);
+
 /* ---- tlb.c: TLB shootdown across the process's vCPUs ---------------- */
 
 struct dune_tlb_slot;

@@ -699,6 +699,38 @@ static void probe_natively(uint64_t addr, bool write)
 		dune_probe_read(addr);
 }
 
+/*
+ * A ring-0 access at an instruction with a fault fixup (fixup.c): fault
+ * the page in without touching it, once per page in a row, and retry; if
+ * the host cannot back it - or it faults again right away - resume at the
+ * fixup with RAX = -EFAULT, as the kernel's exception table does for
+ * copy_from_user().  False if the instruction has no fixup.
+ */
+static bool ept_fault_fixed_up(struct dune_thread *t, uint64_t addr, uint32_t flags)
+{
+	struct dune_regs *r = &t->run.regs;
+	uint64_t fixup = dune_fixup_of(r->rip), page = addr & ~(DUNE_PAGE_SIZE - 1);
+	long ret;
+
+	if (!fixup)
+		return false;
+	if (page != t->probed_page) {
+		ret = dune_fixup_populate(addr, flags & DUNE_EPT_WRITE);
+		if (ret == 0 || ret == -EINTR || ret == -EAGAIN) {
+			t->probed_page = ret ? 0 : page;
+			return true;		/* the guest tries again */
+		}
+	}
+	if (debug())
+		dune_printf("dune: EPT fault (%s) at 0x%llx, rip 0x%llx: the host cannot back it, fixup 0x%llx\n",
+			    flags & DUNE_EPT_WRITE ? "w" : "r", (unsigned long long)addr,
+			    (unsigned long long)r->rip, (unsigned long long)fixup);
+	t->probed_page = 0;
+	r->rip = fixup;
+	r->rax = (uint64_t)-EFAULT;
+	return true;
+}
+
 static void handle_ept_fault(struct dune_thread *t)
 {
 	const struct dune_run *run = &t->run;
@@ -727,6 +759,8 @@ static void handle_ept_fault(struct dune_thread *t)
 	 * an instruction fetch (a native read would not check execute
 	 * permission), the instruction is replayed natively instead.
 	 */
+	if (!(flags & DUNE_EPT_EXEC) && addr && ept_fault_fixed_up(t, addr, flags))
+		return;
 	if (!(flags & DUNE_EPT_EXEC) && addr && (addr & ~4095ULL) != t->probed_page) {
 		t->probed_page = addr & ~4095ULL;
 		if (debug())

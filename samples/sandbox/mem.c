@@ -446,10 +446,8 @@ int mem_copy_in(void *dst, uint64_t src, uint64_t len, bool write)
 	int ret = -EFAULT;
 
 	rdlock();
-	if (check_locked(src, len, write)) {
-		user_copy_in(dst, src, len);
-		ret = 0;
-	}
+	if (check_locked(src, len, write))
+		ret = user_copy_in(dst, src, len);	/* -EFAULT: the host cannot back it */
 	unlock();
 	return ret;
 }
@@ -459,10 +457,8 @@ int mem_write(uint64_t dst, const void *src, uint64_t len)
 	int ret = -EFAULT;
 
 	rdlock();
-	if (check_locked(dst, len, true)) {
-		user_copy_out(dst, src, len);
-		ret = 0;
-	}
+	if (check_locked(dst, len, true))
+		ret = user_copy_out(dst, src, len);
 	unlock();
 	return ret;
 }
@@ -470,7 +466,8 @@ int mem_write(uint64_t dst, const void *src, uint64_t len)
 /*
  * Compare-and-exchange of an aligned 32-bit program word, writable, under
  * the lock: 0 if it held *@old (it now holds @val), 1 if not (*@old is
- * what it held), -EFAULT if the word is not the program's.
+ * what it held), -EFAULT if the word is not the program's (or the host
+ * cannot back it).
  */
 int mem_cmpxchg32(uint64_t addr, uint32_t *old, uint32_t val)
 {
@@ -479,8 +476,11 @@ int mem_cmpxchg32(uint64_t addr, uint32_t *old, uint32_t val)
 	if (addr & (sizeof(uint32_t) - 1))
 		return ret;
 	rdlock();
-	if (check_locked(addr, sizeof(uint32_t), true))
-		ret = user_cmpxchg32(addr, old, val) ? 0 : 1;
+	if (check_locked(addr, sizeof(uint32_t), true)) {
+		ret = user_cmpxchg32(addr, old, val);	/* 1: exchanged */
+		if (ret >= 0)
+			ret = !ret;
+	}
 	unlock();
 	return ret;
 }
@@ -495,7 +495,7 @@ long mem_strlen(uint64_t addr, uint64_t max)
 	while (n < max) {
 		uint64_t page_end = PAGE_DOWN(addr + n) + PAGE_SIZE;
 		uint64_t chunk = page_end - (addr + n);
-		uint64_t z;
+		long z;
 
 		if (addr + n < addr || !check_locked(addr + n, 1, false)) {
 			ret = -EFAULT;
@@ -504,7 +504,11 @@ long mem_strlen(uint64_t addr, uint64_t max)
 		if (chunk > max - n)
 			chunk = max - n;	/* never a length above @max */
 		z = user_nul(addr + n, chunk);
-		if (z < chunk) {
+		if (z < 0) {
+			ret = z;
+			break;
+		}
+		if ((uint64_t)z < chunk) {
 			ret = (long)(n + z);
 			break;
 		}
@@ -540,7 +544,10 @@ long mem_copy_str(char *dst, uint64_t addr, uint64_t max)
 		if (chunk > max - n)
 			chunk = max - n;
 		/* copy first, then look for the NUL in the copy */
-		user_copy_in(dst + n, addr + n, chunk);
+		if (user_copy_in(dst + n, addr + n, chunk)) {
+			ret = -EFAULT;
+			break;
+		}
 		z = memchr(dst + n, 0, chunk);
 		if (z) {
 			ret = (long)(z - dst);

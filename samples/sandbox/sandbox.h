@@ -358,11 +358,12 @@ void thread_exit_prepare(void);
 void thread_reap(void);
 int thread_register(int tid);
 /* uaccess.c: the supervisor's only reads and writes of program memory (checked by the caller) */
-void user_copy_in(void *dst, uint64_t src, size_t len);
-void user_copy_out(uint64_t dst, const void *src, size_t len);
-void user_clear(uint64_t dst, size_t len);
-size_t user_nul(uint64_t src, size_t len);
-bool user_cmpxchg32(uint64_t dst, uint32_t *old, uint32_t val);
+/* 0 (user_nul: the NUL's offset or @len; user_cmpxchg32: 1 or 0), or -EFAULT */
+int uaccess_init(void);
+int user_copy_in(void *dst, uint64_t src, size_t len);
+int user_copy_out(uint64_t dst, const void *src, size_t len);
+long user_nul(uint64_t src, size_t len);
+int user_cmpxchg32(uint64_t dst, uint32_t *old, uint32_t val);
 
 /* robust.c */
 long sys_set_robust_list(uint64_t head, uint64_t len);

@@ -235,6 +235,13 @@ int start_program(char **argv, bool trace, const char *trace_file, bool trace_ex
 		fprintf(stderr, "%s: cannot enter Dune mode: %s\n", progname, strerror(-ret));
 		return EXIT_SANDBOX;
 	}
+	/* a copy of program memory the host cannot back fails with EFAULT */
+	ret = uaccess_init();
+	if (ret) {
+		fprintf(stderr, "%s: cannot register the copy routines' fixup: %s\n", progname,
+			strerror(-ret));
+		return EXIT_SANDBOX;
+	}
 	/*
 	 * SMEP: ring 0 never runs program memory; SMAP: ring 0 reads and
 	 * writes it only inside uaccess.c's brackets (STAC/CLAC).  Both where

@@ -528,4 +528,109 @@ TEST(no_handler_means_native_signal)
 	ASSERT_CHILD_SIGNAL(&res, SIGILL);
 }
 
+/* ---- an exception table: dune_register_fault_fixup() --------------------- */
+
+/*
+ * Leaf routines that read or write one byte (0 or the byte read), with a
+ * fixup that returns what libdune put in RAX (-EFAULT), as a supervisor's
+ * copy routines do (samples/sandbox/uaccess.c).
+ */
+extern char fx_start[], fx_end[], fx_fault[];
+long fx_read(const volatile char *p);
+long fx_write(volatile char *p);
+__asm__(".pushsection .text\n"
+	"fx_start:\n"
+	"fx_read:\n"
+	"	movzbl (%rdi), %eax\n"
+	"	ret\n"
+	"fx_write:\n"
+	"	movb $7, (%rdi)\n"
+	"	xor %eax, %eax\n"
+	"	ret\n"
+	"fx_end:\n"
+	"fx_fault:\n"
+	"	ret\n"
+	".popsection\n");
+
+static volatile int fixup_sigbus;
+
+static void on_fixup_sigbus(int sig)
+{
+	(void)sig;
+	fixup_sigbus++;
+}
+
+static int fault_fixup(void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = (int)syscall(SYS_memfd_create, "fixup", 0);
+	char *p, *anon;
+
+	(void)arg;
+	CHECK(dune_register_fault_fixup(0, 1, 1) == -EINVAL);
+	CHECK(dune_register_fault_fixup(2, 2, 1) == -EINVAL);
+	CHECK(dune_register_fault_fixup((uintptr_t)fx_start, (uintptr_t)fx_end, 0) == -EINVAL);
+	CHECK(dune_register_fault_fixup((uintptr_t)fx_start, (uintptr_t)fx_end,
+					(uintptr_t)fx_fault) == 0);
+	CHECK(signal(SIGBUS, on_fixup_sigbus) != SIG_ERR);
+
+	/* pages the host can back: the access is made (faulted in, not fixed up) */
+	anon = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(anon != MAP_FAILED);
+	CHECK(fx_read(anon) == 0);
+	CHECK(fx_write(anon + page) == 0 && anon[page] == 7);
+
+	/* a shared file page whose file was truncated: EFAULT, no SIGBUS */
+	CHECK(fd >= 0 && ftruncate(fd, 2 * page) == 0);
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	p[page] = 1;
+	CHECK(fx_read(p + page) == 1);
+	CHECK(ftruncate(fd, page) == 0);
+	CHECK(fx_read(p + page) == -EFAULT);
+	CHECK(fx_write(p + page) == -EFAULT);
+	CHECK(fx_read(p) == 0);			/* the first page is still there */
+	CHECK(fixup_sigbus == 0);
+
+	/* no mapping, and PROT_NONE: EFAULT too */
+	CHECK(munmap(anon + page, page) == 0);
+	CHECK(fx_read(anon + page) == -EFAULT);
+	CHECK(mprotect(anon, page, PROT_NONE) == 0);
+	CHECK(fx_write(anon) == -EFAULT);
+	CHECK(fixup_sigbus == 0);
+	return 0;
+}
+
+TEST(fault_fixup_turns_an_access_the_host_cannot_back_into_efault)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, fault_fixup, NULL, 0, &res));
+	ASSERT_CHILD_EXIT(&res, 0);
+}
+
+/* The same access outside the table: the genuine SIGBUS, as natively. */
+static int truncated_no_fixup(void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = (int)syscall(SYS_memfd_create, "nofixup", 0);
+	volatile char *p;
+
+	(void)arg;
+	CHECK(fd >= 0 && ftruncate(fd, 2 * page) == 0);
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	p[page] = 1;
+	CHECK(ftruncate(fd, page) == 0);
+	return p[page] == 1 ? 2 : 3;
+}
+
+TEST(no_fixup_means_native_sigbus)
+{
+	struct child_result res;
+
+	ASSERT_EQ(0, run_child(NULL, truncated_no_fixup, NULL, CHILD_NATIVE_OK, &res));
+	ASSERT_CHILD_SIGNAL(&res, SIGBUS);
+}
+
 TEST_HARNESS_MAIN

@@ -64,6 +64,7 @@ static inline long sim_run_call(long fd, unsigned long cmd, struct dune_run *run
 #include "guestmem.c"
 #include "sigctx.c"
 #include "tlb.c"
+#include "fixup.c"
 
 #include "kselftest_harness.h"
 
