@@ -30,7 +30,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
-#include <linux/hugetlb.h>
 #include <linux/list.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
@@ -48,15 +47,9 @@
 #define EPT_ADDR_MASK		(((1ULL << 52) - 1) & PAGE_MASK)
 /* Leaf memory type write-back (bits 5:3 = 6, SDM Vol. 3C, 29.3.7). */
 #define EPT_LEAF_MEMTYPE_WB	(6ULL << VMX_EPT_MT_EPTE_SHIFT)
-/*
- * Bit 7 of a level-1 (PDE) entry: it maps a 2 MiB page; of a level-2
- * (PDPTE) entry: a 1 GiB page (29.3.2).  Any entry above level 0 with
- * bit 7 set is a leaf, and every walk below treats it as one.
- */
+/* Bit 7 of a level-2 (PDE) entry: it maps a 2 MiB page (29.3.2). */
 #define EPT_LEAF_2M		(1ULL << 7)
-#define EPT_LEAF_1G		EPT_LEAF_2M
 #define SIZE_2M			(1UL << 21)
-#define SIZE_1G			(1UL << 30)
 
 static unsigned int ept_index(u64 gpa, int level)
 {
@@ -178,7 +171,7 @@ static bool ept_zap_table(struct dune_vm *vm, u64 *table, int level, u64 base, u
 		if (!(table[i] & EPT_PRESENT))
 			continue;
 		if (level == 0 || (table[i] & EPT_LEAF_2M)) {
-			/* A 2 MiB or 1 GiB leaf goes as a whole if any of it is zapped. */
+			/* A 2 MiB leaf goes as a whole if any of it is zapped. */
 			table[i] = 0;
 			zapped = true;
 			continue;
@@ -242,16 +235,6 @@ static void ept_install(struct dune_vm *vm, u64 gpa, u64 entry_4k, u64 entry_2m,
 	for (level = EPT_LEVELS - 1; level > 0; level--) {
 		u64 *slot = &table[ept_index(gpa, level)];
 
-		if ((*slot & EPT_LEAF_1G) && level == 2) {
-			/*
-			 * A 1 GiB leaf too weak for this access (ept_install_1g()
-			 * refreshes it when it can): drop it, and the next fault
-			 * maps the range in tables.  No INVEPT is needed for a
-			 * translation that is still true, only less than we want.
-			 */
-			WRITE_ONCE(*slot, 0);
-			return;
-		}
 		if (*slot & EPT_LEAF_2M) {
 			/* A 2 MiB leaf is here already: refresh it, if we can. */
 			if (entry_2m)
@@ -274,18 +257,18 @@ static void ept_install(struct dune_vm *vm, u64 gpa, u64 entry_4k, u64 entry_2m,
 
 /*
  * Does the process map @hva with a 2 MiB page (a transparent huge page in
- * one PMD, or 2 MiB of a 1 GiB hugetlb page in one PUD), with write
- * permission if @write?  Then the EPT can map the whole 2 MiB with one
- * entry: one EPT violation per 2 MiB instead of 512.
+ * one PMD), with write permission if @write?  Then the EPT can map the
+ * whole 2 MiB with one entry: one EPT violation per 2 MiB instead of 512.
  * The walk reads the process's page tables under the mmap lock, which
  * keeps them from being freed; a PMD that changes under us (split,
  * collapse) fires the MMU notifier, and mmu_seq throws this fault away.
  */
-/* The process's PUD entry for @hva, or NULL (mmap lock held). */
-static pud_t *ept_host_pud(struct mm_struct *mm, unsigned long hva)
+/* The process's PMD entry for @hva, or NULL (mmap lock held). */
+static pmd_t *ept_host_pmd(struct mm_struct *mm, unsigned long hva)
 {
 	pgd_t *pgd;
 	p4d_t *p4d;
+	pud_t *pud;
 
 	pgd = pgd_offset(mm, hva);
 	if (!pgd_present(READ_ONCE(*pgd)))
@@ -293,36 +276,8 @@ static pud_t *ept_host_pud(struct mm_struct *mm, unsigned long hva)
 	p4d = p4d_offset(pgd, hva);
 	if (!p4d_present(READ_ONCE(*p4d)))
 		return NULL;
-	return pud_offset(p4d, hva);
-}
-
-/*
- * A 1 GiB hugetlb page of @vma maps @hva in one PUD leaf, present and
- * writable if @write: its first frame, or 0.
- */
-static u64 ept_host_pud_leaf(struct vm_area_struct *vma, unsigned long hva, bool write)
-{
-	unsigned long start = hva & ~(SIZE_1G - 1);
-	pud_t *pudp, pud;
-
-	if (!is_vm_hugetlb_page(vma) || huge_page_size(hstate_vma(vma)) != SIZE_1G ||
-	    start < vma->vm_start || start + SIZE_1G > vma->vm_end)
-		return 0;
-	pudp = ept_host_pud(vma->vm_mm, hva);
-	if (!pudp)
-		return 0;
-	pud = READ_ONCE(*pudp);
-	if (!pud_present(pud) || !pud_leaf(pud) || (write && !pud_write(pud)))
-		return 0;
-	return pud_pfn(pud);
-}
-
-/* The process's PMD entry for @hva, or NULL (mmap lock held). */
-static pmd_t *ept_host_pmd(struct mm_struct *mm, unsigned long hva)
-{
-	pud_t *pud = ept_host_pud(mm, hva);
-
-	if (!pud || !pud_present(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
+	pud = pud_offset(p4d, hva);
+	if (!pud_present(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
 		return NULL;
 	return pmd_offset(pud, hva);
 }
@@ -332,17 +287,10 @@ static bool ept_host_maps_2m(struct vm_area_struct *vma, unsigned long hva, bool
 {
 	unsigned long start = hva & ~(SIZE_2M - 1);
 	pmd_t *pmdp, pmd;
-	u64 pfn_1g;
 
 	if (!dune_cap_value(DUNE_CAP_EPT_2M) || start < vma->vm_start ||
 	    start + SIZE_2M > vma->vm_end)
 		return false;
-	/* 2 MiB of a 1 GiB page: physically contiguous and aligned too. */
-	pfn_1g = ept_host_pud_leaf(vma, hva, write);
-	if (pfn_1g) {
-		*pfn = pfn_1g + ((hva & (SIZE_1G - 1)) >> PAGE_SHIFT & ~(u64)(SIZE_2M / PAGE_SIZE - 1));
-		return true;
-	}
 	pmdp = ept_host_pmd(vma->vm_mm, hva);
 	if (!pmdp)
 		return false;
@@ -350,66 +298,6 @@ static bool ept_host_maps_2m(struct vm_area_struct *vma, unsigned long hva, bool
 	if (!pmd_present(pmd) || !pmd_trans_huge(pmd) || (write && !pmd_write(pmd)))
 		return false;
 	*pfn = pmd_pfn(pmd);
-	return true;
-}
-
-/*
- * Can the EPT map the whole 1 GiB around @gpa with one level-2 leaf?  The
- * CPU must support 1 GiB EPT pages, the process must map the 1 GiB around
- * @hva with one 1 GiB hugetlb page (writable if @write), and the chunk maps
- * must pair the 1 GiB-aligned GPA range with that 1 GiB-aligned HVA range
- * chunk by chunk, in order - libdune registers a 1 GiB-aligned range of the
- * process as a whole at a 1 GiB-aligned, contiguous GPA range for this
- * (libdune/chunks.c).  Chunks are never removed, so pairs checked now stay.
- * Returns the page's first frame, or 0.  The mmap lock is held.
- */
-static u64 ept_host_maps_1g(struct dune_vm *vm, struct vm_area_struct *vma, unsigned long hva,
-			    u64 gpa, bool write)
-{
-	unsigned long h = (hva & ~(SIZE_1G - 1)) >> DUNE_CHUNK_SHIFT;
-	unsigned long g = (gpa & ~(u64)(SIZE_1G - 1)) >> DUNE_CHUNK_SHIFT;
-	unsigned long i;
-	u64 pfn;
-
-	if (!dune_cap_value(DUNE_CAP_EPT_1G))
-		return 0;
-	pfn = ept_host_pud_leaf(vma, hva, write);
-	if (!pfn)
-		return 0;
-	for (i = 0; i < SIZE_1G / DUNE_CHUNK_SIZE; i++) {
-		void *entry = xa_load(&vm->gpa_to_hva, g + i);
-
-		if (!entry || xa_to_value(entry) != h + i)
-			return 0;
-	}
-	return pfn;
-}
-
-/*
- * Install a 1 GiB leaf for @gpa (ept_lock held), unless the range has a
- * table of smaller entries already: as for 2 MiB leaves, a table is never
- * turned into a leaf here, and the caller maps the access through the
- * table instead.  Returns true if the leaf is there.
- */
-static bool ept_install_1g(struct dune_vm *vm, u64 gpa, u64 entry_1g, struct page **spare)
-{
-	u64 *slot = &vm->ept_root[ept_index(gpa, 3)];
-	u64 *table;
-
-	lockdep_assert_held(&vm->ept_lock);
-	if (!(*slot & EPT_PRESENT)) {
-		/*
-		 * The last spare: if we return false, ept_install() still
-		 * finds the first two, all it needs below a present PML4E.
-		 */
-		*slot = page_to_phys(spare[DUNE_EPT_SPARES - 1]) | VMX_EPT_RWX_MASK;
-		spare[DUNE_EPT_SPARES - 1] = NULL;	/* used */
-	}
-	table = ept_table(*slot);
-	slot = &table[ept_index(gpa, 2)];
-	if ((*slot & EPT_PRESENT) && !(*slot & EPT_LEAF_1G))
-		return false;
-	WRITE_ONCE(*slot, entry_1g | EPT_LEAF_1G);
 	return true;
 }
 
@@ -606,29 +494,6 @@ static void ept_around_install(struct dune_vm *vm, const struct ept_around *a)
 	}
 }
 
-/*
- * The 1 GiB leaf of dune_ept_fault(): installed under ept_lock unless an
- * invalidation ran or is running since the fault read mmu_seq (@seq), as
- * for any entry.  True if the fault is done: the leaf is in, or the race
- * was lost (then the guest faults again).
- */
-static bool ept_fault_1g(struct dune_vm *vm, u64 gpa, u64 pfn_1g, bool writable,
-			 unsigned long vm_flags, unsigned long seq, struct page **spare)
-{
-	u64 entry = (pfn_1g << PAGE_SHIFT) | EPT_LEAF_MEMTYPE_WB | VMX_EPT_READABLE_MASK;
-	bool done = true;
-
-	if (writable)
-		entry |= VMX_EPT_WRITABLE_MASK;
-	if (vm_flags & VM_EXEC)
-		entry |= VMX_EPT_EXECUTABLE_MASK;
-	spin_lock(&vm->ept_lock);
-	if (!vm->dead && !vm->mmu_in_progress && vm->mmu_seq == seq)
-		done = ept_install_1g(vm, gpa, entry, spare);
-	spin_unlock(&vm->ept_lock);
-	return done;
-}
-
 /* At the vCPU's end: the table pages no fault used. */
 void dune_ept_free_spares(struct dune_vcpu *vcpu)
 {
@@ -654,7 +519,7 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	struct page *page = NULL;
 	unsigned long hva, seq, vm_flags;
 	bool writable = false, huge = false, have_spares = true;
-	u64 pfn, perms, entry_4k, entry_2m, pfn_1g = 0;
+	u64 pfn, perms, entry_4k, entry_2m;
 	unsigned int i;
 	int err;
 
@@ -674,8 +539,6 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 	    (write && !(vm_flags & VM_WRITE)) || (exec && !(vm_flags & VM_EXEC)))
 		goto to_user_unlock;
 	err = ept_lookup_host(vma, hva, write, &pfn, &writable, &huge, &page);
-	if (!err && huge)
-		pfn_1g = ept_host_maps_1g(vm, vma, hva, gpa, writable);
 	around.n = 0;
 	if (!err && !huge)
 		ept_around_collect(vma, hva, gpa & PAGE_MASK, &around);
@@ -699,18 +562,6 @@ int dune_ept_fault(struct dune_vcpu *vcpu)
 			spare[i] = dune_ept_alloc_page(vm);
 		if (!spare[i])
 			have_spares = false;
-	}
-
-	/*
-	 * A 1 GiB page with 1 GiB of contiguous chunks: one leaf for all of
-	 * it, with the rights and the raced check of the entries below.  If
-	 * the range has a table of smaller entries already, the 2 MiB entry
-	 * below maps this access instead.
-	 */
-	if (pfn_1g && have_spares && ept_fault_1g(vm, gpa, pfn_1g, writable, vm_flags, seq, spare)) {
-		if (page)
-			put_page(page);
-		return 1;
 	}
 
 	/* LAB(3) BEGIN: the EPT leaf for pfn with the process's rights; install it unless raced */

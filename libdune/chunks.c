@@ -46,25 +46,6 @@
  * replace them, and a chunk they changed is "claimed": no automatic leaf
  * is written for it again.
  *
- * 1 GiB pages.  The module maps a 1 GiB page of the process (hugetlb)
- * with a single 1 GiB EPT leaf only if the 1 GiB-aligned HVA range lies
- * at a 1 GiB-aligned, contiguous GPA range, chunk for chunk (kmod/ept.c,
- * ept_host_maps_1g()).  Chunk by chunk from the bump allocator, that never
- * happens.  So whenever libdune registers a whole 1 GiB-aligned region of
- * the address space in which no chunk is registered yet, it gives the
- * region one 1 GiB block of GPA, taken from the top of guest-physical
- * space downwards (alloc_gpa_1g()), while single chunks keep coming from
- * the bottom upwards: the two meet in the middle, and no GPA is wasted on
- * alignment.  A whole region is registered when a mapping covers it: at
- * dune_init() from /proc/self/maps (dune_map_range() of the mapping), and
- * on the guest's first page fault in a region with no chunk at all
- * (dune_map_fault() looks the address up in /proc/self/maps - once per
- * new 1 GiB region, not per chunk).  No page size is asked for: a 1 GiB
- * hugetlb mapping is 1 GiB-aligned and covers whole regions, so it always
- * qualifies, and any other mapping that covers a region costs exactly the
- * GPA it would have cost chunk by chunk.  The guest page tables keep their
- * 2 MiB leaves; the guest's TLB is not what this saves, the EPT is.
- *
  * Several host loops (one per thread) may add entries at once, and they
  * run where no libc lock may be taken (rule R1, loop.c): a spinlock built
  * from one atomic exchange protects all of it.
@@ -137,35 +118,11 @@ static uint64_t alloc_gpa(uint64_t hva)
 
 	if (gpa + DUNE_CHUNK_SIZE > POOL_GPA_START && gpa < POOL_GPA_END)
 		gpa = POOL_GPA_END;
-	if (gpa + DUNE_CHUNK_SIZE > dune_vm.gpa_top)
+	if (gpa + DUNE_CHUNK_SIZE > dune_vm.gpa_limit)
 		dune_fatal(NULL, "out of guest-physical memory: all %llu chunks of 2 MiB below 2^%d are in use (while mapping address 0x%llx)",
 			   (unsigned long long)(dune_vm.gpa_limit >> DUNE_CHUNK_SHIFT),
 			   dune_vm.maxphyaddr, (unsigned long long)hva);
 	dune_vm.next_gpa = gpa + DUNE_CHUNK_SIZE;
-	return gpa;
-}
-
-/*
- * A 1 GiB-aligned block of guest-physical space for a whole 1 GiB region,
- * from the top down, never in the page pool's window; DUNE_NO_GPA if it
- * would reach the chunks of alloc_gpa() (they then share what is left, one
- * chunk at a time).  Lock held.
- */
-static uint64_t alloc_gpa_1g(void)
-{
-	uint64_t top = dune_vm.gpa_top & ~DUNE_GIB_MASK, gpa;
-
-	if (top < DUNE_GIB)
-		return DUNE_NO_GPA;
-	gpa = top - DUNE_GIB;
-	if (gpa < POOL_GPA_END && top > POOL_GPA_START) {
-		if (POOL_GPA_START < DUNE_GIB)
-			return DUNE_NO_GPA;
-		gpa = POOL_GPA_START - DUNE_GIB;
-	}
-	if (gpa < dune_vm.next_gpa)
-		return DUNE_NO_GPA;
-	dune_vm.gpa_top = gpa;
 	return gpa;
 }
 
@@ -419,7 +376,6 @@ int dune_pt_init(void)
 	dune_vm.next_gpa = 0;
 	dune_vm.gpa_limit = 1ULL << (dune_vm.maxphyaddr < REG_MAXPHYS ?
 				     dune_vm.maxphyaddr : REG_MAXPHYS);
-	dune_vm.gpa_top = dune_vm.gpa_limit;
 	err = registry_init();
 	if (!err)
 		err = dune_page_pool_init();
@@ -491,23 +447,8 @@ int dune_map_range(uint64_t start, uint64_t end)
 	b.n = 0;
 	dune_lock();
 	for (va = start & ~DUNE_CHUNK_MASK; va < end; va += DUNE_CHUNK_SIZE) {
-		uint64_t gpa = dune_chunk_gpa(va), gpa_1g;
-		unsigned int i;
+		uint64_t gpa = dune_chunk_gpa(va);
 
-		/* A whole 1 GiB region, none of it registered: one block. */
-		if (!(va & DUNE_GIB_MASK) && end - va >= DUNE_GIB && reg_fwd && !reg_fwd[va >> 30] &&
-		    (gpa_1g = alloc_gpa_1g()) != DUNE_NO_GPA) {
-			for (i = 0; i < DUNE_GIB / DUNE_CHUNK_SIZE && !err; i++) {
-				b.chunks[b.n].hva = va + i * DUNE_CHUNK_SIZE;
-				b.chunks[b.n].gpa = gpa_1g + i * DUNE_CHUNK_SIZE;
-				if (++b.n == BATCH)
-					err = batch_flush(&b);
-			}
-			if (err)
-				break;
-			va += DUNE_GIB - DUNE_CHUNK_SIZE;
-			continue;
-		}
 		if (gpa != DUNE_NO_GPA) {
 			err = install_leaf(va, gpa);
 			if (err < 0)
@@ -574,25 +515,11 @@ int dune_chunks_reregister(void)
  */
 int dune_map_fault(uint64_t addr)
 {
-	uint64_t region = addr & ~DUNE_GIB_MASK, start, end;
 	struct dune_chunk chunk;
-	bool whole = false;
 	long err = 0;
 
 	if (addr >= DUNE_USER_TOP)
 		return -EFAULT;
-	/*
-	 * The first chunk of a 1 GiB region: if one mapping covers all of
-	 * the region, register it as a whole (the comment at the top).
-	 */
-	if (reg_fwd && !__atomic_load_n(&reg_fwd[addr >> 30], __ATOMIC_ACQUIRE) &&
-	    dune_maps_find(addr, &start, &end) == 1 && start <= region &&
-	    end - region >= DUNE_GIB) {
-		err = dune_map_range(region, region + DUNE_GIB);
-		if (err)
-			return (int)err;
-		whole = true;
-	}
 	dune_lock();
 	chunk.hva = addr & ~DUNE_CHUNK_MASK;
 	chunk.gpa = dune_chunk_gpa(chunk.hva);
@@ -605,7 +532,7 @@ int dune_map_fault(uint64_t addr)
 	if (!err)
 		err = install_leaf(chunk.hva, chunk.gpa);
 	dune_unlock();
-	return whole && err >= 0 ? 1 : (int)err;
+	return (int)err;
 }
 
 /* ---- /proc/self/maps ------------------------------------------------ */
@@ -629,49 +556,32 @@ static const char *parse_hex(const char *p, const char *end, uint64_t *v)
 	return p > start ? p : NULL;
 }
 
-/*
- * One line: "start-end perms offset dev inode path": its range, 1 if it
- * is one to map (not PROT_NONE - "---p" lines are reservations and guard
- * pages - and not [vsyscall], above user space), else 0.
- */
-static int parse_line(const char *line, size_t len, uint64_t *start, uint64_t *stop)
+/* One line: "start-end perms offset dev inode path". */
+static int map_line(const char *line, size_t len)
 {
 	const char *end = line + len, *p;
+	uint64_t start, stop;
 
-	p = parse_hex(line, end, start);
+	p = parse_hex(line, end, &start);
 	if (!p || p >= end || *p != '-')
 		return 0;
-	p = parse_hex(p + 1, end, stop);
+	p = parse_hex(p + 1, end, &stop);
 	if (!p || end - p < 5 || *p != ' ')
 		return 0;
 	p++;
+	/* PROT_NONE mappings ("---p") are reservations and guard pages. */
 	if (p[0] != 'r' && p[1] != 'w' && p[2] != 'x')
 		return 0;
-	return *start < DUNE_USER_TOP;
-}
-
-struct maps_walk {
-	/* 0: go on, else stop with this value */
-	int (*line)(struct maps_walk *w, const char *line, size_t len);
-	uint64_t addr, start, end;	/* dune_maps_find() */
-};
-
-static int map_line(struct maps_walk *w, const char *line, size_t len)
-{
-	uint64_t start, stop;
-
-	(void)w;
-	if (!parse_line(line, len, &start, &stop))
+	if (start >= DUNE_USER_TOP)		/* [vsyscall] */
 		return 0;
 	return dune_map_range(start, stop);
 }
 
 /*
- * Call w->line for every line of /proc/self/maps, reading it with plain
- * read(2) in pieces; lines longer than the buffer only need their
- * beginning.  Returns the first nonzero value w->line returned, or 0.
+ * Map everything /proc/self/maps lists, reading it with plain read(2) in
+ * pieces; lines longer than the buffer only need their beginning.
  */
-static int maps_walk(struct maps_walk *w)
+int dune_scan_maps(void)
 {
 	char buf[4096];
 	size_t have = 0, i, line;
@@ -692,7 +602,7 @@ static int maps_walk(struct maps_walk *w)
 		}
 		if (n == 0) {
 			if (have && !skipping)
-				err = w->line(w, buf, have);
+				err = map_line(buf, have);
 			break;
 		}
 		have += (size_t)n;
@@ -700,7 +610,7 @@ static int maps_walk(struct maps_walk *w)
 			if (buf[i] != '\n')
 				continue;
 			if (!skipping)
-				err = w->line(w, buf + line, i - line);
+				err = map_line(buf + line, i - line);
 			skipping = false;
 			line = i + 1;
 		}
@@ -712,7 +622,7 @@ static int maps_walk(struct maps_walk *w)
 		} else if (have == sizeof(buf)) {
 			/* A very long line: its start is all we need. */
 			if (!skipping)
-				err = w->line(w, buf, have);
+				err = map_line(buf, have);
 			skipping = true;
 			have = 0;
 			if (err)
@@ -721,37 +631,4 @@ static int maps_walk(struct maps_walk *w)
 	}
 	dune_sys_close((int)fd);
 	return err;
-}
-
-/* Map everything /proc/self/maps lists. */
-int dune_scan_maps(void)
-{
-	struct maps_walk w = { .line = map_line };
-
-	return maps_walk(&w);
-}
-
-static int find_line(struct maps_walk *w, const char *line, size_t len)
-{
-	uint64_t start, stop;
-
-	if (!parse_line(line, len, &start, &stop) || w->addr < start || w->addr >= stop)
-		return 0;
-	w->start = start;
-	w->end = stop;
-	return 1;
-}
-
-/*
- * The mapping /proc/self/maps lists at @addr (not PROT_NONE): 1 and its
- * range, 0 if there is none, or -errno.  No libc: the host loop calls it.
- */
-int dune_maps_find(uint64_t addr, uint64_t *start, uint64_t *end)
-{
-	struct maps_walk w = { .line = find_line, .addr = addr };
-	int ret = maps_walk(&w);
-
-	*start = w.start;
-	*end = w.end;
-	return ret;
 }

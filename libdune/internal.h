@@ -142,9 +142,6 @@
 /* Virtual addresses below this are user addresses (4-level paging). */
 #define DUNE_USER_TOP		0x0000800000000000ULL
 #define DUNE_CHUNK_MASK		(DUNE_CHUNK_SIZE - 1)
-/* A 1 GiB region: registered as a whole when a mapping covers it (chunks.c). */
-#define DUNE_GIB		(1ULL << 30)
-#define DUNE_GIB_MASK		(DUNE_GIB - 1)
 #define DUNE_PAGE_SIZE		4096UL
 
 /* RFLAGS bits */
@@ -295,7 +292,6 @@ struct dune_vm {
 	/* Everything below is protected by lock (chunks.c). */
 	int lock;
 	uint64_t next_gpa;			/* the GPA bump allocator */
-	uint64_t gpa_top;			/* ... and its top: 1 GiB blocks above */
 	uint64_t gpa_limit;			/* 2^maxphyaddr */
 	uint64_t *pml4;				/* the root table (a pool page) */
 };
@@ -346,7 +342,6 @@ int dune_map_range(uint64_t start, uint64_t end);
 int dune_chunks_reregister(void);
 int dune_map_fault(uint64_t addr);
 int dune_scan_maps(void);
-int dune_maps_find(uint64_t addr, uint64_t *start, uint64_t *end);
 
 /* Chunk registry (chunks.c): lock-free readers, writers hold the lock. */
 #define DUNE_NO_GPA		(~0ULL)

@@ -16,8 +16,6 @@
 #include <sys/time.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -25,7 +23,6 @@
 #include <unistd.h>
 
 #include <linux/dune.h>
-#include <linux/mman.h>
 
 #include "kselftest_harness.h"
 #include "testlib.h"
@@ -108,10 +105,10 @@ static int map_chunk(struct guest *g, uint64_t hva, uint64_t gpa)
 	return ioctl(g->vm, DUNE_MAP_CHUNKS, &arg);
 }
 
-/* Map the 2 MiB chunk holding @addr at @gpa, GVA == HVA (not if mapped). */
-static int map_at(struct guest *g, uintptr_t addr, uint64_t gpa)
+/* Map the 2 MiB chunk holding @addr at a fresh GPA, GVA == HVA. */
+static int map_identity(struct guest *g, uintptr_t addr)
 {
-	uint64_t hva = addr & ~(CHUNK - 1);
+	uint64_t hva = addr & ~(CHUNK - 1), gpa = g->next_gpa;
 	uint64_t *table = g->pml4;
 	int level;
 
@@ -126,18 +123,9 @@ static int map_at(struct guest *g, uintptr_t addr, uint64_t gpa)
 		return 0;
 	if (map_chunk(g, hva, gpa))
 		return -1;
+	g->next_gpa += CHUNK;
 	table[(hva >> 21) & 511] = gpa | PTE_P | PTE_W | PTE_U | PTE_PS;
-	return 1;
-}
-
-/* Map the 2 MiB chunk holding @addr at a fresh GPA, GVA == HVA. */
-static int map_identity(struct guest *g, uintptr_t addr)
-{
-	int ret = map_at(g, addr, g->next_gpa);
-
-	if (ret > 0)
-		g->next_gpa += CHUNK;
-	return ret < 0 ? -1 : 0;
+	return 0;
 }
 
 static int guest_setup(struct guest *g)
@@ -640,159 +628,6 @@ TEST_F(vm, ept_maps_thp_with_one_entry)
 	ASSERT_EQ(0, guest_touch_pages(g, p, 512, 10));
 	ASSERT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
 	EXPECT_EQ(10, p[4096 * 511]);
-}
-
-#define SIZE_1G		(1UL << 30)
-#define NR_1G		"/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
-
-/*
- * One 1 GiB hugetlb page, mapped (1 GiB-aligned, as hugetlb maps it) and
- * faulted in; NULL and a reason if there is none.  None reserved at boot:
- * ask for one now - a fresh machine with 2 GiB can give it - and put the
- * pool size back at once: the page we hold becomes a surplus page, and
- * goes back to the kernel when it is unmapped, even if the test stops.
- */
-static char *alloc_1g(char *why, size_t size)
-{
-	char *p, *old, buf[32];
-	long mem_kb = 0;
-	FILE *f;
-
-	if (access(NR_1G, F_OK)) {
-		snprintf(why, size, "the kernel has no 1 GiB huge pages (no hugetlbfs, or no pdpe1gb)");
-		return NULL;
-	}
-	p = mmap(NULL, SIZE_1G, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0);
-	if (p == MAP_FAILED) {
-		int tries;
-
-		old = read_text(NR_1G);
-		snprintf(buf, sizeof(buf), "%ld", (old ? atol(old) : 0) + 1);
-		/* The page cache out of the way; then a few tries. */
-		write_text("/proc/sys/vm/drop_caches", "3");
-		for (tries = 0; tries < 3 && p == MAP_FAILED; tries++) {
-			write_text(NR_1G, buf);
-			p = mmap(NULL, SIZE_1G, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0);
-		}
-		if (p != MAP_FAILED)
-			p[0] = 1;	/* faulted in: in use, so it can be surplus */
-		if (old)
-			write_text(NR_1G, old);
-		free(old);
-	}
-	if (p != MAP_FAILED) {
-		p[0] = 1;
-		return p;
-	}
-	f = fopen("/proc/meminfo", "r");
-	if (f) {
-		if (fscanf(f, "MemTotal: %ld kB", &mem_kb) != 1)
-			mem_kb = 0;
-		fclose(f);
-	}
-	/*
-	 * A 1 GiB page needs a free, 1 GiB-aligned GiB of RAM.  The emulated
-	 * machine's RAM below 4 GiB ends at 3 GiB, with the ACPI tables at
-	 * its top and the kernel in its first GiB: with --mem 2048 or 3072
-	 * (measured) there is none; --mem 5120 adds [4 GiB, 5 GiB), and a
-	 * page was had at run time.  Less than that is not a failure.
-	 */
-	snprintf(why, size, "no 1 GiB huge page to be had (%ld MiB of memory%s)", mem_kb / 1024,
-		 mem_kb && mem_kb < 3584 * 1024 ? ": too little, boot with --mem 5120" : "");
-	return NULL;
-}
-
-static double touch_1g(struct guest *g, char *p, char value)
-{
-	double t0 = now_s();
-
-	memset(&g->run, 0, sizeof(g->run));
-	g->run.regs.rip = (uintptr_t)guest_touch_stride;
-	g->run.regs.rsp = (uintptr_t)g->pool + CHUNK - 64;
-	g->run.regs.rflags = 0x2;
-	g->run.regs.rdi = (uintptr_t)p;
-	g->run.regs.rsi = SIZE_1G / 4096;
-	g->run.regs.rcx = 4096;
-	g->run.regs.rdx = (unsigned char)value;
-	if (run_vcpu(g->vcpu, &g->run))
-		return -1;
-	return now_s() - t0;
-}
-
-/*
- * A 1 GiB hugetlb page whose chunks lie at a 1 GiB-aligned, contiguous
- * GPA range is one 1 GiB EPT leaf: the guest touches all 262144 of its
- * 4 KiB pages for one EPT violation.  At GPAs only 2 MiB-aligned (a
- * second VM, the same page), it takes 2 MiB leaves: 512 violations.
- * (Plus at most two for the pages of the guest's own tables the touch
- * walks.)  mprotect takes write access away from the 1 GiB leaf at once.
- */
-TEST_F_TIMEOUT(vm, ept_maps_1g_hugetlb_with_one_entry, 900)
-{
-	struct guest *g = &self->g, g2;
-	uint64_t before, n1g, n2m, i;
-	const uint64_t gpa = 1ULL << 32;	/* 1 GiB-aligned, below 2^36 */
-	double t1g, t2m;
-	char why[160];
-	char *p;
-
-	if (ioctl(g->dev, DUNE_CHECK_EXTENSION, DUNE_CAP_EPT_1G) != 1)
-		SKIP(return, "the CPU's EPT has no 1 GiB pages");
-	p = alloc_1g(why, sizeof(why));
-	if (!p && strstr(why, "boot with"))
-		SKIP(return, "%s", why);
-	ASSERT_NE(NULL, p) TH_LOG("%s", why);
-	ASSERT_EQ(0, (uintptr_t)p & (SIZE_1G - 1));
-
-	for (i = 0; i < SIZE_1G / CHUNK; i++)
-		ASSERT_EQ(1, map_at(g, (uintptr_t)p + i * CHUNK, gpa + i * CHUNK));
-	ASSERT_EQ(0, guest_create_vcpu(g));
-	ASSERT_EQ(0, guest_run(g, guest_vmcall));	/* the code's page */
-	before = ept_violations(g);
-	t1g = touch_1g(g, p, 3);
-	ASSERT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
-	n1g = ept_violations(g) - before;
-	EXPECT_EQ(3, p[0]);
-	EXPECT_EQ(3, p[SIZE_1G - 4096]);
-
-	/*
-	 * Read-only (hugetlb mprotects whole pages): the notifier zaps the
-	 * whole leaf, and a write faults at once; read-write again, it works.
-	 */
-	ASSERT_EQ(0, mprotect(p, SIZE_1G, PROT_READ));
-	ASSERT_EQ(0, guest_touch_pages(g, p + SIZE_1G / 2, 1, 4));
-	ASSERT_EQ(DUNE_EXIT_EPT_FAULT, g->run.exit_reason);
-	EXPECT_EQ((uintptr_t)p + SIZE_1G / 2, g->run.u.ept.hva);
-	EXPECT_EQ(3, p[SIZE_1G / 2]);
-	ASSERT_EQ(0, mprotect(p, SIZE_1G, PROT_READ | PROT_WRITE));
-	ASSERT_EQ(0, guest_touch_pages(g, p + SIZE_1G / 2, 1, 5));
-	ASSERT_EQ(DUNE_EXIT_VMCALL, g->run.exit_reason);
-	EXPECT_EQ(5, p[SIZE_1G / 2]);
-
-	/* The same page in a second VM, at GPAs 2 MiB- but not 1 GiB-aligned. */
-	guest_teardown(g);
-	memset(g, 0, sizeof(*g));
-	ASSERT_EQ(0, guest_setup(&g2)) TH_LOG("setup: %s", strerror(errno));
-	for (i = 0; i < SIZE_1G / CHUNK; i++)
-		ASSERT_EQ(1, map_at(&g2, (uintptr_t)p + i * CHUNK, gpa + CHUNK + i * CHUNK));
-	ASSERT_EQ(0, guest_create_vcpu(&g2));
-	ASSERT_EQ(0, guest_run(&g2, guest_vmcall));
-	before = ept_violations(&g2);
-	t2m = touch_1g(&g2, p, 7);
-	ASSERT_EQ(DUNE_EXIT_VMCALL, g2.run.exit_reason);
-	n2m = ept_violations(&g2) - before;
-	EXPECT_EQ(7, p[SIZE_1G - 4096]);
-	guest_teardown(&g2);
-	ASSERT_EQ(0, munmap(p, SIZE_1G));
-
-	TH_LOG("touching 1 GiB of a 1 GiB page, 4 KiB apart: %llu EPT violations, %.3f s (1 GiB leaf); %llu, %.3f s (2 MiB leaves)",
-	       (unsigned long long)n1g, t1g, (unsigned long long)n2m, t2m);
-	EXPECT_LE(1, n1g);
-	EXPECT_GE(3, n1g);
-	EXPECT_LE(512, n2m);
-	EXPECT_GE(514, n2m);
 }
 
 /*

@@ -955,51 +955,6 @@ TEST(page_tables_batches_and_pools)
 }
 
 /*
- * A 1 GiB-aligned region that one mapping covers gets a 1 GiB-aligned,
- * contiguous GPA range (what dune.ko needs for a 1 GiB EPT leaf): at
- * dune_init() from the maps scan, and on the guest's first page fault in
- * it.  A small mapping alone in its region gets chunks one by one.
- */
-static void check_gib(uint64_t region)
-{
-	uint64_t gpa = dune_chunk_gpa(region), i;
-
-	CK(gpa != DUNE_NO_GPA);
-	CK((gpa & DUNE_GIB_MASK) == 0);
-	for (i = 0; i < DUNE_GIB; i += DUNE_CHUNK_SIZE) {
-		CK(dune_chunk_gpa(region + i) == gpa + i);
-		check_identity(region + i);
-	}
-}
-
-TEST(whole_gib_regions_contiguous)
-{
-	char *big, *late, *small;
-	uint64_t region;
-
-	big = mmap(NULL, 2 * DUNE_GIB, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	ASSERT_NE(MAP_FAILED, big);
-	sim_init();
-	region = ((uint64_t)big + DUNE_GIB_MASK) & ~DUNE_GIB_MASK;
-	check_gib(region);
-	late = mmap((void *)0x300000000000UL, DUNE_GIB, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-	ASSERT_EQ((void *)0x300000000000UL, late);
-	EXPECT_EQ(DUNE_NO_GPA, dune_chunk_gpa((uint64_t)late));
-	EXPECT_EQ(1, dune_map_fault((uint64_t)late + 5 * DUNE_CHUNK_SIZE + 100));
-	EXPECT_EQ(0, dune_map_fault((uint64_t)late + 5 * DUNE_CHUNK_SIZE + 200));
-	check_gib((uint64_t)late);
-	EXPECT_NE(dune_chunk_gpa(region), dune_chunk_gpa((uint64_t)late));
-	small = mmap((void *)0x340000000000UL, 4096, PROT_READ,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	ASSERT_EQ((void *)0x340000000000UL, small);
-	EXPECT_EQ(1, dune_map_fault((uint64_t)small));
-	EXPECT_EQ(DUNE_NO_GPA, dune_chunk_gpa((uint64_t)small + DUNE_CHUNK_SIZE));
-	EXPECT_GT(dune_chunk_gpa(region), dune_chunk_gpa((uint64_t)small));
-	check_identity((uint64_t)small);
-}
-
-/*
  * The whole life of a thread in Dune mode, with the checks in the script:
  * entry state, system calls, a lazy page fault, FS/GS, EINTR, and the way
  * back - registers and red zone intact.  Then again, since a thread may
