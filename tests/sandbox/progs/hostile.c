@@ -465,16 +465,23 @@ static void edit_flags(int sig, siginfo_t *si, void *ucp)
 	uc->uc_mcontext.gregs[REG_CSGSFS] |= 0x10;	/* libdune's ring-0 CS */
 }
 
-static int m_sigreturn_flags(void)
+/* Raise SIGUSR1 with @edit as its handler: it edits the frame rt_sigreturn restores. */
+static void raise_edited(void (*edit)(int, siginfo_t *, void *))
 {
 	struct sigaction sa;
-	unsigned long f;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = edit_flags;
+	sa.sa_sigaction = edit;
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGUSR1, &sa, NULL);
 	raise(SIGUSR1);
+}
+
+static int m_sigreturn_flags(void)
+{
+	unsigned long f;
+
+	raise_edited(edit_flags);
 	__asm__ __volatile__("pushfq; popq %0" : "=r"(f));
 	flags_after = f;
 	if (f & (X86_IOPL3 | X86_NT)) {
@@ -497,13 +504,7 @@ static void edit_rip(int sig, siginfo_t *si, void *ucp)
 
 static int m_sigreturn_rip(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = edit_rip;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGUSR1, &sa, NULL);
-	raise(SIGUSR1);
+	raise_edited(edit_rip);
 	printf("rt_sigreturn to a kernel address returned here\n");
 	return 1;
 }
